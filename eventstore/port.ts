@@ -74,6 +74,8 @@ export interface IdempotencyRecord {
   readonly fingerprint: string;
   readonly streamId: string;
   readonly answer: JsonObject;
+  /** Filled by the store when read back: the result of the append that wrote the record. */
+  readonly appended?: AppendResult;
 }
 
 export interface AppendOptions {

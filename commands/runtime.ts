@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import type { DomainEvent } from "../domain/shared/decider";
+import {
+  IdempotencyKeyTaken,
+  WrongExpectedRevision,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type IdempotencyRecord,
+  type JsonObject,
+} from "../eventstore/port";
+import { formatPosition } from "../eventstore/position";
+import type { AggregateType } from "./aggregate";
+import type { CommandContext } from "./context";
+import { ConcurrencyConflict, IdempotencyKeyReused } from "./errors";
+import { fingerprint } from "./fingerprint";
+import { KeyedMutex } from "./keyed-mutex";
+import { resultFromJson, type CommandResult } from "./result";
+
+export interface CommandRuntimeOptions {
+  readonly store: EventStore;
+  /** Re-load and re-decide rounds on an optimistic-concurrency conflict. */
+  readonly maxAttempts?: number;
+  readonly newId?: () => string;
+}
+
+/**
+ * Load → decide → append with the expected revision; on conflict re-load and re-decide (bounded).
+ * An idempotency key makes a repeated request answer what the first one answered and append
+ * nothing; the record is written by the store in the append's own transaction.
+ */
+export class CommandRuntime {
+  private readonly store: EventStore;
+  private readonly maxAttempts: number;
+  private readonly newId: () => string;
+  private readonly streams = new KeyedMutex();
+
+  constructor(options: CommandRuntimeOptions) {
+    this.store = options.store;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  async execute<C extends { type: string }, E extends DomainEvent, S>(
+    aggregate: AggregateType<C, E, S>,
+    aggregateId: string,
+    command: C,
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    const idempotency = context.idempotency && {
+      key: `${context.userId ?? "anonymous"}/${context.idempotency.key}`,
+      fingerprint: fingerprint(command.type, context.idempotency.request),
+    };
+    if (idempotency) {
+      const earlier = await this.replay(idempotency.key, idempotency.fingerprint);
+      if (earlier) return earlier;
+    }
+    const streamId = aggregate.streamId(aggregateId);
+    return this.streams.run(streamId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const { state, expectedRevision, revision } = await this.load(aggregate, streamId);
+        const events = aggregate.decider.decide(command, state);
+        if (events.length === 0) {
+          return { aggregateId, streamId, revision, position: null, eventIds: [], replayed: false };
+        }
+        const toAppend = this.toAppend(aggregate, events, command, context, idempotency?.key);
+        const eventIds = toAppend.map((event) => event.id);
+        const record: IdempotencyRecord | undefined = idempotency && {
+          key: idempotency.key,
+          fingerprint: idempotency.fingerprint,
+          streamId,
+          answer: { aggregateId, streamId, eventIds } satisfies JsonObject,
+        };
+        try {
+          const appended = await this.store.appendToStream(streamId, toAppend, {
+            expectedRevision,
+            idempotency: record,
+          });
+          return {
+            aggregateId,
+            streamId,
+            revision: appended.nextRevision,
+            position: formatPosition(appended.position),
+            eventIds,
+            replayed: false,
+          };
+        } catch (error) {
+          if (error instanceof IdempotencyKeyTaken && idempotency) {
+            // A concurrent request with the same key won the race: answer what it answered.
+            const earlier = await this.replay(idempotency.key, idempotency.fingerprint);
+            if (earlier) return earlier;
+          }
+          if (!(error instanceof WrongExpectedRevision)) throw error;
+          if (attempt >= this.maxAttempts) throw new ConcurrencyConflict(streamId, attempt);
+          await backoff(attempt);
+        }
+      }
+    });
+  }
+
+  private async replay(key: string, expectedFingerprint: string): Promise<CommandResult | null> {
+    const record = await this.store.readIdempotencyRecord(key);
+    if (!record) return null;
+    if (record.fingerprint !== expectedFingerprint)
+      throw new IdempotencyKeyReused(key.split("/").slice(1).join("/"));
+    const answer = resultFromJson(record.answer);
+    if (!record.appended) return answer;
+    return {
+      ...answer,
+      revision: record.appended.nextRevision,
+      position: formatPosition(record.appended.position),
+    };
+  }
+
+  private async load<C extends { type: string }, E extends DomainEvent, S>(
+    aggregate: AggregateType<C, E, S>,
+    streamId: string,
+  ): Promise<{ state: S; expectedRevision: ExpectedRevision; revision: number }> {
+    const recorded = await this.store.readStream(streamId);
+    const state = recorded
+      .map((event) => aggregate.fromStored(event))
+      .reduce(aggregate.decider.evolve, aggregate.decider.initialState);
+    const last = recorded.at(-1);
+    return last
+      ? { state, expectedRevision: last.revision, revision: last.revision }
+      : { state, expectedRevision: "no_stream", revision: -1 };
+  }
+
+  private toAppend<C extends { type: string }, E extends DomainEvent, S>(
+    aggregate: AggregateType<C, E, S>,
+    events: readonly E[],
+    command: C,
+    context: CommandContext,
+    idempotencyKey: string | undefined,
+  ): EventToAppend[] {
+    const commandId = this.newId();
+    const correlationId = context.correlationId ?? commandId;
+    return events.map((event) => ({
+      id: this.newId(),
+      type: event.type,
+      data: event.data as JsonObject,
+      schemaVersion: aggregate.schemaVersionOf(event),
+      metadata: {
+        correlationId,
+        causationId: context.causationId ?? commandId,
+        commandType: command.type,
+        ...(context.userId !== undefined && { userId: context.userId }),
+        ...(idempotencyKey !== undefined && { idempotencyKey }),
+        timestamp: context.now.toISOString(),
+      },
+    }));
+  }
+}
+
+/** Jittered exponential backoff so conflicting writers from several processes spread out. */
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(200, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+

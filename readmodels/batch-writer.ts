@@ -1,0 +1,94 @@
+import { readFileSync } from "node:fs";
+import type { Redis } from "ioredis";
+
+/** One Redis operation a projector asks for; the vocabulary the apply-batch script accepts. */
+export type ViewOp =
+  | readonly ["hset", string, ...string[]]
+  | readonly ["hsetnx", string, string, string]
+  | readonly ["hdel", string, ...string[]]
+  | readonly ["hincrby", string, string, string]
+  | readonly ["zadd", string, string, string]
+  | readonly ["zrem", string, string]
+  | readonly ["zincrby", string, string, string]
+  | readonly ["sadd", string, string]
+  | readonly ["srem", string, string]
+  | readonly ["incrby", string, string]
+  | readonly ["set", string, string]
+  | readonly ["del", string]
+  | readonly ["xadd", string, ...string[]];
+
+/** Applies only if the revision stored at (key, field) is exactly revision - 1. */
+export interface Guard {
+  readonly key: string;
+  readonly field: string;
+  readonly revision: number;
+}
+
+export interface ViewUnit {
+  /** Global position of the event ("commit:prepare"). */
+  readonly position: string;
+  /** False when the projector's handler failed for this event: nothing is written. */
+  readonly ok: boolean;
+  readonly guard: Guard | null;
+  readonly ops: readonly ViewOp[];
+  readonly notices: readonly (readonly [channel: string, message: string])[];
+}
+
+export type UnitOutcome = "applied" | "duplicate" | "gap" | "failed";
+
+export type BatchOutcome =
+  | { readonly kind: "lost" }
+  | { readonly kind: "ok"; readonly checkpoint: string | null; readonly units: readonly UnitOutcome[] };
+
+const outcomeByCode: Record<string, UnitOutcome> = {
+  "1": "applied",
+  "0": "duplicate",
+  "-1": "gap",
+  "-2": "failed",
+};
+
+const applyBatchSource = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
+
+type RedisWithApply = Redis & {
+  applyBatch(checkpointKey: string, batch: string): Promise<(string | number)[]>;
+};
+
+/**
+ * Writes a projector batch (guards + writes + checkpoint + notices) in one atomic Lua call, so a
+ * crash at any instant leaves either all of it or none of it.
+ */
+export class ReadModelWriter {
+  private readonly redis: RedisWithApply;
+
+  constructor(redis: Redis) {
+    if (!("applyBatch" in redis)) {
+      redis.defineCommand("applyBatch", { numberOfKeys: 1, lua: applyBatchSource });
+    }
+    this.redis = redis as RedisWithApply;
+  }
+
+  async apply(
+    checkpointKey: string,
+    expectedCheckpoint: string | null,
+    units: readonly ViewUnit[],
+  ): Promise<BatchOutcome> {
+    const payload = JSON.stringify({
+      expected: expectedCheckpoint ?? "",
+      units: units.map((unit) => ({
+        pos: unit.position,
+        ok: unit.ok,
+        g: unit.guard ? [unit.guard.key, unit.guard.field, unit.guard.revision] : null,
+        ops: unit.ops,
+        n: unit.notices,
+      })),
+    });
+    const reply = await this.redis.applyBatch(checkpointKey, payload);
+    if (reply[0] === "lost") return { kind: "lost" };
+    const written = String(reply[1]);
+    return {
+      kind: "ok",
+      checkpoint: written === "" ? null : written,
+      units: reply.slice(2).map((code) => outcomeByCode[String(code)] ?? "failed"),
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import type { Redis } from "ioredis";
+
+/**
+ * Fans Redis pub/sub change notices out to in-process listeners. One subscriber connection per
+ * gateway process, one Redis SUBSCRIBE per channel however many GraphQL subscriptions watch it;
+ * notices published by any projector process reach every gateway.
+ */
+export class ChangeFeed {
+  private readonly listeners = new Map<string, Set<(message: string) => void>>();
+
+  constructor(private readonly subscriber: Redis) {
+    subscriber.on("message", (channel: string, message: string) => {
+      for (const listener of this.listeners.get(channel) ?? []) listener(message);
+    });
+  }
+
+  /**
+   * Notices on `channel`, buffered from the moment `ready` resolves (so a caller can subscribe
+   * first and read the current view second, without missing a change in between).
+   */
+  listen(channel: string): { ready: Promise<void>; notices: AsyncIterableIterator<string>; close(): void } {
+    const queue: string[] = [];
+    let wake: (() => void) | null = null;
+    let closed = false;
+    const listener = (message: string) => {
+      queue.push(message);
+      wake?.();
+    };
+    let set = this.listeners.get(channel);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+    }
+    set.add(listener);
+    const ready = first ? this.subscriber.subscribe(channel).then(() => undefined) : Promise.resolve();
+
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      wake?.();
+      const current = this.listeners.get(channel);
+      current?.delete(listener);
+      if (current && current.size === 0) {
+        this.listeners.delete(channel);
+        this.subscriber.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+
+    const notices: AsyncIterableIterator<string> = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next() {
+        while (queue.length === 0 && !closed) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+        }
+        if (queue.length > 0) return { value: queue.shift()!, done: false };
+        return { value: undefined, done: true };
+      },
+      async return() {
+        close();
+        return { value: undefined, done: true };
+      },
+    };
+    return { ready, notices, close };
+  }
+}

@@ -1,0 +1,213 @@
+import type { Redis } from "ioredis";
+import type {
+  ConsumerGroupSettings,
+  DeliveredEvent,
+  EventStore,
+  PersistentSubscription,
+} from "../eventstore/port";
+import { comparePositions, formatPosition, parsePosition } from "../eventstore/position";
+import { ReadModelWriter, type ViewUnit } from "../readmodels/batch-writer";
+import type { ReadModelKeys } from "../readmodels/keys";
+import { silentLog, type Log } from "./log";
+import type { Projector } from "./projector";
+
+export type ProjectorStatus = "starting" | "catching_up" | "rebuilding" | "live" | "stopped";
+
+export interface ProjectorRunnerOptions {
+  readonly store: EventStore;
+  readonly redis: Redis;
+  readonly keys: ReadModelKeys;
+  readonly projector: Projector;
+  readonly consumerName: string;
+  readonly groupSettings?: Partial<ConsumerGroupSettings>;
+  readonly log?: Log;
+  /** Wait before retrying a batch Redis could not take (Redis unreachable). */
+  readonly redisRetryMs?: number;
+}
+
+/**
+ * Feeds one projector from its consumer group. Per batch: project every event (pure), apply the
+ * guarded writes + checkpoint in one Lua call, then ack what applied or was a duplicate and nack
+ * what failed or arrived ahead of a missing earlier event of its stream.
+ *
+ * The checkpoint in Redis is the authority: at start the consumer group is moved to it, and when
+ * Redis reports it lost (restart without persistence, FLUSHDB) the group is rewound to the start
+ * and the view rebuilt; the guards make every replayed event that is already applied a no-op.
+ */
+export class ProjectorRunner {
+  private readonly writer: ReadModelWriter;
+  private readonly log: Log;
+  private subscription: PersistentSubscription | null = null;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private currentStatus: ProjectorStatus = "starting";
+  private checkpoint: string | null = null;
+  private rebuildTarget: string | null = null;
+  private eventsApplied = 0;
+
+  constructor(private readonly options: ProjectorRunnerOptions) {
+    this.writer = new ReadModelWriter(options.redis);
+    this.log = options.log ?? silentLog;
+  }
+
+  get name(): string {
+    return this.options.projector.name;
+  }
+
+  get groupName(): string {
+    return `projector-${this.options.projector.name}`;
+  }
+
+  get status(): ProjectorStatus {
+    return this.currentStatus;
+  }
+
+  get position(): string | null {
+    return this.checkpoint;
+  }
+
+  get applied(): number {
+    return this.eventsApplied;
+  }
+
+  async start(): Promise<void> {
+    const { store, projector } = this.options;
+    await store.createConsumerGroup(this.groupName, {
+      ...this.options.groupSettings,
+      startFrom: "start",
+      filter: projector.filter,
+    });
+    this.loop = this.run().catch((error: unknown) => {
+      this.log.error({ projector: this.name, err: error }, "projector stopped on an unexpected error");
+      this.currentStatus = "stopped";
+    });
+  }
+
+  /** Finishes the batch in hand (its checkpoint is stored with it), then releases the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+    await this.loop;
+    this.currentStatus = "stopped";
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      await this.alignGroupWithRedis();
+      const subscription = this.options.store.subscribe(this.groupName, {
+        consumerName: this.options.consumerName,
+      });
+      this.subscription = subscription;
+      let lost = false;
+      for await (const batch of subscription.batches()) {
+        lost = !(await this.handle(subscription, batch));
+        if (lost || this.stopping) break;
+      }
+      await subscription.close();
+      this.subscription = null;
+      if (!lost) return;
+      this.log.warn({ projector: this.name }, "read model checkpoint lost in Redis; rebuilding from the log");
+    }
+  }
+
+  /** Moves the consumer group to the checkpoint Redis holds (Redis is the authority). */
+  private async alignGroupWithRedis(): Promise<void> {
+    const { store, redis, keys } = this.options;
+    const inRedis = await redis.get(keys.checkpoint(this.name));
+    const group = await store.getConsumerGroup(this.groupName);
+    const inStore = group?.checkpoint ? formatPosition(group.checkpoint) : null;
+    if (inRedis !== inStore) {
+      await store.resetConsumerGroup(this.groupName, inRedis ? parsePosition(inRedis) : null);
+    }
+    this.checkpoint = inRedis;
+    const head = await store.headPosition();
+    const headText = head ? formatPosition(head) : null;
+    const behind = head !== null && (inRedis === null || comparePositions(parsePosition(inRedis), head) < 0);
+    this.rebuildTarget = behind ? headText : null;
+    this.currentStatus = !behind
+      ? "live"
+      : inRedis === null && inStore !== null
+        ? "rebuilding"
+        : "catching_up";
+  }
+
+  /** Returns false when Redis lost the checkpoint and the view must be rebuilt. */
+  private async handle(
+    subscription: PersistentSubscription,
+    batch: readonly DeliveredEvent[],
+  ): Promise<boolean> {
+    const units = batch.map((event) => this.project(event));
+    const outcome = await this.applyWithRetry(units);
+    if (outcome.kind === "lost") {
+      await this.options.store.resetConsumerGroup(this.groupName, null);
+      this.checkpoint = null;
+      return false;
+    }
+    const settled: DeliveredEvent[] = [];
+    for (const [i, event] of batch.entries()) {
+      const result = outcome.units[i];
+      if (result === "applied" || result === "duplicate") {
+        settled.push(event);
+        if (result === "applied") this.eventsApplied++;
+        continue;
+      }
+      const reason =
+        result === "gap"
+          ? "an earlier event of this stream is not applied yet (retried or parked)"
+          : "the projector's handler failed";
+      // The store parks the event once its retries are spent; Redis's checkpoint stays before it
+      // until then, so a crash meanwhile redelivers it rather than losing it.
+      await subscription.nack(event, "retry", reason);
+    }
+    await subscription.ack(settled);
+    if (outcome.checkpoint) this.advance(outcome.checkpoint);
+    return true;
+  }
+
+  private advance(checkpoint: string): void {
+    this.checkpoint = checkpoint;
+    if (
+      this.rebuildTarget &&
+      comparePositions(parsePosition(checkpoint), parsePosition(this.rebuildTarget)) >= 0
+    ) {
+      this.rebuildTarget = null;
+      this.currentStatus = "live";
+      this.log.info({ projector: this.name, checkpoint }, "projector caught up");
+    }
+  }
+
+  private project(event: DeliveredEvent): ViewUnit {
+    const position = formatPosition(event.position);
+    try {
+      return { position, ok: true, ...this.options.projector.project(event) };
+    } catch (error) {
+      this.log.error(
+        {
+          projector: this.name,
+          eventId: event.id,
+          streamId: event.streamId,
+          revision: event.revision,
+          correlationId: event.metadata.correlationId,
+          attempt: event.retryCount + 1,
+          err: error,
+        },
+        "projector handler failed",
+      );
+      return { position, ok: false, guard: null, ops: [], notices: [] };
+    }
+  }
+
+  private async applyWithRetry(units: readonly ViewUnit[]) {
+    const { redis, keys } = this.options;
+    for (;;) {
+      try {
+        return await this.writer.apply(keys.checkpoint(this.name), this.checkpoint, units);
+      } catch (error) {
+        // Redis unreachable or failing: keep the batch, wait, try again; nothing is acked meanwhile.
+        this.log.warn({ projector: this.name, err: error }, "could not write the batch to Redis; retrying");
+        await new Promise((resolve) => setTimeout(resolve, this.options.redisRetryMs ?? 500));
+        if (this.stopping && redis.status === "end") throw error;
+      }
+    }
+  }
+}

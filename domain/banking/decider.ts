@@ -83,7 +83,7 @@ function withdraw(command: WithdrawMoney, state: AccountState): AccountEvent[] {
     throw new ValidationError("withdrawalId", `Withdrawal ${command.withdrawalId} already exists`);
   }
   if (command.amount > account.balance) {
-    throw new InsufficientFunds(command.accountId, account.balance, command.amount);
+    throw new InsufficientFunds(command.accountId, account.balance, command.amount, account.currency);
   }
   return [
     {
@@ -122,7 +122,7 @@ function reverseWithdrawal(command: ReverseWithdrawal, state: AccountState): Acc
 
 function close(command: CloseAccount, state: AccountState): AccountEvent[] {
   const account = requireOpen(state, command.accountId);
-  if (account.balance !== 0) throw new AccountNotEmpty(command.accountId, account.balance);
+  if (account.balance !== 0) throw new AccountNotEmpty(command.accountId, account.balance, account.currency);
   return [{ type: "AccountClosed", data: { accountId: command.accountId, closedAt: command.at } }];
 }
 

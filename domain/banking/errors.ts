@@ -30,6 +30,7 @@ export class InsufficientFunds extends DomainError {
     readonly accountId: string,
     readonly balance: number,
     readonly requested: number,
+    readonly currency: string,
   ) {
     super(`Account ${accountId} holds less than the amount requested`);
     this.name = "InsufficientFunds";
@@ -68,6 +69,7 @@ export class AccountNotEmpty extends DomainError {
   constructor(
     readonly accountId: string,
     readonly balance: number,
+    readonly currency: string,
   ) {
     super(`Account ${accountId} can only be closed at a zero balance`);
     this.name = "AccountNotEmpty";

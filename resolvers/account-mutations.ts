@@ -1,0 +1,232 @@
+import type { AccountCommand } from "../domain/banking/commands";
+import {
+  AccountAlreadyOpen,
+  AccountClosedError,
+  AccountNotEmpty,
+  AccountNotFound,
+  CurrencyMismatch,
+  InsufficientFunds,
+  WithdrawalAlreadyReversed,
+  WithdrawalNotFound,
+} from "../domain/banking/errors";
+import { assertCurrency, parsePositiveAmount } from "../domain/shared/money";
+import { accountAggregate } from "../commands/aggregates/account";
+import type { CommandResult } from "../commands/result";
+import { builder } from "../schema/builder";
+import type { GraphQLContext } from "../schema/context";
+import { commandErrors } from "../schema/errors";
+import { MoneyInput } from "../schema/money";
+import { commandContext, derivedId, requireId } from "./command-context";
+
+interface AccountChange extends CommandResult {
+  readonly withdrawalId?: string;
+}
+
+const AccountChangeRef = builder.objectRef<AccountChange>("AccountChange").implement({
+  description:
+    "What an account command did. `position` is the commit position of its last event: pass it to a query to read your own write.",
+  fields: (t) => ({
+    accountId: t.exposeID("aggregateId"),
+    revision: t.exposeInt("revision", { description: "The account stream's revision after the command." }),
+    position: t.field({ type: "Position", nullable: true, resolve: (change) => change.position }),
+    eventIds: t.exposeIDList("eventIds"),
+    replayed: t.exposeBoolean("replayed", {
+      description: "True when this is the stored answer to an earlier request with the same idempotency key.",
+    }),
+    withdrawalId: t.exposeID("withdrawalId", { nullable: true }),
+  }),
+});
+
+const idempotencyKeyField = {
+  description:
+    "Send the same key again (e.g. after a timeout) to get the first answer back without a second effect.",
+} as const;
+
+async function runAccountCommand(
+  ctx: GraphQLContext,
+  accountId: string,
+  command: AccountCommand,
+  input: Record<string, unknown>,
+): Promise<CommandResult> {
+  return ctx.services.commands.execute(accountAggregate, accountId, command, commandContext(ctx, input));
+}
+
+function money(input: { amount: string; currency: string }) {
+  return { amount: parsePositiveAmount(input.amount, input.currency), currency: input.currency };
+}
+
+const OpenAccountInput = builder.inputType("OpenAccountInput", {
+  fields: (t) => ({
+    ownerId: t.id({ required: true }),
+    currency: t.string({ required: true, description: "ISO 4217 code, e.g. USD." }),
+    accountId: t.id({
+      required: false,
+      description: "Optional: choose the id; by default one is generated.",
+    }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("openAccount", (t) =>
+  t.field({
+    type: AccountChangeRef,
+    errors: { types: [...commandErrors, AccountAlreadyOpen] },
+    args: { input: t.arg({ type: OpenAccountInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const accountId = requireId(
+        input.accountId ? String(input.accountId) : ctx.services.newId(),
+        "accountId",
+      );
+      const ownerId = requireId(String(input.ownerId), "ownerId");
+      assertCurrency(input.currency);
+      const context = commandContext(ctx, input);
+      return ctx.services.commands.execute(
+        accountAggregate,
+        accountId,
+        { type: "OpenAccount", accountId, ownerId, currency: input.currency, at: context.now.toISOString() },
+        context,
+      );
+    },
+  }),
+);
+
+const DepositInput = builder.inputType("DepositInput", {
+  fields: (t) => ({
+    accountId: t.id({ required: true }),
+    amount: t.field({ type: MoneyInput, required: true }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("deposit", (t) =>
+  t.field({
+    type: AccountChangeRef,
+    errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, CurrencyMismatch] },
+    args: { input: t.arg({ type: DepositInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const accountId = requireId(String(input.accountId), "accountId");
+      const { amount, currency } = money(input.amount);
+      return runAccountCommand(
+        ctx,
+        accountId,
+        { type: "DepositMoney", accountId, amount, currency, at: ctx.services.clock().toISOString() },
+        input,
+      );
+    },
+  }),
+);
+
+const WithdrawInput = builder.inputType("WithdrawInput", {
+  fields: (t) => ({
+    accountId: t.id({ required: true }),
+    amount: t.field({ type: MoneyInput, required: true }),
+    withdrawalId: t.id({
+      required: false,
+      description: "Optional: choose the id; by default one is generated.",
+    }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("withdraw", (t) =>
+  t.field({
+    type: AccountChangeRef,
+    errors: {
+      types: [...commandErrors, AccountNotFound, AccountClosedError, CurrencyMismatch, InsufficientFunds],
+    },
+    args: { input: t.arg({ type: WithdrawInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const accountId = requireId(String(input.accountId), "accountId");
+      // Derived from the idempotency key when there is one, so a replayed answer names the same withdrawal.
+      const withdrawalId = requireId(
+        input.withdrawalId
+          ? String(input.withdrawalId)
+          : input.idempotencyKey
+            ? derivedId("w", ctx.userId, input.idempotencyKey)
+            : ctx.services.newId(),
+        "withdrawalId",
+      );
+      const { amount, currency } = money(input.amount);
+      const result = await runAccountCommand(
+        ctx,
+        accountId,
+        {
+          type: "WithdrawMoney",
+          accountId,
+          withdrawalId,
+          amount,
+          currency,
+          at: ctx.services.clock().toISOString(),
+        },
+        input,
+      );
+      return { ...result, withdrawalId };
+    },
+  }),
+);
+
+const ReverseWithdrawalInput = builder.inputType("ReverseWithdrawalInput", {
+  fields: (t) => ({
+    accountId: t.id({ required: true }),
+    withdrawalId: t.id({ required: true }),
+    reason: t.string({ required: true }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("reverseWithdrawal", (t) =>
+  t.field({
+    type: AccountChangeRef,
+    description: "Compensates a withdrawal with a WithdrawalReversed event; the withdrawal stays in history.",
+    errors: {
+      types: [
+        ...commandErrors,
+        AccountNotFound,
+        AccountClosedError,
+        WithdrawalNotFound,
+        WithdrawalAlreadyReversed,
+      ],
+    },
+    args: { input: t.arg({ type: ReverseWithdrawalInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const accountId = requireId(String(input.accountId), "accountId");
+      const withdrawalId = requireId(String(input.withdrawalId), "withdrawalId");
+      return runAccountCommand(
+        ctx,
+        accountId,
+        {
+          type: "ReverseWithdrawal",
+          accountId,
+          withdrawalId,
+          reason: input.reason,
+          at: ctx.services.clock().toISOString(),
+        },
+        input,
+      );
+    },
+  }),
+);
+
+const CloseAccountInput = builder.inputType("CloseAccountInput", {
+  fields: (t) => ({
+    accountId: t.id({ required: true }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("closeAccount", (t) =>
+  t.field({
+    type: AccountChangeRef,
+    errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, AccountNotEmpty] },
+    args: { input: t.arg({ type: CloseAccountInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const accountId = requireId(String(input.accountId), "accountId");
+      return runAccountCommand(
+        ctx,
+        accountId,
+        { type: "CloseAccount", accountId, at: ctx.services.clock().toISOString() },
+        input,
+      );
+    },
+  }),
+);

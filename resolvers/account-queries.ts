@@ -1,0 +1,58 @@
+import { GraphQLError } from "graphql";
+import { AccountConnection, AccountRef, decodeCursor } from "../schema/account";
+import { builder } from "../schema/builder";
+import { requireId } from "./command-context";
+
+const maxPageSize = 100;
+
+builder.queryField("account", (t) =>
+  t.field({
+    type: AccountRef,
+    nullable: true,
+    description: "One account, from Redis. Null when no such account has been projected.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.accounts.get(String(id)),
+  }),
+);
+
+builder.queryField("accountsByOwner", (t) =>
+  t.field({
+    type: AccountConnection,
+    description: "An owner's accounts, oldest first, paginated (Relay connection), from Redis.",
+    args: {
+      ownerId: t.arg.id({ required: true }),
+      first: t.arg.int({ required: false, defaultValue: 20 }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const ownerId = validated(() => requireId(String(args.ownerId), "ownerId"));
+      const first = args.first ?? 20;
+      if (first < 1 || first > maxPageSize) {
+        throw new GraphQLError(`"first" must be between 1 and ${maxPageSize}`, {
+          extensions: { code: "BAD_USER_INPUT" },
+        });
+      }
+      let offset = 0;
+      if (args.after) {
+        const after = decodeCursor(args.after);
+        if (after === null)
+          throw new GraphQLError(`"after" is not a cursor from this connection`, {
+            extensions: { code: "BAD_USER_INPUT" },
+          });
+        offset = after + 1;
+      }
+      const { ids, total } = await ctx.services.accounts.idsByOwner(ownerId, offset, first);
+      const accounts = (await ctx.services.accounts.getMany(ids)).filter((a) => a !== null);
+      return { accounts, offset, total };
+    },
+  }),
+);
+
+/** Queries answer bad arguments with a GraphQL error carrying BAD_USER_INPUT. */
+function validated<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new GraphQLError((error as Error).message, { extensions: { code: "BAD_USER_INPUT" } });
+  }
+}

@@ -1,0 +1,15 @@
+import { lexicographicSortSchema, type GraphQLSchema } from "graphql";
+import { builder } from "../schema/builder";
+import "../schema/scalars";
+import "../schema/errors";
+import "./account-queries";
+import "./account-mutations";
+import "./account-subscriptions";
+
+let schema: GraphQLSchema | null = null;
+
+/** Builds the schema once (types and fields registered by the imports above). */
+export function gatewaySchema(): GraphQLSchema {
+  schema ??= lexicographicSortSchema(builder.toSchema());
+  return schema;
+}

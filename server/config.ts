@@ -1,0 +1,54 @@
+/** Every setting comes from the environment; this table is mirrored in the README. */
+export type Role = "all" | "gateway" | "projector" | "worker";
+
+export interface Config {
+  readonly role: Role;
+  readonly host: string;
+  readonly port: number;
+  readonly eventStoreUrl: string;
+  /** PostgreSQL schema holding the event store tables (PostgreSQL and PGlite). */
+  readonly eventStoreSchema: string;
+  readonly redisUrl: string;
+  /** Start a private redis-server when REDIS_URL does not answer (the zero-setup default). */
+  readonly redisAutostart: boolean;
+  readonly redisPrefix: string;
+  readonly logLevel: string;
+  readonly consumerName: string;
+  readonly dataDir: string;
+  /** Serve GraphiQL at /graphql in a browser. */
+  readonly graphiql: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const roles: readonly Role[] = ["all", "gateway", "projector", "worker"];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const role = (env.ROLE ?? "all") as Role;
+  if (!roles.includes(role))
+    throw new ConfigError(`ROLE must be one of ${roles.join(", ")}; got "${env.ROLE}"`);
+  const port = Number(env.PORT ?? 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be a port number; got "${env.PORT}"`);
+  }
+  const dataDir = env.DATA_DIR ?? "./data";
+  return {
+    role,
+    host: env.HOST ?? "127.0.0.1",
+    port,
+    eventStoreUrl: env.EVENT_STORE_URL ?? `pglite://${dataDir}/eventstore`,
+    eventStoreSchema: env.EVENT_STORE_SCHEMA ?? "eventstore",
+    redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    redisAutostart: (env.REDIS_AUTOSTART ?? (env.REDIS_URL ? "false" : "true")) === "true",
+    redisPrefix: env.REDIS_PREFIX ?? "ll:",
+    logLevel: env.LOG_LEVEL ?? "info",
+    consumerName: env.CONSUMER_NAME ?? `${process.pid}@${env.HOSTNAME ?? "local"}`,
+    dataDir,
+    graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
+  };
+}

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from "./config";
+import { createLog } from "./log";
+import { RedisUnavailable } from "./redis";
+import { startService } from "./services";
+
+/** `npm start`: one process, role from ROLE (default all). SIGTERM / SIGINT stop it cleanly. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLog(config.logLevel);
+  let service;
+  try {
+    service = await startService(config, log);
+  } catch (error) {
+    if (error instanceof RedisUnavailable) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "ledgerline started");
+  if (service.url) {
+    console.log(`\n  GraphQL endpoint and GraphiQL: ${service.url}\n`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping: finishing the batch in hand");
+    await service.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Never log a password from a connection URL. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@");
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { CommandRuntime } from "../commands/runtime";
+import { openEventStore } from "../eventstore/open";
+import type { EventStore } from "../eventstore/port";
+import { accountsProjector } from "../projectors/accounts";
+import type { Log } from "../projectors/log";
+import { ProjectorRunner } from "../projectors/runtime";
+import { AccountReader } from "../readmodels/accounts";
+import { ChangeFeed } from "../readmodels/change-feed";
+import { readModelKeys } from "../readmodels/keys";
+import { createGateway } from "./app";
+import type { Config } from "./config";
+import { listen, type HttpListener } from "./http";
+import { checkEvictionPolicy, obtainRedis } from "./redis";
+
+export interface RunningService {
+  /** GraphQL endpoint, when this process serves the gateway. */
+  readonly url: string | null;
+  readonly store: EventStore;
+  readonly redis: Redis;
+  readonly projectors: readonly ProjectorRunner[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what the process role asks for: the gateway (HTTP + WebSocket), the projectors, or both.
+ * Nothing connects on import; everything is opened here and closed by `stop()` in reverse order.
+ */
+export async function startService(config: Config, log: Log): Promise<RunningService> {
+  const redisHandle = await obtainRedis({
+    url: config.redisUrl,
+    autostart: config.redisAutostart,
+    dataDir: config.dataDir,
+    log,
+  });
+  const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: 3 });
+  redis.on("error", (err) => log.warn({ err }, "redis connection error"));
+  await checkEvictionPolicy(redis);
+  const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
+  const keys = readModelKeys(config.redisPrefix);
+
+  const projectors: ProjectorRunner[] = [];
+  if (config.role === "all" || config.role === "projector") {
+    const runner = new ProjectorRunner({
+      store,
+      redis,
+      keys,
+      projector: accountsProjector(keys),
+      consumerName: config.consumerName,
+      log,
+    });
+    await runner.start();
+    projectors.push(runner);
+  }
+
+  let listener: HttpListener | null = null;
+  let subscriber: Redis | null = null;
+  if (config.role === "all" || config.role === "gateway") {
+    subscriber = new Redis(redisHandle.url);
+    subscriber.on("error", (err) => log.warn({ err }, "redis subscriber connection error"));
+    const gateway = createGateway({
+      graphiql: config.graphiql,
+      logError: (fields, message) => log.error(fields, message),
+      services: {
+        accounts: new AccountReader(redis, keys),
+        commands: new CommandRuntime({ store }),
+        changes: new ChangeFeed(subscriber),
+        keys,
+        clock: () => new Date(),
+        newId: randomUUID,
+      },
+    });
+    listener = await listen(gateway, config.host, config.port);
+  }
+
+  return {
+    url: listener?.url ?? null,
+    store,
+    redis,
+    projectors,
+    async stop() {
+      await listener?.close();
+      await Promise.all(projectors.map((runner) => runner.stop()));
+      await store.close();
+      subscriber?.disconnect();
+      await redis.quit().catch(() => undefined);
+      redisHandle.child?.kill("SIGTERM");
+    },
+  };
+}

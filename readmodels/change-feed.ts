@@ -7,6 +7,8 @@ import type { Redis } from "ioredis";
  */
 export class ChangeFeed {
   private readonly listeners = new Map<string, Set<(message: string) => void>>();
+  /** The SUBSCRIBE of each channel, so a second listener waits for the same confirmation. */
+  private readonly subscribed = new Map<string, Promise<void>>();
 
   constructor(private readonly subscriber: Redis) {
     subscriber.on("message", (channel: string, message: string) => {
@@ -27,13 +29,16 @@ export class ChangeFeed {
       wake?.();
     };
     let set = this.listeners.get(channel);
-    const first = !set;
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
+      this.subscribed.set(
+        channel,
+        this.subscriber.subscribe(channel).then(() => undefined),
+      );
     }
     set.add(listener);
-    const ready = first ? this.subscriber.subscribe(channel).then(() => undefined) : Promise.resolve();
+    const ready = this.subscribed.get(channel)!;
 
     const close = () => {
       if (closed) return;
@@ -43,6 +48,7 @@ export class ChangeFeed {
       current?.delete(listener);
       if (current && current.size === 0) {
         this.listeners.delete(channel);
+        this.subscribed.delete(channel);
         this.subscriber.unsubscribe(channel).catch(() => undefined);
       }
     };

@@ -1,0 +1,180 @@
+import {
+  ConsumerGroupNotFound,
+  defaultConsumerGroupSettings,
+  type ConsumerGroupInfo,
+  type ConsumerGroupSettings,
+  type ParkedEvent,
+  type Position,
+} from "../port";
+import { EVENT_COLUMNS, toPositionOrNull, toRecordedEvent, type EventRow } from "./rows";
+import type { SqlClient } from "./sql";
+
+/**
+ * Administration of consumer groups (the delivery itself is in subscription.ts). A group row holds
+ * the settings, the checkpoint (position of the last settled event) and the lease of the consumer
+ * that holds it.
+ */
+export class ConsumerGroups {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly channel: string,
+    private readonly headPosition: () => Promise<Position | null>,
+  ) {}
+
+  /** Creating an existing group changes nothing: its settings and checkpoint stay. */
+  async create(name: string, partial: Partial<ConsumerGroupSettings> = {}): Promise<void> {
+    const settings = validSettings({ ...defaultConsumerGroupSettings, ...partial });
+    const start = settings.startFrom;
+    // The checkpoint is "the last settled position": 'end' settles everything visible now.
+    const checkpoint = start === "start" ? null : start === "end" ? await this.headPosition() : start;
+    await this.sql.query(
+      `INSERT INTO consumer_groups (name, settings, checkpoint_commit, checkpoint_prepare)
+       VALUES ($1, $2::jsonb, $3::xid8, $4::bigint) ON CONFLICT (name) DO NOTHING`,
+      [name, JSON.stringify(settingsToJson(settings)), ...positionParams(checkpoint)],
+    );
+  }
+
+  async get(name: string): Promise<ConsumerGroupInfo | null> {
+    const [row] = await this.sql.query<{
+      settings: SettingsJson;
+      commit: string | null;
+      prepare: string | null;
+      active_consumer: string | null;
+      parked_count: number;
+    }>(
+      `SELECT g.settings, g.checkpoint_commit::text AS commit, g.checkpoint_prepare::text AS prepare,
+              CASE WHEN g.lease_until > now() THEN g.owner END AS active_consumer,
+              (SELECT count(*) FROM parked_events p
+               WHERE p.group_name = g.name AND p.state <> 'retrying')::int AS parked_count
+       FROM consumer_groups g WHERE g.name = $1`,
+      [name],
+    );
+    if (!row) return null;
+    return {
+      name,
+      settings: settingsFromJson(row.settings),
+      checkpoint: toPositionOrNull(row.commit, row.prepare),
+      parkedCount: row.parked_count,
+      activeConsumer: row.active_consumer,
+    };
+  }
+
+  /**
+   * Moves the checkpoint. It also takes the group from its consumer, whose batch in hand can then
+   * no longer store a checkpoint over the reset; the consumer takes the group again and continues
+   * from the new checkpoint. Pending retries go too: the reset says where delivery starts.
+   */
+  async reset(name: string, to: Position | null): Promise<void> {
+    const [row] = await this.sql.query<{ found: number }>(
+      `WITH reset AS (
+         UPDATE consumer_groups
+         SET checkpoint_commit = $2::xid8, checkpoint_prepare = $3::bigint,
+             owner = NULL, owner_token = NULL, lease_until = NULL
+         WHERE name = $1 RETURNING name
+       ), dropped AS (
+         DELETE FROM parked_events WHERE group_name IN (SELECT name FROM reset) AND state = 'retrying'
+       )
+       SELECT count(*)::int AS found FROM reset`,
+      [name, ...positionParams(to)],
+    );
+    if (!row?.found) throw new ConsumerGroupNotFound(name);
+  }
+
+  async delete(name: string): Promise<void> {
+    const rows = await this.sql.query("DELETE FROM consumer_groups WHERE name = $1 RETURNING name", [name]);
+    if (rows.length === 0) throw new ConsumerGroupNotFound(name);
+  }
+
+  /** Parked events, oldest first; those asked back by a replay stay listed until acked. */
+  async listParked(name: string, limit = 100): Promise<ParkedEvent[]> {
+    const rows = await this.sql.query<EventRow & { reason: string; attempts: number; parked_at: Date }>(
+      `SELECT p.reason, p.attempts, p.parked_at, ${EVENT_COLUMNS}
+       FROM parked_events p
+       JOIN events e ON e.transaction_id = p.event_commit AND e.global_seq = p.event_prepare
+       WHERE p.group_name = $1 AND p.state <> 'retrying'
+       ORDER BY p.parked_at, p.event_prepare LIMIT $2`,
+      [name, limit],
+    );
+    if (rows.length === 0) await this.mustExist(name);
+    return rows.map((row) => ({
+      group: name,
+      event: toRecordedEvent(row),
+      reason: row.reason,
+      attempts: row.attempts,
+      parkedAt: row.parked_at,
+    }));
+  }
+
+  /** Puts up to `limit` parked events (oldest first) back ahead of the log; wakes the consumer. */
+  async replayParked(name: string, limit?: number): Promise<number> {
+    const [row] = await this.sql.query<{ replayed: number }>(
+      `WITH picked AS (
+         SELECT event_prepare FROM parked_events
+         WHERE group_name = $1 AND state = 'parked'
+         ORDER BY parked_at, event_prepare LIMIT $2
+         FOR UPDATE
+       ), replayed AS (
+         UPDATE parked_events p SET state = 'replaying'
+         FROM picked WHERE p.group_name = $1 AND p.event_prepare = picked.event_prepare
+         RETURNING 1
+       )
+       SELECT count(*)::int AS replayed, pg_notify($3, '') FROM replayed`,
+      [name, limit ?? null, this.channel],
+    );
+    const replayed = row?.replayed ?? 0;
+    if (replayed === 0) await this.mustExist(name);
+    return replayed;
+  }
+
+  private async mustExist(name: string): Promise<void> {
+    const rows = await this.sql.query("SELECT 1 FROM consumer_groups WHERE name = $1", [name]);
+    if (rows.length === 0) throw new ConsumerGroupNotFound(name);
+  }
+}
+
+export function positionParams(position: Position | null): [string | null, string | null] {
+  return position ? [position.commit.toString(), position.prepare.toString()] : [null, null];
+}
+
+function validSettings(settings: ConsumerGroupSettings): ConsumerGroupSettings {
+  const positive = ["batchSize", "messageTimeoutMs", "leaseTimeoutMs"] as const;
+  for (const field of positive) {
+    if (!(Number.isInteger(settings[field]) && settings[field] > 0)) {
+      throw new RangeError(`Consumer group setting ${field} must be a positive integer`);
+    }
+  }
+  if (!(Number.isInteger(settings.maxRetryCount) && settings.maxRetryCount >= 0)) {
+    throw new RangeError("Consumer group setting maxRetryCount must be a non-negative integer");
+  }
+  return settings;
+}
+
+/** Settings as stored in jsonb: a Position's bigints become decimal strings. */
+type SettingsJson = Omit<ConsumerGroupSettings, "startFrom"> & {
+  startFrom: "start" | "end" | { commit: string; prepare: string };
+};
+
+function settingsToJson(settings: ConsumerGroupSettings): SettingsJson {
+  const { startFrom } = settings;
+  return {
+    ...settings,
+    startFrom:
+      typeof startFrom === "string"
+        ? startFrom
+        : { commit: startFrom.commit.toString(), prepare: startFrom.prepare.toString() },
+  };
+}
+
+export function settingsFromJson(json: SettingsJson): ConsumerGroupSettings {
+  const { startFrom } = json;
+  return {
+    ...defaultConsumerGroupSettings,
+    ...json,
+    startFrom:
+      typeof startFrom === "string"
+        ? startFrom
+        : { commit: BigInt(startFrom.commit), prepare: BigInt(startFrom.prepare) },
+  };
+}
+
+export type { SettingsJson };

@@ -15,6 +15,8 @@ export interface Config {
   readonly logLevel: string;
   readonly consumerName: string;
   readonly dataDir: string;
+  /** Load a few sample accounts when the event store is empty. */
+  readonly sampleData: boolean;
   /** Serve GraphiQL at /graphql in a browser. */
   readonly graphiql: boolean;
 }
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? "info",
     consumerName: env.CONSUMER_NAME ?? `${process.pid}@${env.HOSTNAME ?? "local"}`,
     dataDir,
+    sampleData: (env.SAMPLE_DATA ?? (env.EVENT_STORE_URL ? "false" : "true")) === "true",
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
   };
 }

@@ -1,9 +1,10 @@
 /** The operations GraphiQL opens with: the whole bank-account story, ready to run one by one. */
 export const exampleOperations = `# Welcome! Run these in order (pick one with the ▶ button's menu).
 # Amounts are decimal strings; every mutation returns the position of what it wrote.
+# Sample accounts are already there: try account(id: "alice-main") or accountsByOwner(ownerId: "alice").
 
 mutation OpenAccount {
-  openAccount(input: { ownerId: "alice", currency: "USD", accountId: "alice-main" }) {
+  openAccount(input: { ownerId: "me", currency: "USD", accountId: "my-account" }) {
     __typename
     ... on AccountChange { accountId revision position }
     ... on Error { code message }
@@ -11,7 +12,7 @@ mutation OpenAccount {
 }
 
 mutation Deposit {
-  deposit(input: { accountId: "alice-main", amount: { amount: "10000.00", currency: "USD" } }) {
+  deposit(input: { accountId: "my-account", amount: { amount: "10000.00", currency: "USD" } }) {
     __typename
     ... on AccountChange { accountId revision position }
     ... on Error { code message }
@@ -19,7 +20,7 @@ mutation Deposit {
 }
 
 mutation Withdraw {
-  withdraw(input: { accountId: "alice-main", amount: { amount: "5000.00", currency: "USD" } }) {
+  withdraw(input: { accountId: "my-account", amount: { amount: "5000.00", currency: "USD" } }) {
     __typename
     ... on AccountChange { accountId revision position withdrawalId }
     ... on InsufficientFunds { available { amount } requested { amount } }
@@ -28,11 +29,11 @@ mutation Withdraw {
 }
 
 query Account {
-  account(id: "alice-main") { id ownerId status revision position balance { amount currency } updatedAt }
+  account(id: "my-account") { id ownerId status revision position balance { amount currency } updatedAt }
 }
 
 query AccountsByOwner {
-  accountsByOwner(ownerId: "alice", first: 10) {
+  accountsByOwner(ownerId: "me", first: 10) {
     totalCount
     edges { cursor node { id balance { amount currency } status } }
     pageInfo { hasNextPage endCursor }
@@ -41,6 +42,6 @@ query AccountsByOwner {
 
 # Open this in a second tab, then run Deposit / Withdraw in the first: the balance changes live.
 subscription WatchAccount {
-  accountUpdated(id: "alice-main") { id revision balance { amount currency } updatedAt }
+  accountUpdated(id: "my-account") { id revision balance { amount currency } updatedAt }
 }
 `;

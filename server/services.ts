@@ -13,6 +13,7 @@ import { createGateway } from "./app";
 import type { Config } from "./config";
 import { listen, type HttpListener } from "./http";
 import { checkEvictionPolicy, obtainRedis } from "./redis";
+import { seedSampleData } from "./sample-data";
 
 export interface RunningService {
   /** GraphQL endpoint, when this process serves the gateway. */
@@ -40,6 +41,9 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
   const keys = readModelKeys(config.redisPrefix);
 
+  const commands = new CommandRuntime({ store });
+  if (config.sampleData) await seedSampleData(store, commands, log);
+
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
     const runner = new ProjectorRunner({
@@ -64,7 +68,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
       logError: (fields, message) => log.error(fields, message),
       services: {
         accounts: new AccountReader(redis, keys),
-        commands: new CommandRuntime({ store }),
+        commands,
         changes: new ChangeFeed(subscriber),
         keys,
         clock: () => new Date(),

@@ -201,7 +201,7 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
 
     const projector = accountsProjector(keys);
     const events = await t.service.store.readAll({ filter: projector.filter, maxCount: 100_000 });
-    expect(events.length).toBeGreaterThan(50);
+    expect(events.length).toBeGreaterThan(20);
     const writer = new ReadModelWriter(t.service.redis);
     const outcome = await writer.apply(
       keys.checkpoint("accounts"),

@@ -3,13 +3,15 @@ import { accountStreamPrefix } from "../domain/banking/state";
 import type { RecordedEvent } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
 import type { ViewOp } from "../readmodels/batch-writer";
+import { entryIdOf as entryId } from "../readmodels/view-history";
+import { accountHistoryLength } from "../readmodels/accounts";
 import type { ReadModelKeys } from "../readmodels/keys";
 import type { Projection, Projector } from "./projector";
 
 /**
  * The account view: one hash per account (owner, currency, balance in minor units, status,
- * revision, last change) and an index of accounts per owner. The account hash's own `revision`
- * field is the duplicate guard.
+ * revision, last change), an index of accounts per owner, and a short history of the view for
+ * live clients that reconnect. The account hash's own `revision` field is the duplicate guard.
  */
 export function accountsProjector(keys: ReadModelKeys): Projector {
   return {
@@ -48,27 +50,29 @@ export function accountsProjector(keys: ReadModelKeys): Projector {
           );
           break;
         case "MoneyDeposited":
-          ops.push(["hincrby", key, "balance", String(event.data.amount)]);
-          break;
         case "MoneyWithdrawn":
-          ops.push(["hincrby", key, "balance", String(-event.data.amount)]);
-          break;
         case "WithdrawalReversed":
-          ops.push(["hincrby", key, "balance", String(event.data.amount)]);
+          ops.push(["hset", key, "balance", String(event.data.balanceAfter)]);
           break;
         case "AccountClosed":
           ops.push(["hset", key, "status", "closed", "closedAt", event.data.closedAt]);
           break;
         default:
           // An event type this view does not know (newer producer): advance the guard only.
-          ops.length = 0;
+          return { guard: { key, field: "revision", revision: recorded.revision }, ops: [], notices: [] };
       }
+      // The guard field is written by the script before these ops, so the snapshot includes it.
+      ops.push([
+        "snapshot",
+        keys.accountHistory(accountId),
+        entryId(position),
+        String(accountHistoryLength),
+        key,
+      ]);
       return {
         guard: { key, field: "revision", revision: recorded.revision },
         ops,
-        notices: [
-          [keys.accountChanges(accountId), JSON.stringify({ revision: recorded.revision, position })],
-        ],
+        notices: [[keys.accountChanges(accountId), position]],
       };
     },
   };

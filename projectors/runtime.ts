@@ -8,10 +8,11 @@ import type {
 import { comparePositions, formatPosition, parsePosition } from "../eventstore/position";
 import { ReadModelWriter, type ViewUnit } from "../readmodels/batch-writer";
 import type { ReadModelKeys } from "../readmodels/keys";
+import { ProjectorStateStore, type FreshnessStatus } from "../readmodels/projector-state";
 import { silentLog, type Log } from "./log";
 import type { Projector } from "./projector";
 
-export type ProjectorStatus = "starting" | "catching_up" | "rebuilding" | "live" | "stopped";
+export type ProjectorStatus = FreshnessStatus | "starting";
 
 export interface ProjectorRunnerOptions {
   readonly store: EventStore;
@@ -23,6 +24,10 @@ export interface ProjectorRunnerOptions {
   readonly log?: Log;
   /** Wait before retrying a batch Redis could not take (Redis unreachable). */
   readonly redisRetryMs?: number;
+  /** How often the runner reports its state (lag, status) to Redis. */
+  readonly reportEveryMs?: number;
+  /** Behind the head with a checkpoint that has not moved for this long: stalled. */
+  readonly stallAfterMs?: number;
 }
 
 /**
@@ -44,10 +49,14 @@ export class ProjectorRunner {
   private checkpoint: string | null = null;
   private rebuildTarget: string | null = null;
   private eventsApplied = 0;
+  private readonly stateStore: ProjectorStateStore;
+  private reporter: NodeJS.Timeout | null = null;
+  private lastReport = { at: Date.now(), applied: 0, checkpoint: null as string | null, movedAt: Date.now() };
 
   constructor(private readonly options: ProjectorRunnerOptions) {
     this.writer = new ReadModelWriter(options.redis);
     this.log = options.log ?? silentLog;
+    this.stateStore = new ProjectorStateStore(options.redis, options.keys);
   }
 
   get name(): string {
@@ -81,6 +90,8 @@ export class ProjectorRunner {
       this.log.error({ projector: this.name, err: error }, "projector stopped on an unexpected error");
       this.currentStatus = "stopped";
     });
+    this.reporter = setInterval(() => void this.report(), this.options.reportEveryMs ?? 1_000);
+    this.reporter.unref();
   }
 
   /** Finishes the batch in hand (its checkpoint is stored with it), then releases the group. */
@@ -88,7 +99,56 @@ export class ProjectorRunner {
     this.stopping = true;
     await this.subscription?.close();
     await this.loop;
+    if (this.reporter) clearInterval(this.reporter);
     this.currentStatus = "stopped";
+    await this.report();
+  }
+
+  /**
+   * Measures lag against the log's head and writes the projector's state to Redis, where the
+   * gateway reads it for every view's `meta` (freshness is data, DESIGN.md contract 11).
+   */
+  async report(): Promise<void> {
+    const { store, projector, consumerName } = this.options;
+    try {
+      const now = Date.now();
+      const after = this.checkpoint ? parsePosition(this.checkpoint) : null;
+      const [head, lagEvents, next, group] = await Promise.all([
+        store.headPosition(),
+        store.countAfter(after, projector.filter),
+        store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
+        store.getConsumerGroup(this.groupName),
+      ]);
+      if (this.checkpoint !== this.lastReport.checkpoint) this.lastReport.movedAt = now;
+      const elapsed = Math.max(1, now - this.lastReport.at) / 1000;
+      const eventsPerSecond = Math.round((this.eventsApplied - this.lastReport.applied) / elapsed);
+      this.lastReport = {
+        ...this.lastReport,
+        at: now,
+        applied: this.eventsApplied,
+        checkpoint: this.checkpoint,
+      };
+      const lagMs = next[0] ? Math.max(0, now - next[0].recordedAt.getTime()) : 0;
+      if (this.currentStatus !== "stopped" && this.currentStatus !== "rebuilding") {
+        const stalled =
+          lagEvents > 0 && now - this.lastReport.movedAt > (this.options.stallAfterMs ?? 10_000);
+        this.currentStatus = lagEvents === 0 ? "live" : stalled ? "stalled" : "catching_up";
+      }
+      await this.stateStore.report({
+        projector: this.name,
+        status: this.currentStatus,
+        checkpoint: this.checkpoint,
+        head: head ? formatPosition(head) : null,
+        lagEvents,
+        lagMs,
+        eventsPerSecond,
+        parked: group?.parkedCount ?? 0,
+        consumer: consumerName,
+        reportedAt: new Date(now).toISOString(),
+      });
+    } catch (error) {
+      this.log.warn({ projector: this.name, err: error }, "could not report projector state");
+    }
   }
 
   private async run(): Promise<void> {

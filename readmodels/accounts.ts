@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
+import { entryIdOf, fieldsToObject, positionOfEntry, readViewHistory, type ViewChange } from "./view-history";
 
 /** The account view as stored: one hash per account. Amounts are integer minor units. */
 export interface AccountView {
@@ -68,5 +69,86 @@ export class AccountReader {
       this.redis.zcard(key),
     ]);
     return { ids, total };
+  }
+}
+
+/** Changes of an account view kept for subscribers that reconnect with `since`. */
+export const accountHistoryLength = 100;
+
+/** One money movement of the audit trail. */
+export interface AccountTransaction {
+  /** Position of the event ("commit:prepare"); also the pagination cursor. */
+  readonly position: string;
+  readonly kind: "DEPOSIT" | "WITHDRAWAL" | "REVERSAL";
+  readonly amount: number;
+  readonly currency: string;
+  readonly balanceAfter: number;
+  readonly at: string;
+  readonly eventId: string;
+  readonly revision: number;
+  readonly userId: string | null;
+  readonly correlationId: string | null;
+  readonly reference: string | null;
+}
+
+export class AccountHistoryReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ReadModelKeys,
+  ) {}
+
+  /** Movements newest first; `before` is the position cursor of the last one already seen. */
+  async transactions(
+    accountId: string,
+    first: number,
+    before: string | null,
+  ): Promise<{ items: AccountTransaction[]; hasMore: boolean }> {
+    const key = this.keys.accountTransactions(accountId);
+    const end = before ? `(${entryIdOf(before)}` : "+";
+    const entries = await this.redis.xrevrange(key, end, "-", "COUNT", first + 1);
+    const items = entries.slice(0, first).map(([id, fields]) => {
+      const f = fieldsToObject(fields);
+      return {
+        position: positionOfEntry(id),
+        kind: f.kind as AccountTransaction["kind"],
+        amount: Number(f.amount),
+        currency: f.currency ?? "",
+        balanceAfter: Number(f.balanceAfter),
+        at: f.at ?? "",
+        eventId: f.eventId ?? "",
+        revision: Number(f.revision),
+        userId: f.userId || null,
+        correlationId: f.correlationId || null,
+        reference: f.reference || null,
+      };
+    });
+    return { items, hasMore: entries.length > first };
+  }
+
+  /** The balance (minor units) right after the last movement at or before `at`; null before opening. */
+  async balanceAt(accountId: string, at: Date): Promise<number | null> {
+    const [member] = await this.redis.zrevrangebyscore(
+      this.keys.accountBalances(accountId),
+      at.getTime(),
+      "-inf",
+      "LIMIT",
+      0,
+      1,
+    );
+    return member === undefined ? null : Number(member.split(":")[1]);
+  }
+
+  /** The account's views after `since`, from its capped history. */
+  viewsSince(
+    accountId: string,
+    since: string,
+  ): Promise<{ changes: ViewChange<AccountView>[]; complete: boolean }> {
+    return readViewHistory(
+      this.redis,
+      this.keys.accountHistory(accountId),
+      since,
+      accountHistoryLength,
+      (hash) => accountFromHash(accountId, hash),
+    );
   }
 }

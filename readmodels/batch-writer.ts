@@ -15,7 +15,11 @@ export type ViewOp =
   | readonly ["incrby", string, string]
   | readonly ["set", string, string]
   | readonly ["del", string]
-  | readonly ["xadd", string, ...string[]];
+  | readonly ["xadd", string, ...string[]]
+  /** Appends an entry with id = the event position; skipped if not above the stream's last id. */
+  | readonly ["xappend", string, string, string, ...string[]]
+  /** Appends the hash as it is after this unit's writes, as JSON in field "view". */
+  | readonly ["snapshot", string, string, string, string];
 
 /** Applies only if the revision stored at (key, field) is exactly revision - 1. */
 export interface Guard {

@@ -9,6 +9,12 @@ export function readModelKeys(prefix = "") {
     prefix,
     account: (accountId: string) => `${prefix}account:${accountId}`,
     ownerAccounts: (ownerId: string) => `${prefix}owner:${ownerId}:accounts`,
+    /** Capped stream of the account view after each change (entry id = event position). */
+    accountHistory: (accountId: string) => `${prefix}account:${accountId}:history`,
+    /** Audit trail: every money movement of an account (entry id = event position). */
+    accountTransactions: (accountId: string) => `${prefix}account:${accountId}:transactions`,
+    /** Balance after each movement, scored by the instant it happened (time travel). */
+    accountBalances: (accountId: string) => `${prefix}account:${accountId}:balances`,
     /** Position of the last event a projector has settled: the authority for where it resumes. */
     checkpoint: (projector: string) => `${prefix}projector:${projector}:checkpoint`,
     /** Per-projector "last revision applied per stream", for views that count across streams. */

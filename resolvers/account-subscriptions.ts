@@ -1,41 +1,49 @@
 import type { AccountView } from "../readmodels/accounts";
 import { AccountRef } from "../schema/account";
 import { builder } from "../schema/builder";
-import type { GraphQLContext } from "../schema/context";
+import { liveView, type LiveUpdate } from "./live-view";
 
-/**
- * The current view first, then the view after every change. It listens before it reads, so a
- * change landing between the two is not missed; a notice older than what was sent is dropped.
- */
-async function* accountViews(ctx: GraphQLContext, accountId: string): AsyncGenerator<AccountView> {
-  const feed = ctx.services.changes.listen(ctx.services.keys.accountChanges(accountId));
-  try {
-    await feed.ready;
-    let lastRevision = -1;
-    const current = await ctx.services.accounts.get(accountId);
-    if (current) {
-      lastRevision = current.revision;
-      yield current;
-    }
-    for await (const _notice of feed.notices) {
-      const view = await ctx.services.accounts.get(accountId);
-      if (view && view.revision > lastRevision) {
-        lastRevision = view.revision;
-        yield view;
-      }
-    }
-  } finally {
-    feed.close();
-  }
-}
+const AccountUpdateRef = builder.objectRef<LiveUpdate<AccountView>>("AccountUpdate").implement({
+  description: "One push of a live account: the view and the position it reflects.",
+  fields: (t) => ({
+    position: t.field({
+      type: "Position",
+      description: "Keep the last one: pass it as `since` when reconnecting to get what you missed.",
+      resolve: (update) => update.position,
+    }),
+    account: t.field({ type: AccountRef, resolve: (update) => update.view }),
+    missedChanges: t.exposeBoolean("missedChanges", {
+      description:
+        "True when `since` was older than the kept history: this is the current view and the changes in between were not sent.",
+    }),
+  }),
+});
 
 builder.subscriptionField("accountUpdated", (t) =>
   t.field({
-    type: AccountRef,
+    type: AccountUpdateRef,
     description:
-      "The account as projected now, then again after each change (fanned out over Redis pub/sub).",
-    args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) => accountViews(ctx, String(id)),
-    resolve: (view) => view,
+      "The account now (or, with `since`, every change after that position), then after each change, in order.",
+    args: {
+      id: t.arg.id({ required: true }),
+      since: t.arg({ type: "Position", required: false }),
+    },
+    subscribe: (_root, { id, since }, ctx) => {
+      const accountId = String(id);
+      const { accounts, accountHistory, changes, keys } = ctx.services;
+      return liveView(
+        changes,
+        {
+          channel: keys.accountChanges(accountId),
+          current: async () => {
+            const view = await accounts.get(accountId);
+            return view && { position: view.position, view };
+          },
+          changesSince: (position) => accountHistory.viewsSince(accountId, position),
+        },
+        since ?? null,
+      );
+    },
+    resolve: (update) => update,
   }),
 );

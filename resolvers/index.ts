@@ -3,6 +3,7 @@ import { builder } from "../schema/builder";
 import "../schema/scalars";
 import "../schema/errors";
 import "./account-queries";
+import "./account-fields";
 import "./account-mutations";
 import "./account-subscriptions";
 

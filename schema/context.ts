@@ -1,11 +1,14 @@
 import type { CommandRuntime } from "../commands/runtime";
-import type { AccountReader } from "../readmodels/accounts";
+import type { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
+import type { ProjectorStateStore } from "../readmodels/projector-state";
 import type { ChangeFeed } from "../readmodels/change-feed";
 import type { ReadModelKeys } from "../readmodels/keys";
 
 /** What the gateway hands every resolver. Queries use the readers (Redis); mutations the runtime. */
 export interface GatewayServices {
   readonly accounts: AccountReader;
+  readonly accountHistory: AccountHistoryReader;
+  readonly projectorStates: ProjectorStateStore;
   readonly commands: CommandRuntime;
   readonly changes: ChangeFeed;
   readonly keys: ReadModelKeys;
@@ -18,4 +21,16 @@ export interface GraphQLContext {
   readonly requestId: string;
   /** Authenticated user, when there is one (authentication arrives with the API-safety work). */
   readonly userId?: string;
+  /** Per-request memo, so a list of N views reads shared data (e.g. freshness) once. */
+  readonly memo: Map<string, Promise<unknown>>;
+}
+
+/** Runs `load` once per request for a given key. */
+export function memoized<T>(ctx: GraphQLContext, key: string, load: () => Promise<T>): Promise<T> {
+  let value = ctx.memo.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = load();
+    ctx.memo.set(key, value);
+  }
+  return value;
 }

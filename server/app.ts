@@ -26,6 +26,7 @@ export function createGateway(options: {
     context: ({ request }) => ({
       services: options.services,
       requestId: request.headers.get("x-request-id") ?? randomUUID(),
+      memo: new Map(),
     }),
     maskedErrors: {
       maskError(error, message) {

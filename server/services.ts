@@ -3,10 +3,11 @@ import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
 import { openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
-import { accountsProjector } from "../projectors/accounts";
+import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner } from "../projectors/runtime";
-import { AccountReader } from "../readmodels/accounts";
+import { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
+import { ProjectorStateStore } from "../readmodels/projector-state";
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys } from "../readmodels/keys";
 import { createGateway } from "./app";
@@ -46,16 +47,18 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
 
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
-    const runner = new ProjectorRunner({
-      store,
-      redis,
-      keys,
-      projector: accountsProjector(keys),
-      consumerName: config.consumerName,
-      log,
-    });
-    await runner.start();
-    projectors.push(runner);
+    for (const projector of allProjectors(keys)) {
+      const runner = new ProjectorRunner({
+        store,
+        redis,
+        keys,
+        projector,
+        consumerName: config.consumerName,
+        log,
+      });
+      await runner.start();
+      projectors.push(runner);
+    }
   }
 
   let listener: HttpListener | null = null;
@@ -68,6 +71,8 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
       logError: (fields, message) => log.error(fields, message),
       services: {
         accounts: new AccountReader(redis, keys),
+        accountHistory: new AccountHistoryReader(redis, keys),
+        projectorStates: new ProjectorStateStore(redis, keys),
         commands,
         changes: new ChangeFeed(subscriber),
         keys,

@@ -61,7 +61,7 @@ function deposit(command: DepositMoney, state: AccountState): AccountEvent[] {
   const account = requireOpen(state, command.accountId);
   requirePositive(command.amount);
   requireCurrency(account, command.currency);
-  addMinor(account.balance, command.amount);
+  const balanceAfter = addMinor(account.balance, command.amount);
   return [
     {
       type: "MoneyDeposited",
@@ -69,6 +69,7 @@ function deposit(command: DepositMoney, state: AccountState): AccountEvent[] {
         accountId: command.accountId,
         amount: command.amount,
         currency: command.currency,
+        balanceAfter,
         depositedAt: command.at,
       },
     },
@@ -93,6 +94,7 @@ function withdraw(command: WithdrawMoney, state: AccountState): AccountEvent[] {
         withdrawalId: command.withdrawalId,
         amount: command.amount,
         currency: command.currency,
+        balanceAfter: account.balance - command.amount,
         withdrawnAt: command.at,
       },
     },
@@ -113,6 +115,7 @@ function reverseWithdrawal(command: ReverseWithdrawal, state: AccountState): Acc
         withdrawalId: command.withdrawalId,
         amount: withdrawal.amount,
         currency: account.currency,
+        balanceAfter: addMinor(account.balance, withdrawal.amount),
         reason: command.reason,
         reversedAt: command.at,
       },

@@ -1,17 +1,27 @@
 import type { DomainEvent } from "../shared/decider";
 import type { MinorUnits } from "../shared/money";
 
+// Money events carry the balance they leave behind: the decider knows it, and read models
+// (audit trail, balance history) can then be written without reading what they wrote before.
+
 export type AccountOpened = DomainEvent<
   "AccountOpened",
   { accountId: string; ownerId: string; currency: string; openedAt: string }
 >;
 export type MoneyDeposited = DomainEvent<
   "MoneyDeposited",
-  { accountId: string; amount: MinorUnits; currency: string; depositedAt: string }
+  { accountId: string; amount: MinorUnits; currency: string; balanceAfter: MinorUnits; depositedAt: string }
 >;
 export type MoneyWithdrawn = DomainEvent<
   "MoneyWithdrawn",
-  { accountId: string; withdrawalId: string; amount: MinorUnits; currency: string; withdrawnAt: string }
+  {
+    accountId: string;
+    withdrawalId: string;
+    amount: MinorUnits;
+    currency: string;
+    balanceAfter: MinorUnits;
+    withdrawnAt: string;
+  }
 >;
 /** Compensates a withdrawal: the money comes back, the withdrawal stays in history. */
 export type WithdrawalReversed = DomainEvent<
@@ -21,6 +31,7 @@ export type WithdrawalReversed = DomainEvent<
     withdrawalId: string;
     amount: MinorUnits;
     currency: string;
+    balanceAfter: MinorUnits;
     reason: string;
     reversedAt: string;
   }

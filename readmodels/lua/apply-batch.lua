@@ -14,6 +14,12 @@ ARGV[1]  JSON: {
   } ]
 }
 
+Besides plain Redis commands, two ops append to Redis streams whose entry ids are event positions
+("<commit>-<prepare>"), so a reader can ask for "everything after the position I saw":
+  ["xappend", streamKey, id, maxlen, field, value, ...]  an entry (maxlen "0" keeps everything)
+  ["snapshot", streamKey, id, maxlen, hashKey]            an entry holding the hash as it is now
+An entry whose id is not above the stream's last id is skipped (never an error mid-script).
+
 A unit applies when its guard's stored revision is exactly revision - 1 (missing counts as -1);
 a lower or equal revision is a duplicate and changes nothing; a higher one is a gap (an earlier
 event of that stream has not been applied), which is refused so a view is never built out of order.
@@ -49,6 +55,42 @@ local allowed = {
   sadd = true, srem = true, del = true, xadd = true, incrby = true, set = true, hsetnx = true,
 }
 
+local function idAbove(streamKey, id)
+  local last = redis.call('XREVRANGE', streamKey, '+', '-', 'COUNT', 1)[1]
+  if not last then return true end
+  local a1, a2 = string.match(id, '^(%d+)-(%d+)$')
+  local b1, b2 = string.match(last[1], '^(%d+)-(%d+)$')
+  a1, a2, b1, b2 = tonumber(a1), tonumber(a2), tonumber(b1), tonumber(b2)
+  return a1 > b1 or (a1 == b1 and a2 > b2)
+end
+
+local function streamAppend(streamKey, id, maxlen, fields)
+  if not idAbove(streamKey, id) then return end
+  if maxlen == '0' then
+    redis.call('XADD', streamKey, id, unpack(fields))
+  else
+    redis.call('XADD', streamKey, 'MAXLEN', maxlen, id, unpack(fields))
+  end
+end
+
+local function runOp(op)
+  local name = string.lower(op[1])
+  if name == 'xappend' then
+    local fields = {}
+    for i = 5, #op do fields[#fields + 1] = op[i] end
+    streamAppend(op[2], op[3], op[4], fields)
+  elseif name == 'snapshot' then
+    local view = redis.call('HGETALL', op[5])
+    local object = {}
+    for i = 1, #view, 2 do object[view[i]] = view[i + 1] end
+    streamAppend(op[2], op[3], op[4], { 'view', cjson.encode(object) })
+  elseif allowed[name] then
+    redis.call(name, unpack(op, 2))
+  else
+    error('apply-batch: operation not allowed: ' .. name)
+  end
+end
+
 local guardCache = {}
 local codes = {}
 local notices = {}
@@ -81,13 +123,7 @@ for i, unit in ipairs(batch.units) do
   end
 
   if code == 1 then
-    for _, op in ipairs(unit.ops) do
-      local name = string.lower(op[1])
-      if not allowed[name] then
-        return redis.error_reply('apply-batch: operation not allowed: ' .. name)
-      end
-      redis.call(name, unpack(op, 2))
-    end
+    for _, op in ipairs(unit.ops) do runOp(op) end
     for _, notice in ipairs(unit.n or {}) do
       if notices[notice[1]] == nil then table.insert(noticeOrder, notice[1]) end
       notices[notice[1]] = notice[2]

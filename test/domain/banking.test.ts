@@ -22,17 +22,25 @@ const opened: AccountEvent = {
   type: "AccountOpened",
   data: { accountId: id, ownerId: "alice", currency: "USD", openedAt: at },
 };
-const deposited = (amount: number): AccountEvent => ({
+const deposited = (amount: number, balanceAfter = amount): AccountEvent => ({
   type: "MoneyDeposited",
-  data: { accountId: id, amount, currency: "USD", depositedAt: at },
+  data: { accountId: id, amount, currency: "USD", balanceAfter, depositedAt: at },
 });
-const withdrawn = (withdrawalId: string, amount: number): AccountEvent => ({
+const withdrawn = (withdrawalId: string, amount: number, balanceAfter: number): AccountEvent => ({
   type: "MoneyWithdrawn",
-  data: { accountId: id, withdrawalId, amount, currency: "USD", withdrawnAt: at },
+  data: { accountId: id, withdrawalId, amount, currency: "USD", balanceAfter, withdrawnAt: at },
 });
-const reversed = (withdrawalId: string, amount: number): AccountEvent => ({
+const reversed = (withdrawalId: string, amount: number, balanceAfter: number): AccountEvent => ({
   type: "WithdrawalReversed",
-  data: { accountId: id, withdrawalId, amount, currency: "USD", reason: "mistake", reversedAt: at },
+  data: {
+    accountId: id,
+    withdrawalId,
+    amount,
+    currency: "USD",
+    balanceAfter,
+    reason: "mistake",
+    reversedAt: at,
+  },
 });
 const closed: AccountEvent = { type: "AccountClosed", data: { accountId: id, closedAt: at } };
 
@@ -98,12 +106,12 @@ describe("Bank account", () => {
           currency: "USD",
           at,
         })
-        .then([withdrawn("w1", 500_000)]));
+        .then([withdrawn("w1", 500_000, 500_000)]));
     it("pays out the whole balance", () =>
       spec
         .given([opened, deposited(100)])
         .when({ type: "WithdrawMoney", accountId: id, withdrawalId: "w1", amount: 100, currency: "USD", at })
-        .then([withdrawn("w1", 100)]));
+        .then([withdrawn("w1", 100, 0)]));
     it("refuses an overdraft", () =>
       spec
         .given([opened, deposited(100)])
@@ -111,17 +119,17 @@ describe("Bank account", () => {
         .thenThrows(InsufficientFunds, { balance: 100, requested: 101 }));
     it("refuses a withdrawal id used before", () =>
       spec
-        .given([opened, deposited(500), withdrawn("w1", 100)])
+        .given([opened, deposited(500), withdrawn("w1", 100, 400)])
         .when({ type: "WithdrawMoney", accountId: id, withdrawalId: "w1", amount: 100, currency: "USD", at })
         .thenThrows(ValidationError, { field: "withdrawalId" }));
     it("reverses a withdrawal with a compensating event naming it", () =>
       spec
-        .given([opened, deposited(500), withdrawn("w1", 200)])
+        .given([opened, deposited(500), withdrawn("w1", 200, 300)])
         .when({ type: "ReverseWithdrawal", accountId: id, withdrawalId: "w1", reason: "mistake", at })
-        .then([reversed("w1", 200)]));
+        .then([reversed("w1", 200, 500)]));
     it("reverses a withdrawal only once", () =>
       spec
-        .given([opened, deposited(500), withdrawn("w1", 200), reversed("w1", 200)])
+        .given([opened, deposited(500), withdrawn("w1", 200, 300), reversed("w1", 200, 500)])
         .when({ type: "ReverseWithdrawal", accountId: id, withdrawalId: "w1", reason: "again", at })
         .thenThrows(WithdrawalAlreadyReversed));
     it("refuses to reverse an unknown withdrawal", () =>
@@ -131,16 +139,16 @@ describe("Bank account", () => {
         .thenThrows(WithdrawalNotFound));
     it("refuses a reversal without a reason", () =>
       spec
-        .given([opened, deposited(500), withdrawn("w1", 200)])
+        .given([opened, deposited(500), withdrawn("w1", 200, 300)])
         .when({ type: "ReverseWithdrawal", accountId: id, withdrawalId: "w1", reason: "", at })
         .thenThrows(ValidationError, { field: "reason" }));
     it("counts a reversal back into the balance", () =>
       spec
-        .given([opened, deposited(500), withdrawn("w1", 200), reversed("w1", 200)])
+        .given([opened, deposited(500), withdrawn("w1", 200, 300), reversed("w1", 200, 500)])
         .thenState({ status: "open", balance: 500 }));
     it("closes at a zero balance", () =>
       spec
-        .given([opened, deposited(100), withdrawn("w1", 100)])
+        .given([opened, deposited(100), withdrawn("w1", 100, 0)])
         .when({ type: "CloseAccount", accountId: id, at })
         .then([closed]));
     it("refuses to close with money in it", () =>

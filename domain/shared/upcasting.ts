@@ -1,0 +1,80 @@
+import type { DomainEvent } from "./decider";
+
+/**
+ * Event versioning. A stored event keeps the shape it was written with forever (events are facts),
+ * so when an event's shape changes its schema version goes up and a pure upcaster lifts older data
+ * one version at a time. Deciders and projectors then only ever see today's shape.
+ */
+
+/** An event as it sits in the store (the domain's view of eventstore's RecordedEvent). */
+export interface StoredEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly schemaVersion: number;
+}
+
+export type EventData = Record<string, unknown>;
+
+/** Lifts the data of version n to version n + 1. */
+export type UpcastStep = (data: EventData) => EventData;
+
+export interface EventSchema {
+  /** The version written today. */
+  readonly version: number;
+  /** `upcasters[n]` lifts version n to n + 1; one entry per version below `version`. */
+  readonly upcasters?: Readonly<Record<number, UpcastStep>>;
+}
+
+/** One schema per event type of a context: adding an event type without one fails to compile. */
+export type EventSchemas<E extends DomainEvent> = { readonly [T in E["type"]]: EventSchema };
+
+/**
+ * A stored event this code cannot read: an unknown type, or a version newer than the code (written
+ * by a later release). Refusing beats folding a shape we do not understand into state.
+ */
+export class UnreadableEvent extends Error {
+  readonly code = "UNREADABLE_EVENT";
+  constructor(
+    readonly type: string,
+    readonly schemaVersion: number,
+    reason: string,
+  ) {
+    super(`Cannot read ${type} v${schemaVersion}: ${reason}`);
+    this.name = "UnreadableEvent";
+  }
+}
+
+function schemaOf<E extends DomainEvent>(schemas: EventSchemas<E>, type: string): EventSchema {
+  if (!Object.hasOwn(schemas, type)) throw new UnreadableEvent(type, 0, "unknown event type");
+  return schemas[type as E["type"]];
+}
+
+/** The schema version new events of this type are written with. */
+export function currentVersion<E extends DomainEvent>(schemas: EventSchemas<E>, type: E["type"]): number {
+  return schemaOf(schemas, type).version;
+}
+
+/** Lifts stored data of any known version to today's shape. */
+export function upcast<E extends DomainEvent>(
+  schemas: EventSchemas<E>,
+  type: string,
+  data: unknown,
+  schemaVersion: number,
+): E["data"] {
+  const schema = schemaOf(schemas, type);
+  if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > schema.version) {
+    throw new UnreadableEvent(type, schemaVersion, `this code reads versions 1 to ${schema.version}`);
+  }
+  let lifted = data as EventData;
+  for (let version = schemaVersion; version < schema.version; version++) {
+    const step = schema.upcasters?.[version];
+    if (!step) throw new UnreadableEvent(type, schemaVersion, `no upcaster from v${version}`);
+    lifted = step(lifted);
+  }
+  return lifted as E["data"];
+}
+
+/** A stored event in today's shape. */
+export function fromStored<E extends DomainEvent>(schemas: EventSchemas<E>, stored: StoredEvent): E {
+  return { type: stored.type, data: upcast(schemas, stored.type, stored.data, stored.schemaVersion) } as E;
+}

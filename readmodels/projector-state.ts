@@ -1,0 +1,80 @@
+import type { Redis } from "ioredis";
+import type { ReadModelKeys } from "./keys";
+
+export type FreshnessStatus = "live" | "catching_up" | "rebuilding" | "stalled" | "stopped";
+
+/** How fresh a projector's views are, as its runner last reported it. */
+export interface ProjectorState {
+  readonly projector: string;
+  readonly status: FreshnessStatus;
+  /** Last settled position ("commit:prepare"), null before the first event. */
+  readonly checkpoint: string | null;
+  readonly head: string | null;
+  readonly lagEvents: number;
+  readonly lagMs: number;
+  readonly eventsPerSecond: number;
+  readonly parked: number;
+  readonly consumer: string;
+  /** When the runner last reported (ISO). */
+  readonly reportedAt: string;
+}
+
+/** A report older than this means no runner is reporting: the view is stalled, whatever it said. */
+export const reportStaleAfterMs = 10_000;
+
+export class ProjectorStateStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ReadModelKeys,
+  ) {}
+
+  async report(state: ProjectorState): Promise<void> {
+    await this.redis.hset(this.keys.projectorState(state.projector), {
+      status: state.status,
+      checkpoint: state.checkpoint ?? "",
+      head: state.head ?? "",
+      lagEvents: String(state.lagEvents),
+      lagMs: String(state.lagMs),
+      eventsPerSecond: String(state.eventsPerSecond),
+      parked: String(state.parked),
+      consumer: state.consumer,
+      reportedAt: state.reportedAt,
+    });
+  }
+
+  async read(projector: string, now: Date): Promise<ProjectorState> {
+    const hash = await this.redis.hgetall(this.keys.projectorState(projector));
+    return stateFromHash(projector, hash, now);
+  }
+
+  async readMany(projectors: readonly string[], now: Date): Promise<ProjectorState[]> {
+    const pipeline = this.redis.pipeline();
+    for (const name of projectors) pipeline.hgetall(this.keys.projectorState(name));
+    const replies = (await pipeline.exec()) ?? [];
+    return projectors.map((name, i) =>
+      stateFromHash(name, (replies[i]?.[1] ?? {}) as Record<string, string>, now),
+    );
+  }
+}
+
+function stateFromHash(projector: string, hash: Record<string, string>, now: Date): ProjectorState {
+  const reportedAt = hash.reportedAt ?? "";
+  const silentFor = reportedAt ? now.getTime() - Date.parse(reportedAt) : Number.POSITIVE_INFINITY;
+  const reported = (hash.status as FreshnessStatus | undefined) ?? "stalled";
+  const status: FreshnessStatus =
+    reported !== "stopped" && silentFor > reportStaleAfterMs ? "stalled" : reported;
+  const lagMs = Number(hash.lagMs ?? 0);
+  return {
+    projector,
+    status,
+    checkpoint: hash.checkpoint || null,
+    head: hash.head || null,
+    lagEvents: Number(hash.lagEvents ?? 0),
+    // A silent runner's lag keeps growing from its last report.
+    lagMs: status === "stalled" && Number.isFinite(silentFor) ? lagMs + silentFor : lagMs,
+    eventsPerSecond: Number(hash.eventsPerSecond ?? 0),
+    parked: Number(hash.parked ?? 0),
+    consumer: hash.consumer ?? "",
+    reportedAt,
+  };
+}

@@ -1,0 +1,54 @@
+import type { Redis } from "ioredis";
+
+/** A change of a view as kept in its history stream (entry id = event position). */
+export interface ViewChange<T> {
+  readonly position: string;
+  readonly view: T;
+}
+
+export function positionOfEntry(id: string): string {
+  return id.replace("-", ":");
+}
+
+export function entryIdOf(position: string): string {
+  return position.replace(":", "-");
+}
+
+export function fieldsToObject(fields: string[]): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) object[fields[i]!] = fields[i + 1]!;
+  return object;
+}
+
+function idAfter(a: string, b: string): boolean {
+  const [a1, a2] = a.split("-").map(BigInt) as [bigint, bigint];
+  const [b1, b2] = b.split("-").map(BigInt) as [bigint, bigint];
+  return a1 > b1 || (a1 === b1 && a2 > b2);
+}
+
+/**
+ * Views recorded after `since` (oldest first) from a history stream trimmed to exactly
+ * `maxLength` entries, and whether it still reaches back to `since` (false: older changes were
+ * trimmed away, and the caller should fall back to the current view).
+ */
+export async function readViewHistory<T>(
+  redis: Redis,
+  streamKey: string,
+  since: string,
+  maxLength: number,
+  parse: (hash: Record<string, string>) => T | null,
+): Promise<{ changes: ViewChange<T>[]; complete: boolean }> {
+  const sinceId = entryIdOf(since);
+  const [entries, oldest, length] = await Promise.all([
+    redis.xrange(streamKey, `(${sinceId}`, "+"),
+    redis.xrange(streamKey, "-", "+", "COUNT", 1),
+    redis.xlen(streamKey),
+  ]);
+  const changes = entries.flatMap(([id, fields]) => {
+    const view = parse(JSON.parse(fieldsToObject(fields).view ?? "{}") as Record<string, string>);
+    return view ? [{ position: positionOfEntry(id), view }] : [];
+  });
+  const oldestId = oldest[0]?.[0];
+  const complete = length < maxLength || (oldestId !== undefined && !idAfter(oldestId, sinceId));
+  return { changes, complete };
+}

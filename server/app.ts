@@ -4,6 +4,7 @@ import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql
 import { gatewaySchema } from "../resolvers/index";
 import type { GatewayServices, GraphQLContext } from "../schema/context";
 import { exampleOperations } from "./graphiql";
+import { operationsPlugins, type OperationsProbe } from "./operations";
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -15,11 +16,14 @@ export function createGateway(options: {
   services: GatewayServices;
   graphiql: boolean;
   logError?: (fields: object, message: string) => void;
+  operations?: OperationsProbe;
 }): Gateway {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: gatewaySchema(),
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    healthCheckEndpoint: "/health",
+    plugins: options.operations ? operationsPlugins(options.operations) : [],
     graphiql: options.graphiql
       ? { title: "Ledgerline", defaultQuery: exampleOperations, subscriptionsProtocol: "WS" }
       : false,

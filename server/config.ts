@@ -17,6 +17,8 @@ export interface Config {
   readonly dataDir: string;
   /** Load a few sample accounts when the event store is empty. */
   readonly sampleData: boolean;
+  /** /ready fails while a projector is further behind than this many events. */
+  readonly readyMaxLagEvents: number;
   /** Serve GraphiQL at /graphql in a browser. */
   readonly graphiql: boolean;
 }
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consumerName: env.CONSUMER_NAME ?? `${process.pid}@${env.HOSTNAME ?? "local"}`,
     dataDir,
     sampleData: (env.SAMPLE_DATA ?? (env.EVENT_STORE_URL ? "false" : "true")) === "true",
+    readyMaxLagEvents: Number(env.READY_MAX_LAG_EVENTS ?? 1000),
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
   };
 }

@@ -66,13 +66,23 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   if (config.role === "all" || config.role === "gateway") {
     subscriber = new Redis(redisHandle.url);
     subscriber.on("error", (err) => log.warn({ err }, "redis subscriber connection error"));
+    const projectorStates = new ProjectorStateStore(redis, keys);
     const gateway = createGateway({
+      operations: {
+        pingStore: () => store.ping(),
+        pingRedis: async () => {
+          await redis.ping();
+        },
+        projectorStates,
+        projectorNames: allProjectors(keys).map((p) => p.name),
+        readyMaxLagEvents: config.readyMaxLagEvents,
+      },
       graphiql: config.graphiql,
       logError: (fields, message) => log.error(fields, message),
       services: {
         accounts: new AccountReader(redis, keys),
         accountHistory: new AccountHistoryReader(redis, keys),
-        projectorStates: new ProjectorStateStore(redis, keys),
+        projectorStates,
         commands,
         changes: new ChangeFeed(subscriber),
         keys,

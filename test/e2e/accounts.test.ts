@@ -67,12 +67,9 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
   it("opens, deposits 10000.00, withdraws 5000.00, reads 5000.00 and pushes both changes over SSE and WebSocket", async () => {
     await open("story");
     await eventually(async () => expect(await balanceOf("story")).toBe("0.00"));
-    const sse = await subscribeSse<{
-      data: { accountUpdated: { revision: number; balance: { amount: string } } };
-    }>(t.url, accountSubscription, { id: "story" });
-    const ws = await subscribeWs<{
-      data: { accountUpdated: { revision: number; balance: { amount: string } } };
-    }>(t.url, accountSubscription, { id: "story" });
+    type Push = { data: { accountUpdated: { account: { revision: number; balance: { amount: string } } } } };
+    const sse = await subscribeSse<Push>(t.url, accountSubscription, { id: "story" });
+    const ws = await subscribeWs<Push>(t.url, accountSubscription, { id: "story" });
     // Both first receive the current view (revision 0, balance 0.00).
     await sse.waitFor(1);
     await ws.waitFor(1);

@@ -49,6 +49,8 @@ export class ProjectorRunner {
   private checkpoint: string | null = null;
   private rebuildTarget: string | null = null;
   private eventsApplied = 0;
+  /** Set when the heartbeat finds the checkpoint gone from Redis while the runner waits for events. */
+  private lossNoticed = false;
   private readonly stateStore: ProjectorStateStore;
   private reporter: NodeJS.Timeout | null = null;
   private lastReport = { at: Date.now(), applied: 0, checkpoint: null as string | null, movedAt: Date.now() };
@@ -129,6 +131,7 @@ export class ProjectorRunner {
         checkpoint: this.checkpoint,
       };
       const lagMs = next[0] ? Math.max(0, now - next[0].recordedAt.getTime()) : 0;
+      await this.noticeLostCheckpoint();
       if (this.currentStatus !== "stopped" && this.currentStatus !== "rebuilding") {
         const stalled =
           lagEvents > 0 && now - this.lastReport.movedAt > (this.options.stallAfterMs ?? 10_000);
@@ -161,10 +164,14 @@ export class ProjectorRunner {
       let lost = false;
       for await (const batch of subscription.batches()) {
         lost = !(await this.handle(subscription, batch));
-        if (lost || this.stopping) break;
+        if (lost || this.stopping || this.lossNoticed) break;
       }
       await subscription.close();
       this.subscription = null;
+      if (this.lossNoticed && !this.stopping) {
+        lost = true;
+        this.lossNoticed = false;
+      }
       if (!lost) return;
       this.log.warn({ projector: this.name }, "read model checkpoint lost in Redis; rebuilding from the log");
     }
@@ -189,6 +196,19 @@ export class ProjectorRunner {
       : inRedis === null && inStore !== null
         ? "rebuilding"
         : "catching_up";
+  }
+
+  /**
+   * An idle runner learns of a Redis that lost its data (restart without persistence, FLUSHDB)
+   * here rather than at its next batch: it lets go of the subscription and rebuilds.
+   */
+  private async noticeLostCheckpoint(): Promise<void> {
+    if (this.checkpoint === null || this.stopping || this.lossNoticed) return;
+    const stored = await this.options.redis.get(this.options.keys.checkpoint(this.name));
+    if (stored !== null) return;
+    this.lossNoticed = true;
+    this.currentStatus = "rebuilding";
+    await this.subscription?.close();
   }
 
   /** Returns false when Redis lost the checkpoint and the view must be rebuilt. */

@@ -54,13 +54,16 @@ export function currentVersion<E extends DomainEvent>(schemas: EventSchemas<E>, 
   return schemaOf(schemas, type).version;
 }
 
+/** The data of the event of type T. */
+export type DataOf<E extends DomainEvent, T extends E["type"]> = Extract<E, { type: T }>["data"];
+
 /** Lifts stored data of any known version to today's shape. */
-export function upcast<E extends DomainEvent>(
+export function upcast<E extends DomainEvent, T extends E["type"]>(
   schemas: EventSchemas<E>,
-  type: string,
+  type: T,
   data: unknown,
   schemaVersion: number,
-): E["data"] {
+): DataOf<E, T> {
   const schema = schemaOf(schemas, type);
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > schema.version) {
     throw new UnreadableEvent(type, schemaVersion, `this code reads versions 1 to ${schema.version}`);
@@ -71,10 +74,11 @@ export function upcast<E extends DomainEvent>(
     if (!step) throw new UnreadableEvent(type, schemaVersion, `no upcaster from v${version}`);
     lifted = step(lifted);
   }
-  return lifted as E["data"];
+  return lifted as DataOf<E, T>;
 }
 
 /** A stored event in today's shape. */
 export function fromStored<E extends DomainEvent>(schemas: EventSchemas<E>, stored: StoredEvent): E {
-  return { type: stored.type, data: upcast(schemas, stored.type, stored.data, stored.schemaVersion) } as E;
+  const type = stored.type as E["type"];
+  return { type, data: upcast(schemas, type, stored.data, stored.schemaVersion) } as E;
 }

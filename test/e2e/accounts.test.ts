@@ -7,7 +7,13 @@ import { readModelKeys } from "../../readmodels/keys";
 import { accountDecider } from "../../domain/banking/decider";
 import type { AccountEvent } from "../../domain/banking/events";
 import { subscribeSse, subscribeWs } from "../support/live";
-import { dumpKeys, eventually, startTestService, type TestService } from "../support/service";
+import {
+  dumpKeys,
+  eventually,
+  projectionsCaughtUp,
+  startTestService,
+  type TestService,
+} from "../support/service";
 
 const change = `... on AccountChange { accountId revision position replayed eventIds withdrawalId }
   ... on Error { __typename code message }`;
@@ -189,23 +195,20 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
 
   it("changes nothing in Redis when every event of the log is delivered to every projector again", async () => {
     const keys = readModelKeys(t.prefix);
-    const head = formatPosition((await t.service.store.headPosition())!);
     const projectors = allProjectors(keys);
-    await eventually(async () => {
-      for (const projector of projectors) {
-        expect(await t.service.redis.get(keys.checkpoint(projector.name))).toBe(head);
-      }
-    });
+    await projectionsCaughtUp(t);
     const withoutState = [/:state$/];
     const before = await dumpKeys(t.service.redis, t.prefix, withoutState);
 
     const writer = new ReadModelWriter(t.service.redis);
+    let redelivered = 0;
     for (const projector of projectors) {
       const events = await t.service.store.readAll({ filter: projector.filter, maxCount: 100_000 });
-      expect(events.length).toBeGreaterThan(20);
+      redelivered += events.length;
+      if (events.length === 0) continue;
       const outcome = await writer.apply(
         keys.checkpoint(projector.name),
-        head,
+        await t.service.redis.get(keys.checkpoint(projector.name)),
         events.map((event) => ({
           position: formatPosition(event.position),
           ok: true,
@@ -215,6 +218,7 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
       expect(outcome.kind).toBe("ok");
       if (outcome.kind === "ok") expect(new Set(outcome.units)).toEqual(new Set(["duplicate"]));
     }
+    expect(redelivered).toBeGreaterThan(60);
     expect(await dumpKeys(t.service.redis, t.prefix, withoutState)).toEqual(before);
   });
 });

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatPosition } from "../../eventstore/position";
-import { allProjectors } from "../../projectors/registry";
-import { readModelKeys } from "../../readmodels/keys";
 import { deleteKeys, dumpKeys } from "../support/redis";
-import { eventually, startTestService, type TestService } from "../support/service";
+import { eventually, projectionsCaughtUp, startTestService, type TestService } from "../support/service";
 
 let t: TestService;
 beforeAll(async () => {
@@ -16,16 +13,6 @@ afterAll(async () => {
 const deposit = `mutation($input: DepositInput!) { deposit(input: $input) { __typename } }`;
 const open = `mutation($input: OpenAccountInput!) { openAccount(input: $input) { __typename } }`;
 
-async function allCaughtUp(): Promise<void> {
-  const keys = readModelKeys(t.prefix);
-  const head = formatPosition((await t.service.store.headPosition())!);
-  await eventually(async () => {
-    for (const projector of allProjectors(keys)) {
-      expect(await t.service.redis.get(keys.checkpoint(projector.name))).toBe(head);
-    }
-  }, 20_000);
-}
-
 describe("Redis loses the read models", () => {
   it("notices the missing checkpoints while idle and rebuilds every view equal to what it was", async () => {
     for (const id of ["r1", "r2", "r3"]) {
@@ -34,7 +21,7 @@ describe("Redis loses the read models", () => {
         await t.gql(deposit, { input: { accountId: id, amount: { amount: `${i}0.50`, currency: "EUR" } } });
       }
     }
-    await allCaughtUp();
+    await projectionsCaughtUp(t);
     const ignoreState = [/:state$/];
     const before = await dumpKeys(t.service.redis, t.prefix, ignoreState);
     expect(Object.keys(before).length).toBeGreaterThan(10);

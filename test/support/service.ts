@@ -2,7 +2,11 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { loadConfig } from "../../server/config";
 import { startService, type RunningService } from "../../server/services";
+import { expect } from "vitest";
+import { parsePosition } from "../../eventstore/position";
 import { silentLog } from "../../projectors/log";
+import { allProjectors } from "../../projectors/registry";
+import { readModelKeys } from "../../readmodels/keys";
 import { deleteKeys, testRedisUrl } from "./redis";
 
 export { deleteKeys, dumpKeys, testRedisUrl } from "./redis";
@@ -86,4 +90,19 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000)
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
+}
+
+/** Waits until every projector has applied every event its filter takes. */
+export async function projectionsCaughtUp(t: TestService, timeoutMs = 20_000): Promise<void> {
+  const keys = readModelKeys(t.prefix);
+  await eventually(async () => {
+    for (const projector of allProjectors(keys)) {
+      const checkpoint = await t.service.redis.get(keys.checkpoint(projector.name));
+      const behind = await t.service.store.countAfter(
+        checkpoint ? parsePosition(checkpoint) : null,
+        projector.filter,
+      );
+      expect(behind, `${projector.name} is behind`).toBe(0);
+    }
+  }, timeoutMs);
 }

@@ -9,6 +9,8 @@ export interface CommandResult {
   /** Commit position of the last appended event ("commit:prepare"); null if nothing was appended. */
   readonly position: string | null;
   readonly eventIds: readonly string[];
+  /** What happened, e.g. ["OrderPlaced"] or ["OrderRejected"]. */
+  readonly eventTypes: readonly string[];
   /** True when this answer is the replay of an earlier request with the same idempotency key. */
   readonly replayed: boolean;
 }
@@ -20,6 +22,7 @@ export function resultToJson(result: CommandResult): JsonObject {
     revision: result.revision,
     position: result.position,
     eventIds: [...result.eventIds],
+    eventTypes: [...result.eventTypes],
   };
 }
 
@@ -30,6 +33,7 @@ export function resultFromJson(json: JsonObject): CommandResult {
     revision: Number(json.revision),
     position: json.position === null ? null : String(json.position),
     eventIds: (json.eventIds as string[]).map(String),
+    eventTypes: ((json.eventTypes as string[] | undefined) ?? []).map(String),
     replayed: true,
   };
 }

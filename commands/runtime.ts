@@ -61,15 +61,16 @@ export class CommandRuntime {
         const { state, expectedRevision, revision } = await this.load(aggregate, streamId);
         const events = aggregate.decider.decide(command, state);
         if (events.length === 0) {
-          return { aggregateId, streamId, revision, position: null, eventIds: [], replayed: false };
+          return { aggregateId, streamId, revision, position: null, eventIds: [], eventTypes: [], replayed: false };
         }
         const toAppend = this.toAppend(aggregate, events, command, context, idempotency?.key);
         const eventIds = toAppend.map((event) => event.id);
+        const eventTypes = toAppend.map((event) => event.type);
         const record: IdempotencyRecord | undefined = idempotency && {
           key: idempotency.key,
           fingerprint: idempotency.fingerprint,
           streamId,
-          answer: { aggregateId, streamId, eventIds } satisfies JsonObject,
+          answer: { aggregateId, streamId, eventIds, eventTypes } satisfies JsonObject,
         };
         try {
           const appended = await this.store.appendToStream(streamId, toAppend, {
@@ -82,6 +83,7 @@ export class CommandRuntime {
             revision: appended.nextRevision,
             position: formatPosition(appended.position),
             eventIds,
+            eventTypes,
             replayed: false,
           };
         } catch (error) {

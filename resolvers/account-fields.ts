@@ -2,7 +2,7 @@ import { GraphQLError } from "graphql";
 import type { AccountTransaction } from "../readmodels/accounts";
 import { AccountRef } from "../schema/account";
 import { builder } from "../schema/builder";
-import { memoized } from "../schema/context";
+import { viewMeta } from "./meta";
 import { ViewMetaRef } from "../schema/meta";
 import { MoneyRef } from "../schema/money";
 
@@ -94,9 +94,6 @@ builder.objectFields(AccountRef, (t) => ({
   meta: t.field({
     type: ViewMetaRef,
     description: "How fresh the account views are.",
-    resolve: (_account, _args, ctx) =>
-      memoized(ctx, "meta:accounts", () =>
-        ctx.services.projectorStates.read("accounts", ctx.services.clock()),
-      ),
+    resolve: (_account, _args, ctx) => viewMeta(ctx, "accounts"),
   }),
 }));

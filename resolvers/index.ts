@@ -6,6 +6,13 @@ import "./account-queries";
 import "./account-fields";
 import "./account-mutations";
 import "./account-subscriptions";
+import "../schema/ordering-errors";
+import "./catalog-mutations";
+import "./catalog-queries";
+import "./order-mutations";
+import "./order-queries";
+import "./revenue-queries";
+import "./live-subscriptions";
 
 let schema: GraphQLSchema | null = null;
 

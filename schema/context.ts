@@ -1,6 +1,9 @@
 import type { CommandRuntime } from "../commands/runtime";
 import type { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
+import type { InventoryReader } from "../readmodels/inventory";
+import type { OrderReader } from "../readmodels/orders";
 import type { ProjectorStateStore } from "../readmodels/projector-state";
+import type { RevenueReader } from "../readmodels/revenue";
 import type { ChangeFeed } from "../readmodels/change-feed";
 import type { ReadModelKeys } from "../readmodels/keys";
 
@@ -9,10 +12,15 @@ export interface GatewayServices {
   readonly accounts: AccountReader;
   readonly accountHistory: AccountHistoryReader;
   readonly projectorStates: ProjectorStateStore;
+  readonly orders: OrderReader;
+  readonly inventory: InventoryReader;
+  readonly revenue: RevenueReader;
   readonly commands: CommandRuntime;
   readonly changes: ChangeFeed;
   readonly keys: ReadModelKeys;
   readonly clock: () => Date;
+  /** Names of the projectors whose state `projections` reports. */
+  readonly projectorNames: readonly string[];
   readonly newId: () => string;
 }
 

@@ -7,7 +7,10 @@ import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner } from "../projectors/runtime";
 import { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
+import { InventoryReader } from "../readmodels/inventory";
+import { OrderReader } from "../readmodels/orders";
 import { ProjectorStateStore } from "../readmodels/projector-state";
+import { RevenueReader } from "../readmodels/revenue";
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys } from "../readmodels/keys";
 import { createGateway } from "./app";
@@ -83,10 +86,14 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         accounts: new AccountReader(redis, keys),
         accountHistory: new AccountHistoryReader(redis, keys),
         projectorStates,
+        orders: new OrderReader(redis, keys),
+        inventory: new InventoryReader(redis, keys),
+        revenue: new RevenueReader(redis, keys),
         commands,
         changes: new ChangeFeed(subscriber),
         keys,
         clock: () => new Date(),
+        projectorNames: allProjectors(keys).map((p) => p.name),
         newId: randomUUID,
       },
     });

@@ -1,0 +1,141 @@
+import { productAggregate } from "../commands/aggregates/product";
+import type { ProductCommand } from "../domain/catalog/commands";
+import { ValidationError } from "../domain/shared/errors";
+import { parsePositiveAmount } from "../domain/shared/money";
+import { builder } from "../schema/builder";
+import type { GraphQLContext } from "../schema/context";
+import { commandErrors } from "../schema/errors";
+import { MoneyInput } from "../schema/money";
+import { ProductAlreadyExists, productErrors } from "../schema/ordering-errors";
+import { ChangeRef, idempotencyKeyField } from "./change-payload";
+import { commandContext, requireId } from "./command-context";
+
+function run(
+  ctx: GraphQLContext,
+  productId: string,
+  command: ProductCommand,
+  input: Record<string, unknown>,
+) {
+  return ctx.services.commands.execute(productAggregate, productId, command, commandContext(ctx, input));
+}
+
+function wholeUnits(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new ValidationError(field, `${field} must be a whole number ≥ 0`);
+  return value;
+}
+
+const AddProductInput = builder.inputType("AddProductInput", {
+  fields: (t) => ({
+    productId: t.id({
+      required: false,
+      description: "Optional: choose the id; by default one is generated.",
+    }),
+    sku: t.string({ required: true }),
+    name: t.string({ required: true }),
+    price: t.field({ type: MoneyInput, required: true }),
+    initialStock: t.int({ required: false, defaultValue: 0 }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("addProduct", (t) =>
+  t.field({
+    type: ChangeRef,
+    errors: { types: [...commandErrors, ProductAlreadyExists] },
+    args: { input: t.arg({ type: AddProductInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const productId = requireId(
+        input.productId ? String(input.productId) : ctx.services.newId(),
+        "productId",
+      );
+      return run(
+        ctx,
+        productId,
+        {
+          type: "AddProduct",
+          productId,
+          sku: input.sku,
+          name: input.name,
+          price: parsePositiveAmount(input.price.amount, input.price.currency, "price"),
+          currency: input.price.currency,
+          initialStock: wholeUnits(input.initialStock ?? 0, "initialStock"),
+          at: ctx.services.clock().toISOString(),
+        },
+        input,
+      );
+    },
+  }),
+);
+
+const RestockInput = builder.inputType("RestockProductInput", {
+  fields: (t) => ({
+    productId: t.id({ required: true }),
+    quantity: t.int({ required: true }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("restockProduct", (t) =>
+  t.field({
+    type: ChangeRef,
+    errors: { types: [...commandErrors, ...productErrors] },
+    args: { input: t.arg({ type: RestockInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const productId = requireId(String(input.productId), "productId");
+      const at = ctx.services.clock().toISOString();
+      return run(ctx, productId, { type: "RestockProduct", productId, quantity: input.quantity, at }, input);
+    },
+  }),
+);
+
+const ChangePriceInput = builder.inputType("ChangePriceInput", {
+  fields: (t) => ({
+    productId: t.id({ required: true }),
+    price: t.field({ type: MoneyInput, required: true }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("changePrice", (t) =>
+  t.field({
+    type: ChangeRef,
+    errors: { types: [...commandErrors, ...productErrors] },
+    args: { input: t.arg({ type: ChangePriceInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const productId = requireId(String(input.productId), "productId");
+      return run(
+        ctx,
+        productId,
+        {
+          type: "ChangePrice",
+          productId,
+          price: parsePositiveAmount(input.price.amount, input.price.currency, "price"),
+          currency: input.price.currency,
+          at: ctx.services.clock().toISOString(),
+        },
+        input,
+      );
+    },
+  }),
+);
+
+const DiscontinueInput = builder.inputType("DiscontinueProductInput", {
+  fields: (t) => ({
+    productId: t.id({ required: true }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+builder.mutationField("discontinueProduct", (t) =>
+  t.field({
+    type: ChangeRef,
+    errors: { types: [...commandErrors, ...productErrors] },
+    args: { input: t.arg({ type: DiscontinueInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const productId = requireId(String(input.productId), "productId");
+      const at = ctx.services.clock().toISOString();
+      return run(ctx, productId, { type: "DiscontinueProduct", productId, at }, input);
+    },
+  }),
+);

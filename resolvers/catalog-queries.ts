@@ -1,0 +1,56 @@
+import { GraphQLError } from "graphql";
+import { builder } from "../schema/builder";
+import { pageWindow } from "../schema/connection";
+import { ViewMetaRef } from "../schema/meta";
+import { ProductConnection, ProductRef } from "../schema/product";
+import { viewMeta } from "./meta";
+
+builder.queryField("product", (t) =>
+  t.field({
+    type: ProductRef,
+    nullable: true,
+    description: "A product and its stock (inventory view), from Redis.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.inventory.get(String(id)),
+  }),
+);
+
+builder.queryField("products", (t) =>
+  t.field({
+    type: ProductConnection,
+    description: "Every product, fewest available first.",
+    args: {
+      first: t.arg.int({ required: false, defaultValue: 20 }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { offset, limit } = pageWindow(args);
+      const page = await ctx.services.inventory.productIds(offset, limit);
+      return { items: await ctx.services.inventory.getMany(page.ids), offset, total: page.total };
+    },
+  }),
+);
+
+builder.queryField("lowStock", (t) =>
+  t.field({
+    type: [ProductRef],
+    description: "Products with at most `threshold` units available, fewest first.",
+    args: {
+      threshold: t.arg.int({ required: false, defaultValue: 5 }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+    },
+    resolve: (_root, args, ctx) => {
+      const first = args.first ?? 50;
+      if (first < 1 || first > 500) {
+        throw new GraphQLError('"first" must be between 1 and 500', {
+          extensions: { code: "BAD_USER_INPUT" },
+        });
+      }
+      return ctx.services.inventory.lowStock(args.threshold ?? 5, first);
+    },
+  }),
+);
+
+builder.objectField(ProductRef, "meta", (t) =>
+  t.field({ type: ViewMetaRef, resolve: (_product, _args, ctx) => viewMeta(ctx, "inventory") }),
+);

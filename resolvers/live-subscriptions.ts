@@ -1,0 +1,145 @@
+import type { InventoryView } from "../readmodels/inventory";
+import type { OrderView } from "../readmodels/orders";
+import type { RevenueView } from "../readmodels/revenue";
+import { builder } from "../schema/builder";
+import { OrderRef } from "../schema/order";
+import { ProductRef } from "../schema/product";
+import { RevenueFiguresRef } from "../schema/revenue";
+import { liveView, type LiveUpdate } from "./live-view";
+
+/** The envelope of every live view: the view, its position, and whether changes were missed. */
+function updateType<T>(name: string, viewField: string, viewType: unknown) {
+  return builder.objectRef<LiveUpdate<T>>(name).implement({
+    fields: (t) => ({
+      position: t.field({
+        type: "Position",
+        description: "Keep the last one: pass it as `since` when reconnecting to get what you missed.",
+        resolve: (u) => u.position,
+      }),
+      [viewField]: t.field({ type: viewType as typeof OrderRef, resolve: (u) => u.view as never }),
+      missedChanges: t.exposeBoolean("missedChanges", {
+        description:
+          "True when `since` was older than the kept history: this is the current view, changes in between were not sent.",
+      }),
+    }),
+  });
+}
+
+const OrderUpdateRef = updateType<OrderView>("OrderUpdate", "order", OrderRef);
+const ProductUpdateRef = updateType<InventoryView>("ProductUpdate", "product", ProductRef);
+const RevenueUpdateRef = updateType<RevenueView>("RevenueUpdate", "revenue", RevenueFiguresRef);
+
+const sinceArg = { description: "Resume after this position (the last one you received)." } as const;
+
+builder.subscriptionFields((t) => ({
+  orderUpdated: t.field({
+    type: OrderUpdateRef,
+    description: "An order's status view now, then after every change.",
+    args: {
+      id: t.arg.id({ required: true }),
+      since: t.arg({ type: "Position", required: false, ...sinceArg }),
+    },
+    subscribe: (_root, { id, since }, ctx) => {
+      const orderId = String(id);
+      const { orders, changes, keys } = ctx.services;
+      return liveView(
+        changes,
+        {
+          channel: keys.orderChanges(orderId),
+          current: async () => {
+            const view = await orders.get(orderId);
+            return view && { position: view.position, view };
+          },
+          changesSince: (position) => orders.orderChangesSince(orderId, position),
+        },
+        since ?? null,
+      );
+    },
+    resolve: (update) => update,
+  }),
+  customerOrders: t.field({
+    type: OrderUpdateRef,
+    description:
+      "Each change of any of a customer's orders (the order after it). Starts with the most recent one.",
+    args: {
+      customerId: t.arg.id({ required: true }),
+      since: t.arg({ type: "Position", required: false, ...sinceArg }),
+    },
+    subscribe: (_root, { customerId, since }, ctx) => {
+      const customer = String(customerId);
+      const { orders, changes, keys } = ctx.services;
+      return liveView(
+        changes,
+        {
+          channel: keys.customerOrderChanges(customer),
+          current: async () => {
+            const position = await orders.customerPosition(customer);
+            if (!position) return null;
+            const { changes: latest } = await orders.customerChangesSince(customer, previous(position));
+            const last = latest.at(-1);
+            return last ? { position: last.position, view: last.view } : null;
+          },
+          changesSince: (position) => orders.customerChangesSince(customer, position),
+        },
+        since ?? null,
+      );
+    },
+    resolve: (update) => update,
+  }),
+  inventoryChanged: t.field({
+    type: ProductUpdateRef,
+    description: "A product's stock now, then after every change.",
+    args: {
+      productId: t.arg.id({ required: true }),
+      since: t.arg({ type: "Position", required: false, ...sinceArg }),
+    },
+    subscribe: (_root, { productId, since }, ctx) => {
+      const id = String(productId);
+      const { inventory, changes, keys } = ctx.services;
+      return liveView(
+        changes,
+        {
+          channel: keys.inventoryChanges(id),
+          current: async () => {
+            const view = await inventory.get(id);
+            return view && { position: view.position, view };
+          },
+          changesSince: (position) => inventory.changesSince(id, position),
+        },
+        since ?? null,
+      );
+    },
+    resolve: (update) => update,
+  }),
+  revenueUpdated: t.field({
+    type: RevenueUpdateRef,
+    description: "Revenue totals for a currency now, then after every change.",
+    args: {
+      currency: t.arg.string({ required: false, defaultValue: "USD" }),
+      since: t.arg({ type: "Position", required: false, ...sinceArg }),
+    },
+    subscribe: (_root, args, ctx) => {
+      const currency = (args.currency ?? "USD").toUpperCase();
+      const { revenue, changes, keys } = ctx.services;
+      return liveView(
+        changes,
+        {
+          channel: keys.revenueChanges(currency),
+          current: async () => {
+            const view = await revenue.total(currency);
+            return view.position ? { position: view.position, view } : null;
+          },
+          changesSince: (position) => revenue.changesSince(currency, position),
+        },
+        args.since ?? null,
+      );
+    },
+    resolve: (update) => update,
+  }),
+}));
+
+/** The position just before `position` in stream-id order, to read the entry at `position` itself. */
+function previous(position: string): string {
+  const [commit, prepare] = position.split(":").map(BigInt) as [bigint, bigint];
+  return prepare > 0n ? `${commit}:${prepare - 1n}` : `${commit - 1n}:18446744073709551615`;
+}

@@ -1,0 +1,186 @@
+import { orderAggregate } from "../commands/aggregates/order";
+import type { OrderCommand, OrderLineInput } from "../domain/ordering/commands";
+import { ValidationError } from "../domain/shared/errors";
+import { parsePositiveAmount } from "../domain/shared/money";
+import { builder } from "../schema/builder";
+import type { GraphQLContext } from "../schema/context";
+import { commandErrors } from "../schema/errors";
+import { MoneyInput } from "../schema/money";
+import { OrderAlreadyExists, orderErrors } from "../schema/ordering-errors";
+import { ChangeRef, idempotencyKeyField } from "./change-payload";
+import { commandContext, requireId } from "./command-context";
+
+function run(ctx: GraphQLContext, orderId: string, command: OrderCommand, input: Record<string, unknown>) {
+  return ctx.services.commands.execute(orderAggregate, orderId, command, commandContext(ctx, input));
+}
+
+const OrderLineInputRef = builder.inputType("OrderLineInput", {
+  fields: (t) => ({
+    productId: t.id({ required: true }),
+    quantity: t.int({ required: true }),
+  }),
+});
+
+const AddressInput = builder.inputType("AddressInput", {
+  fields: (t) => ({
+    line1: t.string({ required: true }),
+    city: t.string({ required: true }),
+    postalCode: t.string({ required: true }),
+    country: t.string({ required: true }),
+    region: t.string({ required: true, description: 'Tax region, e.g. "US-CA", "DE", "GB".' }),
+  }),
+});
+
+const PlaceOrderInput = builder.inputType("PlaceOrderInput", {
+  fields: (t) => ({
+    orderId: t.id({ required: false, description: "Optional: choose the id; by default one is generated." }),
+    customerId: t.id({ required: true }),
+    currency: t.string({ required: true }),
+    lines: t.field({ type: [OrderLineInputRef], required: true }),
+    shippingAddress: t.field({ type: AddressInput, required: true }),
+    idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+  }),
+});
+
+/**
+ * Prices each line from the catalog as the inventory view holds it: the command arrives enriched,
+ * so the decider never reads a read model. A product the view does not know is refused here.
+ */
+async function pricedLines(
+  ctx: GraphQLContext,
+  lines: readonly { productId: string | number; quantity: number }[],
+) {
+  const ids = lines.map((line, i) => requireId(String(line.productId), `lines[${i}].productId`));
+  const products = new Map((await ctx.services.inventory.getMany(ids)).map((p) => [p.productId, p]));
+  return lines.map((line, i): OrderLineInput => {
+    const product = products.get(ids[i]!);
+    if (!product || product.price === null || product.currency === null) {
+      throw new ValidationError(`lines[${i}].productId`, `Product ${ids[i]} is not in the catalog`);
+    }
+    if (product.status === "discontinued") {
+      throw new ValidationError(`lines[${i}].productId`, `Product ${ids[i]} is discontinued`);
+    }
+    return {
+      productId: product.productId,
+      ...(product.sku !== null && { sku: product.sku }),
+      quantity: line.quantity,
+      unitPrice: product.price,
+      currency: product.currency,
+    };
+  });
+}
+
+builder.mutationField("placeOrder", (t) =>
+  t.field({
+    type: ChangeRef,
+    description:
+      "Places an order priced from the catalog. A bad order is recorded as OrderRejected (see `events`).",
+    errors: { types: [...commandErrors, OrderAlreadyExists] },
+    args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const orderId = requireId(input.orderId ? String(input.orderId) : ctx.services.newId(), "orderId");
+      const customerId = requireId(String(input.customerId), "customerId");
+      return run(
+        ctx,
+        orderId,
+        {
+          type: "PlaceOrder",
+          orderId,
+          customerId,
+          currency: input.currency,
+          lines: await pricedLines(ctx, input.lines),
+          shippingAddress: input.shippingAddress,
+          at: ctx.services.clock().toISOString(),
+        },
+        input,
+      );
+    },
+  }),
+);
+
+function orderStep<Fields extends Record<string, unknown>>(
+  name: string,
+  inputName: string,
+  description: string,
+  fields: (t: PothosInputFieldBuilder) => Fields,
+  command: (orderId: string, input: Record<string, unknown>, at: string) => OrderCommand,
+) {
+  const Input = builder.inputType(inputName, {
+    fields: (t) => ({
+      orderId: t.id({ required: true }),
+      ...(fields(t) as object),
+      idempotencyKey: t.string({ required: false, ...idempotencyKeyField }),
+    }),
+  });
+  builder.mutationField(name, (t) =>
+    t.field({
+      type: ChangeRef,
+      description,
+      errors: { types: [...commandErrors, ...orderErrors] },
+      args: { input: t.arg({ type: Input, required: true }) },
+      resolve: (_root, { input }, ctx) => {
+        const values = input as Record<string, unknown> & { orderId: string | number };
+        const orderId = requireId(String(values.orderId), "orderId");
+        return run(ctx, orderId, command(orderId, values, ctx.services.clock().toISOString()), values);
+      },
+    }),
+  );
+}
+
+type PothosInputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]["fields"]>[0];
+
+orderStep(
+  "confirmPayment",
+  "ConfirmPaymentInput",
+  "Records a payment; an amount that differs from the total is recorded as PaymentDeclined.",
+  (t) => ({
+    amount: t.field({ type: MoneyInput, required: true }),
+    paymentReference: t.string({ required: true }),
+  }),
+  (orderId, input, at) => {
+    const amount = input.amount as { amount: string; currency: string };
+    return {
+      type: "ConfirmPayment",
+      orderId,
+      amount: parsePositiveAmount(amount.amount, amount.currency),
+      currency: amount.currency,
+      paymentReference: String(input.paymentReference),
+      at,
+    };
+  },
+);
+orderStep(
+  "shipOrder",
+  "ShipOrderInput",
+  "Ships a paid order.",
+  (t) => ({ trackingNumber: t.string({ required: true }) }),
+  (orderId, input, at) => ({ type: "ShipOrder", orderId, trackingNumber: String(input.trackingNumber), at }),
+);
+orderStep(
+  "deliverOrder",
+  "DeliverOrderInput",
+  "Marks a shipped order delivered.",
+  () => ({}),
+  (orderId, _input, at) => ({ type: "DeliverOrder", orderId, at }),
+);
+orderStep(
+  "cancelOrder",
+  "CancelOrderInput",
+  "Cancels an order that has not shipped.",
+  (t) => ({ reason: t.string({ required: true }) }),
+  (orderId, input, at) => ({ type: "CancelOrder", orderId, reason: String(input.reason), at }),
+);
+orderStep(
+  "requestRefund",
+  "RequestRefundInput",
+  "Asks for a refund; outside the rules it is recorded as RefundDenied (see `events`).",
+  (t) => ({ reason: t.string({ required: true }) }),
+  (orderId, input, at) => ({ type: "RequestRefund", orderId, reason: String(input.reason), at }),
+);
+orderStep(
+  "issueRefund",
+  "IssueRefundInput",
+  "Pays back a requested refund.",
+  () => ({}),
+  (orderId, _input, at) => ({ type: "IssueRefund", orderId, at }),
+);

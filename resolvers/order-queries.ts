@@ -1,0 +1,80 @@
+import { GraphQLError } from "graphql";
+import { builder } from "../schema/builder";
+import { pageWindow } from "../schema/connection";
+import { ViewMetaRef } from "../schema/meta";
+import { OrderConnection, OrderRef } from "../schema/order";
+import { viewMeta } from "./meta";
+
+builder.queryField("order", (t) =>
+  t.field({
+    type: OrderRef,
+    nullable: true,
+    description: "One order's status view, from Redis.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.orders.get(String(id)),
+  }),
+);
+
+builder.queryField("ordersByCustomer", (t) =>
+  t.field({
+    type: OrderConnection,
+    description: "A customer's order history, newest first, from Redis.",
+    args: {
+      customerId: t.arg.id({ required: true }),
+      first: t.arg.int({ required: false, defaultValue: 20 }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { offset, limit } = pageWindow(args);
+      const page = await ctx.services.orders.byCustomer(String(args.customerId), offset, limit);
+      return { items: await ctx.services.orders.getMany(page.ids), offset, total: page.total };
+    },
+  }),
+);
+
+builder.queryField("ordersByRegion", (t) =>
+  t.field({
+    type: OrderConnection,
+    description: "Orders shipped to a tax region, newest first, from Redis.",
+    args: {
+      region: t.arg.string({ required: true }),
+      first: t.arg.int({ required: false, defaultValue: 20 }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { offset, limit } = pageWindow(args);
+      const page = await ctx.services.orders.byRegion(args.region.trim().toUpperCase(), offset, limit);
+      return { items: await ctx.services.orders.getMany(page.ids), offset, total: page.total };
+    },
+  }),
+);
+
+const RegionCountRef = builder.objectRef<{ region: string; orders: number }>("RegionOrderCount").implement({
+  fields: (t) => ({ region: t.exposeString("region"), orders: t.exposeInt("orders") }),
+});
+
+builder.queryField("regions", (t) =>
+  t.field({
+    type: [RegionCountRef],
+    description: "Order counts per region, busiest first.",
+    resolve: (_root, _args, ctx) => ctx.services.orders.regions(),
+  }),
+);
+
+builder.objectField(OrderRef, "meta", (t) =>
+  t.field({ type: ViewMetaRef, resolve: (_order, _args, ctx) => viewMeta(ctx, "orders") }),
+);
+
+/** Every projector's freshness at once: the operator's first look. */
+builder.queryField("projections", (t) =>
+  t.field({
+    type: [ViewMetaRef],
+    description:
+      "Every projector: checkpoint, head, lag in events and time, throughput, parked events, status.",
+    resolve: async (_root, _args, ctx) => {
+      const names = ctx.services.projectorNames;
+      if (names.length === 0) throw new GraphQLError("no projectors are registered");
+      return ctx.services.projectorStates.readMany(names, ctx.services.clock());
+    },
+  }),
+);

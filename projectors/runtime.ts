@@ -20,10 +20,14 @@ export interface ProjectorRunnerOptions {
   readonly keys: ReadModelKeys;
   readonly projector: Projector;
   readonly consumerName: string;
+  /** Consumer group to read from; default `projector-<name>`. A parallel rebuild uses another. */
+  readonly groupName?: string;
   readonly groupSettings?: Partial<ConsumerGroupSettings>;
   readonly log?: Log;
   /** Wait before retrying a batch Redis could not take (Redis unreachable). */
   readonly redisRetryMs?: number;
+  /** First wait before a batch with retried events; doubles per attempt (capped at 2 s). */
+  readonly retryBackoffMs?: number;
   /** How often the runner reports its state (lag, status) to Redis. */
   readonly reportEveryMs?: number;
   /** Behind the head with a checkpoint that has not moved for this long: stalled. */
@@ -49,6 +53,9 @@ export class ProjectorRunner {
   private checkpoint: string | null = null;
   private rebuildTarget: string | null = null;
   private eventsApplied = 0;
+  /** Streams with a parked event, and which one: later events of them are parked behind it. */
+  private blockedStreams = new Map<string, string>();
+  private maxRetryCount = 5;
   /** Set when the heartbeat finds the checkpoint gone from Redis while the runner waits for events. */
   private lossNoticed = false;
   private readonly stateStore: ProjectorStateStore;
@@ -66,7 +73,7 @@ export class ProjectorRunner {
   }
 
   get groupName(): string {
-    return `projector-${this.options.projector.name}`;
+    return this.options.groupName ?? `projector-${this.options.projector.name}`;
   }
 
   get status(): ProjectorStatus {
@@ -132,6 +139,7 @@ export class ProjectorRunner {
       };
       const lagMs = next[0] ? Math.max(0, now - next[0].recordedAt.getTime()) : 0;
       await this.noticeLostCheckpoint();
+      if (group && group.parkedCount !== this.blockedStreams.size) await this.refreshBlockedStreams();
       if (this.currentStatus !== "stopped" && this.currentStatus !== "rebuilding") {
         const stalled =
           lagEvents > 0 && now - this.lastReport.movedAt > (this.options.stallAfterMs ?? 10_000);
@@ -187,6 +195,8 @@ export class ProjectorRunner {
       await store.resetConsumerGroup(this.groupName, inRedis ? parsePosition(inRedis) : null);
     }
     this.checkpoint = inRedis;
+    this.maxRetryCount = group?.settings.maxRetryCount ?? this.maxRetryCount;
+    await this.refreshBlockedStreams();
     const head = await store.headPosition();
     const headText = head ? formatPosition(head) : null;
     const behind = head !== null && (inRedis === null || comparePositions(parsePosition(inRedis), head) < 0);
@@ -196,6 +206,14 @@ export class ProjectorRunner {
       : inRedis === null && inStore !== null
         ? "rebuilding"
         : "catching_up";
+  }
+
+  /** Reloads which streams wait behind a parked event (a replay or skip may have freed them). */
+  private async refreshBlockedStreams(): Promise<void> {
+    const parked = await this.options.store.listParked(this.groupName, { limit: 10_000 });
+    const blocked = new Map<string, string>();
+    for (const p of parked) if (!blocked.has(p.event.streamId)) blocked.set(p.event.streamId, p.event.id);
+    this.blockedStreams = blocked;
   }
 
   /**
@@ -216,7 +234,9 @@ export class ProjectorRunner {
     subscription: PersistentSubscription,
     batch: readonly DeliveredEvent[],
   ): Promise<boolean> {
-    const units = batch.map((event) => this.project(event));
+    await this.backOffForRetries(batch);
+    const failures = new Map<string, string>();
+    const units = batch.map((event) => this.project(event, failures));
     const outcome = await this.applyWithRetry(units);
     if (outcome.kind === "lost") {
       await this.options.store.resetConsumerGroup(this.groupName, null);
@@ -231,17 +251,56 @@ export class ProjectorRunner {
         if (result === "applied") this.eventsApplied++;
         continue;
       }
-      const reason =
-        result === "gap"
-          ? "an earlier event of this stream is not applied yet (retried or parked)"
-          : "the projector's handler failed";
-      // The store parks the event once its retries are spent; Redis's checkpoint stays before it
-      // until then, so a crash meanwhile redelivers it rather than losing it.
-      await subscription.nack(event, "retry", reason);
+      await this.setAside(
+        subscription,
+        event,
+        result === "gap" ? null : (failures.get(event.id) ?? "failed"),
+      );
     }
     await subscription.ack(settled);
     if (outcome.checkpoint) this.advance(outcome.checkpoint);
     return true;
+  }
+
+  /**
+   * An event that failed, or that arrived while an earlier event of its stream is missing, is
+   * retried; on its last attempt it is parked, and its stream is blocked: later events of that
+   * stream are parked behind it at once (never applied out of order, never burning retries), until
+   * a replay of the parked events puts them through in order. Redis's checkpoint stays before a
+   * retried event until it is parked, so a crash meanwhile redelivers it rather than losing it.
+   */
+  private async setAside(subscription: PersistentSubscription, event: DeliveredEvent, error: string | null) {
+    const blockedBy = this.blockedStreams.get(event.streamId);
+    if (error === null && blockedBy !== undefined && blockedBy !== event.id) {
+      await subscription.nack(event, "park", `waiting behind parked event ${blockedBy} of the same stream`);
+      return;
+    }
+    const reason = error ?? "an earlier event of this stream is not applied yet";
+    if (event.retryCount + 1 >= this.maxRetryCount) {
+      this.blockedStreams.set(event.streamId, event.id);
+      this.log.error(
+        {
+          projector: this.name,
+          eventId: event.id,
+          streamId: event.streamId,
+          revision: event.revision,
+          reason,
+        },
+        "event parked after its last attempt; later events of its stream wait behind it",
+      );
+      await subscription.nack(event, "park", reason);
+    } else {
+      await subscription.nack(event, "retry", reason);
+    }
+  }
+
+  /** Waits before a batch that carries retried events: exponential, capped, so a poison event does
+   * not spin the projector. */
+  private async backOffForRetries(batch: readonly DeliveredEvent[]): Promise<void> {
+    const retries = Math.max(0, ...batch.map((event) => event.retryCount));
+    if (retries === 0) return;
+    const base = this.options.retryBackoffMs ?? 50;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, base * 2 ** (retries - 1))));
   }
 
   private advance(checkpoint: string): void {
@@ -256,7 +315,7 @@ export class ProjectorRunner {
     }
   }
 
-  private project(event: DeliveredEvent): ViewUnit {
+  private project(event: DeliveredEvent, failures: Map<string, string>): ViewUnit {
     const position = formatPosition(event.position);
     try {
       return { position, ok: true, ...this.options.projector.project(event) };
@@ -273,6 +332,7 @@ export class ProjectorRunner {
         },
         "projector handler failed",
       );
+      failures.set(event.id, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
       return { position, ok: false, guard: null, ops: [], notices: [] };
     }
   }

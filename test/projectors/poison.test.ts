@@ -1,0 +1,101 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accountStreamId } from "../../domain/banking/state";
+import type { EventToAppend } from "../../eventstore/port";
+import { accountsProjector } from "../../projectors/accounts";
+import type { Projector } from "../../projectors/projector";
+import { ProjectorRunner } from "../../projectors/runtime";
+import { readModelKeys } from "../../readmodels/keys";
+import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
+import { deleteKeys, testRedisUrl } from "../support/redis";
+import { eventually } from "../support/service";
+
+const prefix = `test:${randomBytes(6).toString("hex")}:`;
+const keys = readModelKeys(prefix);
+let es: TestEventStore;
+let redis: Redis;
+
+beforeAll(async () => {
+  es = await createPostgresTestStore();
+  redis = new Redis(testRedisUrl);
+});
+afterAll(async () => {
+  await es?.close();
+  await deleteKeys(prefix);
+  await redis?.quit();
+});
+
+const at = "2026-02-01T10:00:00.000Z";
+const opened = (accountId: string): EventToAppend => ({
+  id: randomUUID(),
+  type: "AccountOpened",
+  data: { accountId, ownerId: "pat", currency: "USD", openedAt: at },
+});
+const deposited = (accountId: string, amount: number, balanceAfter: number): EventToAppend => ({
+  id: randomUUID(),
+  type: "MoneyDeposited",
+  data: { accountId, amount, currency: "USD", balanceAfter, depositedAt: at },
+});
+
+describe("a poison event", () => {
+  it("is retried, then parked with later events of its stream behind it, while other streams go on; a replay after the fix projects each exactly once", async () => {
+    let broken = true;
+    const real = accountsProjector(keys);
+    const projector: Projector = {
+      ...real,
+      project(event) {
+        if (broken && event.data.amount === 666) throw new Error("cannot handle 666");
+        return real.project(event);
+      },
+    };
+    await es.store.appendToStream(accountStreamId("a"), [
+      opened("a"),
+      deposited("a", 100, 100),
+      deposited("a", 666, 766),
+      deposited("a", 50, 816),
+    ]);
+    await es.store.appendToStream(accountStreamId("b"), [opened("b"), deposited("b", 10, 10)]);
+
+    const runner = new ProjectorRunner({
+      store: es.store,
+      redis,
+      keys,
+      projector,
+      consumerName: "poison-test",
+      groupSettings: { maxRetryCount: 3, batchSize: 50 },
+      retryBackoffMs: 1,
+      reportEveryMs: 100,
+    });
+    await runner.start();
+    try {
+      await eventually(async () => {
+        const parked = await es.store.listParked(runner.groupName);
+        expect(parked.map((p) => p.event.data.amount)).toEqual([666, 50]);
+      });
+      const parked = await es.store.listParked(runner.groupName);
+      expect(parked[0]).toMatchObject({ attempts: 3, reason: expect.stringContaining("cannot handle 666") });
+      expect(parked[1]?.reason).toContain("waiting behind parked event");
+      // The other stream went on; the poisoned one stopped just before the poison.
+      await eventually(async () => expect(await redis.hget(keys.account("b"), "balance")).toBe("10"));
+      expect(await redis.hgetall(keys.account("a"))).toMatchObject({ balance: "100", revision: "1" });
+
+      broken = false;
+      expect(await es.store.replayParked(runner.groupName, { limit: 10 })).toBe(2);
+      await eventually(async () => {
+        expect(await redis.hgetall(keys.account("a"))).toMatchObject({ balance: "816", revision: "3" });
+        expect(await es.store.listParked(runner.groupName)).toEqual([]);
+      });
+      // Applied once each: the history holds exactly one entry per applied revision.
+      const history = await redis.xrange(keys.accountHistory("a"), "-", "+");
+      expect(history.map(([, fields]) => (JSON.parse(fields[1]!) as { revision: string }).revision)).toEqual([
+        "0",
+        "1",
+        "2",
+        "3",
+      ]);
+    } finally {
+      await runner.stop();
+    }
+  });
+});

@@ -12,6 +12,11 @@ import { ProjectorStateStore, type FreshnessStatus } from "../readmodels/project
 import { silentLog, type Log } from "./log";
 import type { Projector } from "./projector";
 
+/** The consumer group a projector reads from by default. */
+export function projectorGroup(projector: string): string {
+  return `projector-${projector}`;
+}
+
 export type ProjectorStatus = FreshnessStatus | "starting";
 
 export interface ProjectorRunnerOptions {
@@ -73,7 +78,7 @@ export class ProjectorRunner {
   }
 
   get groupName(): string {
-    return this.options.groupName ?? `projector-${this.options.projector.name}`;
+    return this.options.groupName ?? projectorGroup(this.options.projector.name);
   }
 
   get status(): ProjectorStatus {

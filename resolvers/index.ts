@@ -13,6 +13,7 @@ import "./order-mutations";
 import "./order-queries";
 import "./revenue-queries";
 import "./live-subscriptions";
+import "./admin-parked";
 
 let schema: GraphQLSchema | null = null;
 

@@ -1,4 +1,5 @@
 import type { CommandRuntime } from "../commands/runtime";
+import type { ParkedEvent } from "../eventstore/port";
 import type { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
 import type { InventoryReader } from "../readmodels/inventory";
 import type { OrderReader } from "../readmodels/orders";
@@ -6,6 +7,12 @@ import type { ProjectorStateStore } from "../readmodels/projector-state";
 import type { RevenueReader } from "../readmodels/revenue";
 import type { ChangeFeed } from "../readmodels/change-feed";
 import type { ReadModelKeys } from "../readmodels/keys";
+
+/** Operator actions on projectors' consumer groups (parked events). */
+export interface ProjectorAdmin {
+  listParked(projector: string, limit: number): Promise<ParkedEvent[]>;
+  replayParked(projector: string, limit: number): Promise<number>;
+}
 
 /** What the gateway hands every resolver. Queries use the readers (Redis); mutations the runtime. */
 export interface GatewayServices {
@@ -21,6 +28,7 @@ export interface GatewayServices {
   readonly clock: () => Date;
   /** Names of the projectors whose state `projections` reports. */
   readonly projectorNames: readonly string[];
+  readonly admin: ProjectorAdmin;
   readonly newId: () => string;
 }
 

@@ -5,7 +5,7 @@ import { openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
 import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
-import { ProjectorRunner } from "../projectors/runtime";
+import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
 import { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
 import { InventoryReader } from "../readmodels/inventory";
 import { OrderReader } from "../readmodels/orders";
@@ -70,6 +70,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     subscriber = new Redis(redisHandle.url);
     subscriber.on("error", (err) => log.warn({ err }, "redis subscriber connection error"));
     const projectorStates = new ProjectorStateStore(redis, keys);
+    const projectorNames = allProjectors(keys).map((p) => p.name);
     const gateway = createGateway({
       operations: {
         pingStore: () => store.ping(),
@@ -77,7 +78,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
           await redis.ping();
         },
         projectorStates,
-        projectorNames: allProjectors(keys).map((p) => p.name),
+        projectorNames,
         readyMaxLagEvents: config.readyMaxLagEvents,
       },
       graphiql: config.graphiql,
@@ -93,7 +94,11 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         changes: new ChangeFeed(subscriber),
         keys,
         clock: () => new Date(),
-        projectorNames: allProjectors(keys).map((p) => p.name),
+        projectorNames,
+        admin: {
+          listParked: (projector, limit) => store.listParked(projectorGroup(projector), { limit }),
+          replayParked: (projector, limit) => store.replayParked(projectorGroup(projector), { limit }),
+        },
         newId: randomUUID,
       },
     });

@@ -136,7 +136,15 @@ export function catalogSteps(nowMs: number): DemoStep[] {
   for (const item of demoProducts) {
     if (item.priceChange) {
       const at = iso(nowMs - item.priceChange.daysAgo * DAY);
-      steps.push(productStep({ type: "ChangePrice", productId: item.id, price: item.priceChange.price, currency: item.currency, at }));
+      steps.push(
+        productStep({
+          type: "ChangePrice",
+          productId: item.id,
+          price: item.priceChange.price,
+          currency: item.currency,
+          at,
+        }),
+      );
     }
     if (item.discontinuedDaysAgo !== undefined) {
       const at = iso(nowMs - item.discontinuedDaysAgo * DAY);

@@ -60,16 +60,18 @@ const rows: readonly Row[] = [
 const eurozone = new Set(["DE", "FR", "NL"]);
 
 /** Ids from first names (`cust-ana`): readable in GraphiQL, stable across loads. */
-export const demoCustomers: readonly DemoCustomer[] = rows.map(([name, line1, city, postalCode, country, region]) => {
-  const slug = name.split(" ")[0]!.toLowerCase();
-  return {
-    id: `cust-${slug}`,
-    name,
-    currency: eurozone.has(country) ? "EUR" : "USD",
-    address: { line1, city, postalCode, country, region },
-    accountId: `acct-${slug}-checking`,
-  };
-});
+export const demoCustomers: readonly DemoCustomer[] = rows.map(
+  ([name, line1, city, postalCode, country, region]) => {
+    const slug = name.split(" ")[0]!.toLowerCase();
+    return {
+      id: `cust-${slug}`,
+      name,
+      currency: eurozone.has(country) ? "EUR" : "USD",
+      address: { line1, city, postalCode, country, region },
+      accountId: `acct-${slug}-checking`,
+    };
+  },
+);
 
 export function findCustomer(customerId: string): DemoCustomer | undefined {
   return demoCustomers.find((customer) => customer.id === customerId);

@@ -12,9 +12,27 @@ export const DAY = 24 * HOUR;
  * order's payment withdrawal carries the order's id), which the audit trail shows.
  */
 export type DemoStep =
-  | { readonly kind: "product"; readonly id: string; readonly command: ProductCommand; readonly atMs: number; readonly correlationId: string }
-  | { readonly kind: "account"; readonly id: string; readonly command: AccountCommand; readonly atMs: number; readonly correlationId: string }
-  | { readonly kind: "order"; readonly id: string; readonly command: OrderCommand; readonly atMs: number; readonly correlationId: string };
+  | {
+      readonly kind: "product";
+      readonly id: string;
+      readonly command: ProductCommand;
+      readonly atMs: number;
+      readonly correlationId: string;
+    }
+  | {
+      readonly kind: "account";
+      readonly id: string;
+      readonly command: AccountCommand;
+      readonly atMs: number;
+      readonly correlationId: string;
+    }
+  | {
+      readonly kind: "order";
+      readonly id: string;
+      readonly command: OrderCommand;
+      readonly atMs: number;
+      readonly correlationId: string;
+    };
 
 /** Instants are offsets from one `now` chosen at the start, never read from a clock per step. */
 export function iso(ms: number): string {

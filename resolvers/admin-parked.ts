@@ -1,0 +1,58 @@
+import { GraphQLError } from "graphql";
+import { builder } from "../schema/builder";
+import type { GraphQLContext } from "../schema/context";
+import { ParkedEventRef } from "../schema/parked";
+
+function requireProjector(ctx: GraphQLContext, projector: string): string {
+  if (!ctx.services.projectorNames.includes(projector)) {
+    throw new GraphQLError(
+      `Unknown projector "${projector}"; known: ${ctx.services.projectorNames.join(", ")}`,
+      {
+        extensions: { code: "BAD_USER_INPUT" },
+      },
+    );
+  }
+  return projector;
+}
+
+function limitArg(value: number | null | undefined, max: number): number {
+  const limit = value ?? 50;
+  if (limit < 1 || limit > max) {
+    throw new GraphQLError(`"limit" must be between 1 and ${max}`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
+  }
+  return limit;
+}
+
+// Operations views: parked events live with the consumer group in the event store, so these read
+// the store, not Redis (admin only once authorization lands).
+builder.queryField("parkedEvents", (t) =>
+  t.field({
+    type: [ParkedEventRef],
+    description: "Admin: a projector's parked events, oldest first (from the event store's consumer group).",
+    args: {
+      projector: t.arg.string({ required: true }),
+      limit: t.arg.int({ required: false, defaultValue: 50 }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const projector = requireProjector(ctx, args.projector);
+      const parked = await ctx.services.admin.listParked(projector, limitArg(args.limit, 1000));
+      return parked.map((p) => ({ ...p, projector }));
+    },
+  }),
+);
+
+builder.mutationField("replayParkedEvents", (t) =>
+  t.field({
+    type: "Int",
+    description:
+      "Admin: puts up to `limit` parked events (oldest first) back in front of the projector, after a fix. Returns how many.",
+    args: {
+      projector: t.arg.string({ required: true }),
+      limit: t.arg.int({ required: false, defaultValue: 100 }),
+    },
+    resolve: (_root, args, ctx) =>
+      ctx.services.admin.replayParked(requireProjector(ctx, args.projector), limitArg(args.limit, 10_000)),
+  }),
+);

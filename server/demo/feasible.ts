@@ -1,0 +1,85 @@
+import type { OrderLineInput } from "../../domain/ordering/commands";
+import { isRejection, priceOrder } from "../../domain/ordering/pricing";
+import { deposit } from "./banking";
+import { findProduct } from "./catalog";
+import { MINUTE, iso, productStep, type DemoStep } from "./plan";
+
+/**
+ * Walks the plan in time order, as the store will see it, and inserts what real life would have
+ * done first: a restock before an order that would take more than is available, a top-up before
+ * a withdrawal the balance cannot cover (the decider refuses an overdraft). Generating orders and
+ * payments independently and fixing them up here keeps each generator simple.
+ */
+export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
+  const out: DemoStep[] = [];
+  const stock = new Map<string, number>();
+  const balance = new Map<string, number>();
+  const withdrawals = new Map<string, number>();
+  const placedLines = new Map<string, readonly OrderLineInput[]>();
+  const lastAt = new Map<string, number>();
+  // Just before the step that needs it, yet never before the aggregate's previous step.
+  const justBefore = (key: string, atMs: number) => Math.max(lastAt.get(key) ?? 0, atMs - MINUTE);
+
+  for (const step of steps) {
+    if (step.kind === "product") {
+      const { command } = step;
+      if (command.type === "AddProduct") stock.set(command.productId, command.initialStock);
+      if (command.type === "RestockProduct")
+        stock.set(command.productId, (stock.get(command.productId) ?? 0) + command.quantity);
+    } else if (step.kind === "order") {
+      const { command } = step;
+      if (
+        command.type === "PlaceOrder" &&
+        !isRejection(priceOrder(command.lines, command.currency, command.shippingAddress.region))
+      ) {
+        placedLines.set(command.orderId, command.lines);
+        for (const { productId, quantity } of command.lines) {
+          const available = stock.get(productId) ?? 0;
+          if (available < quantity) {
+            const reorder = findProduct(productId)?.reorder ?? quantity;
+            const restock = reorder + quantity - available;
+            const at = justBefore(`product-${productId}`, step.atMs);
+            out.push(
+              productStep(
+                { type: "RestockProduct", productId, quantity: restock, at: iso(at) },
+                "demo-restock",
+              ),
+            );
+            stock.set(productId, available + restock);
+          }
+          stock.set(productId, stock.get(productId)! - quantity);
+        }
+      }
+      if (command.type === "CancelOrder") {
+        for (const { productId, quantity } of placedLines.get(command.orderId) ?? []) {
+          stock.set(productId, (stock.get(productId) ?? 0) + quantity);
+        }
+      }
+    } else {
+      const { command } = step;
+      const held = balance.get(command.accountId) ?? 0;
+      if (command.type === "DepositMoney") balance.set(command.accountId, held + command.amount);
+      if (command.type === "ReverseWithdrawal") {
+        balance.set(
+          command.accountId,
+          held + (withdrawals.get(`${command.accountId}/${command.withdrawalId}`) ?? 0),
+        );
+      }
+      if (command.type === "WithdrawMoney") {
+        let covered = held;
+        if (held < command.amount) {
+          // A round top-up with some room, like a transfer a person would make.
+          const topUp = Math.ceil((command.amount - held) / 10_000) * 10_000 + 10_000;
+          const at = justBefore(`account-${command.accountId}`, step.atMs);
+          out.push(deposit(command.accountId, command.currency, topUp, at, "demo-top-up"));
+          covered += topUp;
+        }
+        balance.set(command.accountId, covered - command.amount);
+        withdrawals.set(`${command.accountId}/${command.withdrawalId}`, command.amount);
+      }
+    }
+    lastAt.set(`${step.kind}-${step.id}`, step.atMs);
+    out.push(step);
+  }
+  return out;
+}

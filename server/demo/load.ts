@@ -1,0 +1,215 @@
+import { accountAggregate } from "../../commands/aggregates/account";
+import { orderAggregate } from "../../commands/aggregates/order";
+import { productAggregate } from "../../commands/aggregates/product";
+import type { CommandContext } from "../../commands/context";
+import type { CommandResult } from "../../commands/result";
+import type { CommandRuntime } from "../../commands/runtime";
+import { ProductAlreadyExists } from "../../domain/catalog/errors";
+import type { OrderStatus } from "../../domain/ordering/state";
+import { orderStatuses } from "../../domain/ordering/state";
+import type { JsonObject } from "../../eventstore/port";
+import { silentLog, type Log } from "../../projectors/log";
+import { bankingSteps, demoAccountIds } from "./banking";
+import { catalogSteps, demoProducts } from "./catalog";
+import { demoCustomers } from "./customers";
+import { makeFeasible } from "./feasible";
+import { orderSteps, type DemoOrder, type Scenario } from "./orders";
+import { MINUTE, type DemoStep } from "./plan";
+import { createRandom } from "./random";
+
+export const DEFAULT_DEMO_SEED = 20260105;
+/** Every demo command is issued as this user: the audit trail shows who made the data. */
+export const DEMO_USER = "demo-data";
+
+export interface DemoOptions {
+  readonly seed?: number;
+  /** 1 → about 300 orders; the catalog, customers and accounts do not scale. */
+  readonly scale?: number;
+  /** The end of the data set's ~30 days; default: the clock, once, at the start of the load. */
+  readonly now?: Date;
+  readonly log?: Log;
+  onProgress?(done: number, total: number): void;
+}
+
+export interface DemoPlan {
+  readonly steps: readonly DemoStep[];
+  readonly orders: readonly DemoOrder[];
+}
+
+export interface DemoSummary {
+  /** True when the store already held demo data from another seed or scale (nothing was run). */
+  readonly skipped: boolean;
+  readonly seed: number;
+  readonly scale: number;
+  readonly commands: number;
+  /** Commands that appended events in this load (0 on a second load of the same data set). */
+  readonly appendedCommands: number;
+  readonly appendedEvents: number;
+  readonly durationMs: number;
+  readonly products: number;
+  readonly customers: number;
+  readonly accounts: number;
+  readonly ordersByStatus: Readonly<Record<OrderStatus, number>>;
+  readonly ordersByScenario: Readonly<Record<Scenario, number>>;
+  /** Orders the live activity may move forward (awaiting payment, paid, shipped, refund requested). */
+  readonly openOrders: readonly DemoOrder[];
+}
+
+/**
+ * The whole data set as commands in time order. Pure: the same seed, scale and `now` give the
+ * same plan (every instant is an offset from `now`), which is what makes the load repeatable.
+ */
+export function buildDemoPlan(seed: number, scale: number, nowMs: number): DemoPlan {
+  const random = createRandom(seed);
+  const banking = bankingSteps(random, nowMs);
+  const { steps: orders, orders: made } = orderSteps(random, nowMs, scale);
+  // Array sort is stable: steps of one aggregate at one instant keep the order they were made in.
+  const sorted = [...catalogSteps(nowMs), ...banking, ...orders].sort((a, b) => a.atMs - b.atMs);
+  const steps = makeFeasible(sorted);
+  const first = steps[0];
+  if (first?.kind !== "product" || first.id !== demoProducts[0]!.id || first.command.type !== "AddProduct") {
+    throw new Error(
+      "The demo plan must start with the first product's AddProduct (the loaded-before marker)",
+    );
+  }
+  return { steps, orders: made };
+}
+
+/**
+ * Appends the demo data set through the command path (never Redis), one command at a time in time
+ * order, so the global log reads like the shop's last month.
+ *
+ * Every command carries an idempotency key naming the seed, scale, stream and the command's
+ * place in it (its request is the command without its instant, which moves with `now`). So a
+ * second load of the same data set appends nothing, and a load that was interrupted picks up
+ * where it stopped. The first command adds the first product: when that product exists but the
+ * key is unknown, the store holds another data set (other seed or scale) and the load is skipped.
+ */
+export async function loadDemoData(
+  commands: CommandRuntime,
+  options: DemoOptions = {},
+): Promise<DemoSummary> {
+  const started = performance.now();
+  const seed = options.seed ?? DEFAULT_DEMO_SEED;
+  const scale = options.scale ?? 1;
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new RangeError(`The demo scale must be a positive number; got ${scale}`);
+  const log = options.log ?? silentLog;
+  // Whole minutes keep the instants readable; the clock is read once, never per step.
+  const nowMs = Math.floor((options.now ?? new Date()).getTime() / MINUTE) * MINUTE;
+  const plan = buildDemoPlan(seed, scale, nowMs);
+  const total = plan.steps.length;
+  const keys = idempotencyKeys(plan.steps, `demo:s${seed}:x${scale}`);
+  log.info({ seed, scale, commands: total, orders: plan.orders.length }, "loading demo data");
+
+  let appendedCommands = 0;
+  let appendedEvents = 0;
+  let loadedBefore = false;
+  for (const [index, step] of plan.steps.entries()) {
+    let result: CommandResult;
+    try {
+      result = await execute(commands, step, keys[index]!);
+    } catch (error) {
+      if (index === 0 && error instanceof ProductAlreadyExists) {
+        log.info(
+          { seed, scale, productId: step.id },
+          "demo data skipped: the store already holds demo data from another seed or scale",
+        );
+        return summarize(plan, { seed, scale, skipped: true, appendedCommands, appendedEvents, started });
+      }
+      throw new Error(
+        `Demo step ${index + 1}/${total} (${step.command.type} on ${step.kind} ${step.id}) failed`,
+        { cause: error },
+      );
+    }
+    if (index === 0 && result.replayed) {
+      loadedBefore = true;
+      log.info({ seed, scale }, "demo data found in the store; checking it is complete");
+    }
+    if (!result.replayed && result.eventIds.length > 0) {
+      appendedCommands += 1;
+      appendedEvents += result.eventIds.length;
+    }
+    options.onProgress?.(index + 1, total);
+  }
+  const summary = summarize(plan, { seed, scale, skipped: false, appendedCommands, appendedEvents, started });
+  const fields = {
+    seed,
+    scale,
+    appendedEvents,
+    ms: Math.round(summary.durationMs),
+    ordersByStatus: summary.ordersByStatus,
+  };
+  if (!loadedBefore) log.info(fields, "demo data loaded");
+  else if (appendedCommands === 0) log.info(fields, "demo data already loaded; nothing appended");
+  else log.info(fields, "demo data: an interrupted load was completed");
+  return summary;
+}
+
+function execute(commands: CommandRuntime, step: DemoStep, key: string): Promise<CommandResult> {
+  const { at: _at, ...request } = step.command;
+  const context: CommandContext = {
+    now: new Date(step.atMs),
+    userId: DEMO_USER,
+    correlationId: step.correlationId,
+    idempotency: { key, request: request as JsonObject },
+  };
+  switch (step.kind) {
+    case "product":
+      return commands.execute(productAggregate, step.id, step.command, context);
+    case "account":
+      return commands.execute(accountAggregate, step.id, step.command, context);
+    case "order":
+      return commands.execute(orderAggregate, step.id, step.command, context);
+  }
+}
+
+/** `<prefix>:<kind>:<id>:<n>`, n counting the aggregate's commands: stable for one seed and scale. */
+function idempotencyKeys(steps: readonly DemoStep[], prefix: string): string[] {
+  const counts = new Map<string, number>();
+  return steps.map((step) => {
+    const stream = `${step.kind}:${step.id}`;
+    const n = (counts.get(stream) ?? 0) + 1;
+    counts.set(stream, n);
+    return `${prefix}:${stream}:${n}`;
+  });
+}
+
+const openStatuses: readonly OrderStatus[] = ["awaiting_payment", "paid", "shipped", "refund_requested"];
+
+function summarize(
+  plan: DemoPlan,
+  run: {
+    seed: number;
+    scale: number;
+    skipped: boolean;
+    appendedCommands: number;
+    appendedEvents: number;
+    started: number;
+  },
+): DemoSummary {
+  const ordersByStatus = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Record<
+    OrderStatus,
+    number
+  >;
+  const ordersByScenario = {} as Record<Scenario, number>;
+  for (const order of plan.orders) {
+    ordersByStatus[order.status] += 1;
+    ordersByScenario[order.scenario] = (ordersByScenario[order.scenario] ?? 0) + 1;
+  }
+  return {
+    skipped: run.skipped,
+    seed: run.seed,
+    scale: run.scale,
+    commands: plan.steps.length,
+    appendedCommands: run.appendedCommands,
+    appendedEvents: run.appendedEvents,
+    durationMs: performance.now() - run.started,
+    products: demoProducts.length,
+    customers: demoCustomers.length,
+    accounts: demoAccountIds().length,
+    ordersByStatus,
+    ordersByScenario,
+    openOrders: plan.orders.filter((order) => openStatuses.includes(order.status)),
+  };
+}

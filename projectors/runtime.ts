@@ -169,34 +169,61 @@ export class ProjectorRunner {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      await this.alignGroupWithRedis();
-      const subscription = this.options.store.subscribe(this.groupName, {
-        consumerName: this.options.consumerName,
-      });
-      this.subscription = subscription;
-      let lost = false;
-      for await (const batch of subscription.batches()) {
-        lost = !(await this.handle(subscription, batch));
-        if (lost || this.stopping || this.lossNoticed) break;
+      try {
+        if (!(await this.consume())) return;
+        this.log.warn(
+          { projector: this.name },
+          "read model checkpoint lost in Redis; rebuilding from the log",
+        );
+      } catch (error) {
+        // Redis or the event store went away mid-way: nothing was acked that was not written, so
+        // start over from the checkpoint once they answer again.
+        this.log.warn(
+          { projector: this.name, err: error },
+          "projector interrupted; resuming from its checkpoint",
+        );
+        await this.subscription?.close().catch(() => undefined);
+        this.subscription = null;
+        await new Promise((resolve) => setTimeout(resolve, this.options.redisRetryMs ?? 500));
       }
-      await subscription.close();
-      this.subscription = null;
-      if (this.lossNoticed && !this.stopping) {
-        lost = true;
-        this.lossNoticed = false;
-      }
-      if (!lost) return;
-      this.log.warn({ projector: this.name }, "read model checkpoint lost in Redis; rebuilding from the log");
     }
   }
 
-  /** Moves the consumer group to the checkpoint Redis holds (Redis is the authority). */
+  /** One subscription's life. Returns true when Redis lost the checkpoint and the view must be rebuilt. */
+  private async consume(): Promise<boolean> {
+    await this.alignGroupWithRedis();
+    const subscription = this.options.store.subscribe(this.groupName, {
+      consumerName: this.options.consumerName,
+    });
+    this.subscription = subscription;
+    let lost = false;
+    for await (const batch of subscription.batches()) {
+      lost = !(await this.handle(subscription, batch));
+      if (lost || this.stopping || this.lossNoticed) break;
+    }
+    await subscription.close();
+    this.subscription = null;
+    if (this.lossNoticed && !this.stopping) {
+      lost = true;
+      this.lossNoticed = false;
+    }
+    return lost;
+  }
+
+  /**
+   * Redis is the authority: when it is behind the consumer group (it lost data, or a batch was
+   * written to the store's checkpoint but not to Redis), the group is moved back to it. When Redis
+   * is ahead, nothing moves: the events between are redelivered and skipped as duplicates, and a
+   * standby process does not take the group from the active one.
+   */
   private async alignGroupWithRedis(): Promise<void> {
     const { store, redis, keys } = this.options;
     const inRedis = await redis.get(keys.checkpoint(this.name));
     const group = await store.getConsumerGroup(this.groupName);
-    const inStore = group?.checkpoint ? formatPosition(group.checkpoint) : null;
-    if (inRedis !== inStore) {
+    const inStore = group?.checkpoint ?? null;
+    const redisBehind =
+      inStore !== null && (inRedis === null || comparePositions(parsePosition(inRedis), inStore) < 0);
+    if (redisBehind) {
       await store.resetConsumerGroup(this.groupName, inRedis ? parsePosition(inRedis) : null);
     }
     this.checkpoint = inRedis;

@@ -17,6 +17,11 @@ export interface Config {
   readonly dataDir: string;
   /** Load a few sample accounts when the event store is empty. */
   readonly sampleData: boolean;
+  /** A projector process that stops renewing its consumer-group lease for this long is presumed
+   * dead and another takes over. */
+  readonly projectorLeaseMs: number;
+  /** Events per batch a projector takes from its consumer group. */
+  readonly projectorBatchSize: number;
   /** /ready fails while a projector is further behind than this many events. */
   readonly readyMaxLagEvents: number;
   /** Serve GraphiQL at /graphql in a browser. */
@@ -54,6 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consumerName: env.CONSUMER_NAME ?? `${process.pid}@${env.HOSTNAME ?? "local"}`,
     dataDir,
     sampleData: (env.SAMPLE_DATA ?? (env.EVENT_STORE_URL ? "false" : "true")) === "true",
+    projectorLeaseMs: Number(env.PROJECTOR_LEASE_MS ?? 5000),
+    projectorBatchSize: Number(env.PROJECTOR_BATCH_SIZE ?? 200),
     readyMaxLagEvents: Number(env.READY_MAX_LAG_EVENTS ?? 1000),
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
   };

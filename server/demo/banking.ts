@@ -122,6 +122,25 @@ export function deposit(
   return accountStep({ type: "DepositMoney", accountId, amount, currency, at: iso(atMs) }, correlationId);
 }
 
-export function demoAccountIds(): string[] {
-  return [...demoCustomers.map((customer) => customer.accountId), ...savingsHolders.map(savingsId)];
+export interface DemoAccount {
+  readonly accountId: string;
+  readonly ownerId: string;
+  readonly currency: string;
+  readonly closed: boolean;
+}
+
+export function demoAccounts(): DemoAccount[] {
+  const checking = demoCustomers.map(({ accountId, id, currency }) => ({
+    accountId,
+    ownerId: id,
+    currency,
+    closed: false,
+  }));
+  const savings = savingsHolders.map((customer) => ({
+    accountId: savingsId(customer),
+    ownerId: customer.id,
+    currency: customer.currency,
+    closed: customer.id === CLOSED_SAVINGS_OWNER,
+  }));
+  return [...checking, ...savings];
 }

@@ -110,6 +110,11 @@ export function isOnSale(item: DemoProduct, atMs: number, nowMs: number): boolea
   return item.discontinuedDaysAgo === undefined || atMs < nowMs - item.discontinuedDaysAgo * DAY;
 }
 
+/** What the shop sells today (for the live activity, whose instants are always today). */
+export function onSaleToday(item: DemoProduct): boolean {
+  return item.discontinuedDaysAgo === undefined;
+}
+
 export function productsIn(currency: string): readonly DemoProduct[] {
   return demoProducts.filter((item) => item.currency === currency);
 }

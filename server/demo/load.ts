@@ -7,9 +7,9 @@ import type { CommandRuntime } from "../../commands/runtime";
 import { ProductAlreadyExists } from "../../domain/catalog/errors";
 import type { OrderStatus } from "../../domain/ordering/state";
 import { orderStatuses } from "../../domain/ordering/state";
-import type { JsonObject } from "../../eventstore/port";
+import type { EventStore, JsonObject } from "../../eventstore/port";
 import { silentLog, type Log } from "../../projectors/log";
-import { bankingSteps, demoAccountIds } from "./banking";
+import { bankingSteps, demoAccounts } from "./banking";
 import { catalogSteps, demoProducts } from "./catalog";
 import { demoCustomers } from "./customers";
 import { makeFeasible } from "./feasible";
@@ -28,6 +28,13 @@ export interface DemoOptions {
   /** The end of the data set's ~30 days; default: the clock, once, at the start of the load. */
   readonly now?: Date;
   readonly log?: Log;
+  /**
+   * The store the runtime writes to, when the caller has it: finds where an earlier load of the
+   * same data set stopped in a dozen reads instead of replaying every command.
+   */
+  readonly store?: EventStore;
+  /** Stops between two commands (each command is atomic); a later load completes the data set. */
+  readonly signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
 }
 
@@ -37,8 +44,10 @@ export interface DemoPlan {
 }
 
 export interface DemoSummary {
-  /** True when the store already held demo data from another seed or scale (nothing was run). */
+  /** Nothing was run: the data set is there already, or another one (other seed or scale) is. */
   readonly skipped: boolean;
+  /** True when `signal` stopped the load before its end. */
+  readonly interrupted: boolean;
   readonly seed: number;
   readonly scale: number;
   readonly commands: number;
@@ -50,7 +59,7 @@ export interface DemoSummary {
   readonly customers: number;
   readonly accounts: number;
   readonly ordersByStatus: Readonly<Record<OrderStatus, number>>;
-  readonly ordersByScenario: Readonly<Record<Scenario, number>>;
+  readonly ordersByScenario: Readonly<Partial<Record<Scenario, number>>>;
   /** Orders the live activity may move forward (awaiting payment, paid, shipped, refund requested). */
   readonly openOrders: readonly DemoOrder[];
 }
@@ -75,6 +84,16 @@ export function buildDemoPlan(seed: number, scale: number, nowMs: number): DemoP
   return { steps, orders: made };
 }
 
+/** How a load went so far; `summarize` turns it into the summary. */
+interface Run {
+  readonly seed: number;
+  readonly scale: number;
+  readonly started: number;
+  outcome: "loaded" | "skipped" | "interrupted";
+  appendedCommands: number;
+  appendedEvents: number;
+}
+
 /**
  * Appends the demo data set through the command path (never Redis), one command at a time in time
  * order, so the global log reads like the shop's last month.
@@ -89,12 +108,20 @@ export async function loadDemoData(
   commands: CommandRuntime,
   options: DemoOptions = {},
 ): Promise<DemoSummary> {
-  const started = performance.now();
   const seed = options.seed ?? DEFAULT_DEMO_SEED;
   const scale = options.scale ?? 1;
-  if (!(scale > 0) || !Number.isFinite(scale))
+  if (!(scale > 0) || !Number.isFinite(scale)) {
     throw new RangeError(`The demo scale must be a positive number; got ${scale}`);
+  }
   const log = options.log ?? silentLog;
+  const run: Run = {
+    seed,
+    scale,
+    started: performance.now(),
+    outcome: "loaded",
+    appendedCommands: 0,
+    appendedEvents: 0,
+  };
   // Whole minutes keep the instants readable; the clock is read once, never per step.
   const nowMs = Math.floor((options.now ?? new Date()).getTime() / MINUTE) * MINUTE;
   const plan = buildDemoPlan(seed, scale, nowMs);
@@ -102,43 +129,50 @@ export async function loadDemoData(
   const keys = idempotencyKeys(plan.steps, `demo:s${seed}:x${scale}`);
   log.info({ seed, scale, commands: total, orders: plan.orders.length }, "loading demo data");
 
-  let appendedCommands = 0;
-  let appendedEvents = 0;
-  let loadedBefore = false;
-  for (const [index, step] of plan.steps.entries()) {
+  const first = options.store ? await firstUndone(options.store, keys) : 0;
+  if (first === total) {
+    options.onProgress?.(total, total);
+    log.info({ seed, scale, commands: total }, "demo data already loaded; skipped");
+    return summarize(plan, { ...run, outcome: "skipped" });
+  }
+  if (first > 0) log.info({ seed, scale, done: first, total }, "demo data: completing an interrupted load");
+  let loadedBefore = first > 0;
+  for (let index = first; index < total; index++) {
+    if (options.signal?.aborted) {
+      log.info({ seed, scale, done: index, total }, "demo load interrupted; loading again completes it");
+      return summarize(plan, { ...run, outcome: "interrupted" });
+    }
+    const step = plan.steps[index]!;
     let result: CommandResult;
     try {
       result = await execute(commands, step, keys[index]!);
     } catch (error) {
       if (index === 0 && error instanceof ProductAlreadyExists) {
-        log.info(
-          { seed, scale, productId: step.id },
-          "demo data skipped: the store already holds demo data from another seed or scale",
-        );
-        return summarize(plan, { seed, scale, skipped: true, appendedCommands, appendedEvents, started });
+        const message = "demo data skipped: the store holds a demo data set of another seed or scale";
+        log.info({ seed, scale, productId: step.id }, message);
+        return summarize(plan, { ...run, outcome: "skipped" });
       }
-      throw new Error(
-        `Demo step ${index + 1}/${total} (${step.command.type} on ${step.kind} ${step.id}) failed`,
-        { cause: error },
-      );
+      const what = `${step.command.type} on ${step.kind} ${step.id}`;
+      throw new Error(`Demo step ${index + 1}/${total} (${what}) failed`, { cause: error });
     }
     if (index === 0 && result.replayed) {
       loadedBefore = true;
       log.info({ seed, scale }, "demo data found in the store; checking it is complete");
     }
     if (!result.replayed && result.eventIds.length > 0) {
-      appendedCommands += 1;
-      appendedEvents += result.eventIds.length;
+      run.appendedCommands += 1;
+      run.appendedEvents += result.eventIds.length;
     }
     options.onProgress?.(index + 1, total);
   }
-  const summary = summarize(plan, { seed, scale, skipped: false, appendedCommands, appendedEvents, started });
+  const summary = summarize(plan, run);
+  const { appendedEvents, appendedCommands } = run;
   const fields = {
     seed,
     scale,
     appendedEvents,
     ms: Math.round(summary.durationMs),
-    ordersByStatus: summary.ordersByStatus,
+    orders: summary.ordersByStatus,
   };
   if (!loadedBefore) log.info(fields, "demo data loaded");
   else if (appendedCommands === 0) log.info(fields, "demo data already loaded; nothing appended");
@@ -164,6 +198,24 @@ function execute(commands: CommandRuntime, step: DemoStep, key: string): Promise
   }
 }
 
+/**
+ * How many leading steps an earlier load already appended. Steps run one at a time and each one
+ * appends with its idempotency record in one transaction, so the done steps are a prefix of the
+ * plan and a binary search over the records finds its end. The runtime stores a key as
+ * `<userId>/<key>`; should that ever change, nothing is found and the load replays every step
+ * (each replay appends nothing), slower but still right.
+ */
+async function firstUndone(store: EventStore, keys: readonly string[]): Promise<number> {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (await store.readIdempotencyRecord(`${DEMO_USER}/${keys[middle]}`)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** `<prefix>:<kind>:<id>:<n>`, n counting the aggregate's commands: stable for one seed and scale. */
 function idempotencyKeys(steps: readonly DemoStep[], prefix: string): string[] {
   const counts = new Map<string, number>();
@@ -177,28 +229,16 @@ function idempotencyKeys(steps: readonly DemoStep[], prefix: string): string[] {
 
 const openStatuses: readonly OrderStatus[] = ["awaiting_payment", "paid", "shipped", "refund_requested"];
 
-function summarize(
-  plan: DemoPlan,
-  run: {
-    seed: number;
-    scale: number;
-    skipped: boolean;
-    appendedCommands: number;
-    appendedEvents: number;
-    started: number;
-  },
-): DemoSummary {
-  const ordersByStatus = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Record<
-    OrderStatus,
-    number
-  >;
-  const ordersByScenario = {} as Record<Scenario, number>;
+function summarize(plan: DemoPlan, run: Run): DemoSummary {
+  const ordersByStatus = Object.fromEntries(orderStatuses.map((status) => [status, 0]));
+  const ordersByScenario: Partial<Record<Scenario, number>> = {};
   for (const order of plan.orders) {
-    ordersByStatus[order.status] += 1;
+    ordersByStatus[order.status]! += 1;
     ordersByScenario[order.scenario] = (ordersByScenario[order.scenario] ?? 0) + 1;
   }
   return {
-    skipped: run.skipped,
+    skipped: run.outcome === "skipped",
+    interrupted: run.outcome === "interrupted",
     seed: run.seed,
     scale: run.scale,
     commands: plan.steps.length,
@@ -207,9 +247,12 @@ function summarize(
     durationMs: performance.now() - run.started,
     products: demoProducts.length,
     customers: demoCustomers.length,
-    accounts: demoAccountIds().length,
-    ordersByStatus,
+    accounts: demoAccounts().length,
+    ordersByStatus: ordersByStatus as Record<OrderStatus, number>,
     ordersByScenario,
-    openOrders: plan.orders.filter((order) => openStatuses.includes(order.status)),
+    // An abandoned cart stays abandoned: the live activity pays only orders that may still be paid.
+    openOrders: plan.orders.filter(
+      (order) => openStatuses.includes(order.status) && order.scenario !== "abandoned",
+    ),
   };
 }

@@ -1,4 +1,5 @@
 import type { OrderLineInput } from "../../domain/ordering/commands";
+import { orderDecider } from "../../domain/ordering/decider";
 import { isRejection, priceOrder } from "../../domain/ordering/pricing";
 import type { OrderStatus } from "../../domain/ordering/state";
 import { deposit } from "./banking";
@@ -142,7 +143,9 @@ export function orderSteps(
   const all = Object.keys(scenarios) as Scenario[];
   const count = Math.max(all.length, Math.round(ORDERS_AT_SCALE_1 * scale));
   const loyalty = demoCustomers.map((customer) => [customer, random.int(1, 5)] as const);
-  const weights = all.map((scenario) => [scenario, scenarios[scenario].weight] as const);
+  const weights = all
+    .map((scenario) => [scenario, scenarios[scenario].weight] as const)
+    .filter(([, weight]) => weight > 0);
   const drafts: Draft[] = [];
   for (let n = 0; n < count; n++) {
     const customer = random.weighted(loyalty);
@@ -215,15 +218,15 @@ function stepsOf(
       at: iso(placedAtMs),
     }),
   ];
-  const order: DemoOrder = {
+  const order = (): DemoOrder => ({
     orderId,
     customerId: customer.id,
     currency,
     total,
     scenario,
-    status: scenarios[scenario].status,
-  };
-  if (isRejection(priced)) return { steps, order };
+    status: statusAfter(steps),
+  });
+  if (isRejection(priced)) return { steps, order: order() };
   let at = placedAtMs;
   let paid = false;
   let payments = 0;
@@ -291,7 +294,21 @@ function stepsOf(
         break;
     }
   }
-  return { steps, order };
+  return { steps, order: order() };
+}
+
+/**
+ * The order's status after its commands, by the order decider itself: the plan is checked
+ * against the domain's rules before anything is appended, and the status cannot drift from them.
+ */
+function statusAfter(steps: readonly DemoStep[]): OrderStatus {
+  let state = orderDecider.initialState;
+  for (const step of steps) {
+    if (step.kind !== "order") continue;
+    state = orderDecider.decide(step.command, state).reduce(orderDecider.evolve, state);
+  }
+  if (state.status === "new") throw new Error("A demo order was never placed");
+  return state.status;
 }
 
 function line(item: DemoProduct, quantity: number, atMs: number, nowMs: number): OrderLineInput {

@@ -56,6 +56,10 @@ export async function appendEvents(
   } catch (error) {
     const db = databaseError(error);
     if (db?.code === "ES002") throw new IdempotencyKeyTaken(options.idempotency!.key);
+    if (db?.code === "23505" && db.constraint === "events_stream_revision_unique") {
+      // The unique index caught what the streams row should have: events written around the store.
+      throw new WrongExpectedRevision(streamId, expected, await lastRevision(sql, streamId));
+    }
     const refused = db?.code === "ES001" || (db?.code === "23505" && db.constraint === "events_id_unique");
     if (!refused) throw error;
     const earlier = await findEarlierAppend(sql, streamId, ids);
@@ -93,6 +97,14 @@ function idempotencyParam(record: IdempotencyRecord): Omit<IdempotencyRecord, "a
   };
 }
 
+async function lastRevision(sql: SqlClient, streamId: string): Promise<number | "no_stream"> {
+  const [row] = await sql.query<{ revision: string | null }>(
+    "SELECT max(revision)::text AS revision FROM events WHERE stream_id = $1",
+    [streamId],
+  );
+  return row?.revision == null ? "no_stream" : Number(row.revision);
+}
+
 function actualRevision(detail: string | undefined): number | "no_stream" {
   return detail === undefined || detail === "no_stream" ? "no_stream" : Number(detail);
 }
@@ -112,7 +124,13 @@ async function findEarlierAppend(
   streamId: string,
   ids: readonly string[],
 ): Promise<EarlierAppend | null> {
-  const rows = await sql.query<{ id: string; stream_id: string; revision: string; commit: string; prepare: string }>(
+  const rows = await sql.query<{
+    id: string;
+    stream_id: string;
+    revision: string;
+    commit: string;
+    prepare: string;
+  }>(
     `SELECT id::text AS id, stream_id, revision::text AS revision, transaction_id::text AS commit,
             global_seq::text AS prepare
      FROM events WHERE id = ANY($1::uuid[]) ORDER BY revision DESC`,
@@ -122,10 +140,18 @@ async function findEarlierAppend(
   const used = rows.map((row) => row.id);
   const elsewhere = rows.filter((row) => row.stream_id !== streamId);
   if (elsewhere.length > 0) {
-    throw new EventIdsAlreadyUsed(streamId, used, `were already appended to stream ${elsewhere[0]!.stream_id}`);
+    throw new EventIdsAlreadyUsed(
+      streamId,
+      used,
+      `were already appended to stream ${elsewhere[0]!.stream_id}`,
+    );
   }
   if (rows.length !== ids.length) {
-    throw new EventIdsAlreadyUsed(streamId, used, "were already appended, but not with the other events of this append");
+    throw new EventIdsAlreadyUsed(
+      streamId,
+      used,
+      "were already appended, but not with the other events of this append",
+    );
   }
   const last = rows[0]!;
   return {

@@ -1,4 +1,4 @@
-import { appendChannel, assertSchemaName, type SqlClient } from "./sql";
+import { assertSchemaName, type SqlClient } from "./sql";
 
 /**
  * Creates (idempotently) everything the store needs in `schema`. Safe to run from several
@@ -79,13 +79,19 @@ function schemaStatements(s: string): string[] {
 
 /**
  * The whole append in one statement, so one round trip: idempotency key first, then the stream's
- * revision check-and-bump, then the events, then a wake-up for subscribers (delivered at commit).
- * Failures RAISE so that nothing of the transaction (the key included) survives; the client maps
- * ES001 / ES002 to the typed errors.
+ * revision check-and-bump, then the events. Failures RAISE so that nothing of the transaction (the
+ * key included) survives; the client maps ES001 / ES002 to the typed errors.
+ *
+ * No pg_notify here: a notifying transaction takes a database-wide lock at commit and keeps it
+ * through its WAL flush, which serializes every appending commit (measured: a quarter of the
+ * throughput of plain INSERTs, against three quarters without). The store announces appends after
+ * commit instead, coalesced (wakeups.ts).
  *
  * recorded_at is clock_timestamp() read after the stream row is locked, not now(): now() is the
  * transaction start, so an appender that started earlier but waited for the lock would stamp a
  * later revision with an earlier time, and `readStream({ until })` would cut a stream with a hole.
+ * It is truncated to milliseconds, the resolution of a JS Date: `until: event.recordedAt` must
+ * include that event.
  */
 function appendFunction(s: string): string {
   return `
@@ -138,14 +144,13 @@ BEGIN
       DETAIL = coalesce((SELECT revision::text FROM ${s}.streams WHERE stream_id = p_stream_id), 'no_stream');
   END IF;
 
-  v_recorded_at := clock_timestamp();
+  v_recorded_at := date_trunc('milliseconds', clock_timestamp());
   INSERT INTO ${s}.events (id, stream_id, revision, type, data, metadata, schema_version, recorded_at)
   SELECT e.id, p_stream_id, v_last - v_count + e.n, e.type, e.data, e.metadata, e.schema_version, v_recorded_at
   FROM unnest(p_ids, p_types, p_data, p_metadata, p_schema_versions)
        WITH ORDINALITY AS e (id, type, data, metadata, schema_version, n)
   ORDER BY e.n;
 
-  PERFORM pg_notify('${appendChannel(s)}', '');
 
   RETURN QUERY SELECT v_last, pg_current_xact_id()::text, currval('${s}.events_global_seq_seq');
 END

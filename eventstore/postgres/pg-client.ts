@@ -1,6 +1,6 @@
 import pg from "pg";
 import { EventStoreUnavailable } from "../port";
-import type { SqlClient, SqlExecutor, SqlRow } from "./sql";
+import { assertSchemaName, type SqlClient, type SqlExecutor, type SqlRow } from "./sql";
 
 export interface PgClientOptions {
   readonly connectionString: string;
@@ -22,7 +22,7 @@ export class PgClient implements SqlClient {
     this.config = {
       connectionString: options.connectionString,
       // Every connection, pooled or listening, resolves the store's tables in its own schema.
-      options: `-c search_path=${options.schema}`,
+      options: `-c search_path=${assertSchemaName(options.schema)}`,
       application_name: options.applicationName ?? "eventstore",
       connectionTimeoutMillis: 5_000,
     };

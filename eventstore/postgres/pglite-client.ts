@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
-import type { SqlClient, SqlExecutor, SqlRow } from "./sql";
+import { assertSchemaName, type SqlClient, type SqlExecutor, type SqlRow } from "./sql";
 
 /**
  * Embedded PGlite behind the SqlClient interface. PGlite is one connection: statements of two
@@ -17,7 +17,7 @@ export class PgliteClient implements SqlClient {
   static async open(schema: string, dataDir?: string): Promise<PgliteClient> {
     if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
     const db = await PGlite.create(dataDir);
-    await db.exec(`SET search_path TO ${schema}`);
+    await db.exec(`SET search_path TO ${assertSchemaName(schema)}`);
     return new PgliteClient(db);
   }
 

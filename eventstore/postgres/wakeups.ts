@@ -59,3 +59,37 @@ export class AppendWakeups {
     await unlisten?.();
   }
 }
+
+/**
+ * Tells every subscriber (any process) that the log has grown, after the append committed. At most
+ * one NOTIFY is in flight per store: appends that commit meanwhile are covered by one more NOTIFY
+ * sent when it returns, so a burst of appends costs a couple of statements, not one each.
+ */
+export class AppendAnnouncer {
+  private sending: Promise<void> | null = null;
+  private pending = false;
+
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly channel: string,
+  ) {}
+
+  /** Fire and forget: a lost notice only delays subscribers until their idle poll. */
+  announce(): void {
+    this.pending = true;
+    this.sending ??= this.send();
+  }
+
+  /** Waits for the notice in flight (before the connections close). */
+  async flush(): Promise<void> {
+    await this.sending;
+  }
+
+  private async send(): Promise<void> {
+    while (this.pending) {
+      this.pending = false;
+      await this.sql.query("SELECT pg_notify($1, '')", [this.channel]).catch(() => {});
+    }
+    this.sending = null;
+  }
+}

@@ -2,8 +2,8 @@ import { Redis } from "ioredis";
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
-export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl);
+export async function deleteKeys(prefix: string, url = testRedisUrl): Promise<void> {
+  const redis = new Redis(url);
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);

@@ -1,0 +1,69 @@
+import type { EventStore } from "./port";
+import { migrate } from "./postgres/migrations";
+import { PgClient } from "./postgres/pg-client";
+import { PgliteClient } from "./postgres/pglite-client";
+import type { SqlClient } from "./postgres/sql";
+import { assertSchemaName } from "./postgres/sql";
+import { PostgresEventStore } from "./postgres/store";
+
+export interface OpenEventStoreOptions {
+  /** PostgreSQL schema holding the store's tables; created if missing. */
+  readonly schema?: string;
+}
+
+const ACCEPTED =
+  "postgres://… or postgresql://… (PostgreSQL server), pglite://<directory> (embedded, persisted), memory:// (embedded, in memory)";
+
+export class UnsupportedEventStoreUrl extends Error {
+  readonly code = "UNSUPPORTED_EVENT_STORE_URL";
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`Cannot open event store "${redact(url)}": ${reason}. Accepted: ${ACCEPTED}`);
+    this.name = "UnsupportedEventStoreUrl";
+  }
+}
+
+/**
+ * Opens the store a URL names and brings its schema up to date:
+ * `postgres://` / `postgresql://` → PostgreSQL server; `pglite://<dir>` → embedded PGlite persisted
+ * in <dir> (created if missing); `memory://` → embedded PGlite in memory.
+ */
+export async function openEventStore(url: string, options: OpenEventStoreOptions = {}): Promise<EventStore> {
+  const schema = assertSchemaName(options.schema ?? "eventstore");
+  const sql = await connect(url, schema);
+  try {
+    await migrate(sql, schema);
+  } catch (error) {
+    await sql.close().catch(() => {});
+    throw error;
+  }
+  return new PostgresEventStore(sql, schema);
+}
+
+async function connect(url: string, schema: string): Promise<SqlClient> {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case "postgres":
+    case "postgresql":
+      return new PgClient({ connectionString: url, schema });
+    case "pglite": {
+      const dataDir = url.slice("pglite://".length);
+      if (!dataDir) throw new UnsupportedEventStoreUrl(url, "pglite:// needs a directory");
+      return PgliteClient.open(schema, dataDir);
+    }
+    case "memory":
+      return PgliteClient.open(schema);
+    case "kurrentdb":
+    case "esdb":
+      throw new UnsupportedEventStoreUrl(url, "the KurrentDB adapter is not available yet");
+    default:
+      throw new UnsupportedEventStoreUrl(url, scheme ? `unknown scheme ${scheme}://` : "not a URL");
+  }
+}
+
+/** Error messages must not carry a password. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}

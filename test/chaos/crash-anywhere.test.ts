@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { appendMixedLoad, seeded } from "../support/load";
+import { PrivateRedis } from "../support/private-redis";
+import { ServiceProcess } from "../support/projector-process";
+import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
+import { createPostgresTestStore, testDatabaseUrl, type TestEventStore } from "../support/eventstores";
+
+// Bounded in count and time: ~20,000 events, at least 10 kills, each test under a few minutes.
+const EVENTS = Number(process.env.CHAOS_EVENTS ?? 20_000);
+const KILLS = 10;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function setUp() {
+  const es: TestEventStore = await createPostgresTestStore();
+  cleanups.push(() => es.close());
+  const redis = await PrivateRedis.start();
+  cleanups.push(() => redis.kill());
+  const prefix = `chaos:${randomBytes(4).toString("hex")}:`;
+  let generation = 0;
+  const projectorProcess = () =>
+    new ServiceProcess({
+      ROLE: "projector",
+      EVENT_STORE_URL: testDatabaseUrl,
+      EVENT_STORE_SCHEMA: es.schema,
+      REDIS_URL: redis.url,
+      REDIS_AUTOSTART: "false",
+      REDIS_PREFIX: prefix,
+      PROJECTOR_LEASE_MS: "1000",
+      CONSUMER_NAME: `chaos-${++generation}`,
+    });
+  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  client.on("error", () => undefined);
+  cleanups.push(async () => void client.disconnect());
+  return { es, redis, prefix, projectorProcess, client };
+}
+
+describe("a projector process killed at any instant", () => {
+  it(`ends equal, key by key, to a clean rebuild after ${KILLS}+ SIGKILLs during ${EVENTS} events`, async () => {
+    const { es, redis, prefix, projectorProcess, client } = await setUp();
+    const random = seeded(7);
+    let processNow = projectorProcess();
+    processNow.start();
+    cleanups.push(async () => void (await processNow.kill()));
+
+    let loadDone = false;
+    const load = appendMixedLoad(es.store, { seed: 1, events: EVENTS, tag: "k" }).finally(
+      () => (loadDone = true),
+    );
+    let kills = 0;
+    while (!loadDone || kills < KILLS) {
+      await pause(200 + random() * 700);
+      await processNow.kill();
+      kills++;
+      processNow = projectorProcess();
+      processNow.start();
+    }
+    const appended = await load;
+    expect(appended).toBeGreaterThanOrEqual(EVENTS);
+    expect(kills).toBeGreaterThanOrEqual(KILLS);
+
+    await caughtUp(es.store, client, prefix, 120_000);
+    const incremental = await readModels(client, prefix);
+    const rebuilt = await cleanRebuild(es.store, redis.url);
+    expect(Object.keys(incremental).length).toBeGreaterThan(1000);
+    expect(incremental).toEqual(rebuilt);
+  }, 600_000);
+
+  it("ends equal to a clean rebuild when Redis restarts empty once during the load", async () => {
+    const { es, redis, prefix, projectorProcess, client } = await setUp();
+    const random = seeded(11);
+    let processNow = projectorProcess();
+    processNow.start();
+    cleanups.push(async () => void (await processNow.kill()));
+
+    let loadDone = false;
+    let appendedSoFar = 0;
+    const load = appendMixedLoad(es.store, {
+      seed: 2,
+      events: EVENTS,
+      tag: "r",
+      onProgress: (n) => void (appendedSoFar = n),
+    }).finally(() => (loadDone = true));
+    let restarted = false;
+    let kills = 0;
+    while (!loadDone || kills < 3 || !restarted) {
+      await pause(300 + random() * 700);
+      if (!restarted && appendedSoFar > EVENTS / 3) {
+        await redis.kill(); // everything in it is gone
+        await pause(300);
+        await redis.up();
+        restarted = true;
+        continue;
+      }
+      await processNow.kill();
+      kills++;
+      processNow = projectorProcess();
+      processNow.start();
+    }
+    await load;
+    await caughtUp(es.store, client, prefix, 120_000);
+    const incremental = await readModels(client, prefix);
+    const rebuilt = await cleanRebuild(es.store, redis.url);
+    expect(incremental).toEqual(rebuilt);
+  }, 600_000);
+});

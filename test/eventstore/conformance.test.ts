@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { storeFactories, type TestEventStore } from "../support/eventstores";
+import { appendConformance } from "./conformance/appends";
+import { consumerGroupConformance } from "./conformance/consumer-groups";
+import { readConformance } from "./conformance/reads";
+
+/**
+ * One suite, run against every EventStore adapter. Each adapter gets one fresh store (its own
+ * schema on PostgreSQL) for the whole suite; tests keep apart by using their own streams and groups.
+ * Tests that need two transactions open at once are PostgreSQL-only (postgres-*.test.ts): PGlite
+ * is a single connection, so one transaction can never wait on another there.
+ */
+describe.each(storeFactories)("EventStore conformance on $name", (factory) => {
+  let handle: TestEventStore | undefined;
+  const current = (): TestEventStore => {
+    if (!handle) throw new Error(`the ${factory.name} test store did not open`);
+    return handle;
+  };
+  beforeAll(async () => {
+    handle = await factory.create();
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+
+  describe("appends", () => appendConformance(() => current().store));
+  describe("reads", () => readConformance(() => current().store));
+  describe("consumer groups", () => consumerGroupConformance(current));
+  describe("health", () => {
+    it("answers ping", async () => {
+      await expect(current().store.ping()).resolves.toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openEventStore } from "../../eventstore/open";
+import { testDatabaseUrl, uniqueSchema, withRawClient } from "../support/eventstores";
+import { events, uniqueStream } from "./helpers";
+
+describe("openEventStore", () => {
+  it("memory:// opens an in-memory PGlite store", async () => {
+    const store = await openEventStore("memory://");
+    try {
+      const stream = uniqueStream();
+      await store.appendToStream(stream, events(1));
+      expect(await store.readStream(stream)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("pglite://<dir> creates the directory and keeps the events across reopening", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "eventstore-"));
+    const url = `pglite://${join(parent, "nested", "data")}`;
+    try {
+      const stream = uniqueStream();
+      const first = await openEventStore(url);
+      await first.appendToStream(stream, events(2));
+      await first.close();
+
+      const reopened = await openEventStore(url);
+      try {
+        expect(await reopened.readStream(stream)).toHaveLength(2);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it("postgres:// opens a server store in the named schema; opening again (even at once) is safe", async () => {
+    const schema = uniqueSchema("es_open");
+    try {
+      const stores = await Promise.all([
+        openEventStore(testDatabaseUrl, { schema }),
+        openEventStore(testDatabaseUrl.replace(/^postgres:/, "postgresql:"), { schema }),
+      ]);
+      const stream = uniqueStream();
+      await stores[0]!.appendToStream(stream, events(1));
+      expect(await stores[1]!.readStream(stream)).toHaveLength(1);
+      await Promise.all(stores.map((store) => store.close()));
+      const tables = await withRawClient(schema, async (client) => {
+        const { rows } = await client.query<{ name: string }>(
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
+          [schema],
+        );
+        return rows.map((row) => row.name);
+      });
+      expect(tables).toEqual(["consumer_groups", "events", "idempotency_keys", "parked_events", "streams"]);
+    } finally {
+      await withRawClient(schema, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+    }
+  });
+
+  it("names the accepted forms when the URL is not one of them", async () => {
+    await expect(openEventStore("kurrentdb://localhost:2113")).rejects.toThrow(
+      /KurrentDB adapter is not available yet/,
+    );
+    await expect(openEventStore("esdb://localhost:2113")).rejects.toThrow(
+      /KurrentDB adapter is not available yet/,
+    );
+    await expect(openEventStore("mysql://user:secret@localhost/db")).rejects.toThrow(
+      /unknown scheme mysql:\/\/.*postgres:\/\/.*pglite:\/\/<directory>.*memory:\/\//,
+    );
+    await expect(openEventStore("mysql://user:secret@localhost/db")).rejects.not.toThrow(/secret/);
+    await expect(openEventStore("just text")).rejects.toMatchObject({ code: "UNSUPPORTED_EVENT_STORE_URL" });
+    await expect(openEventStore("memory://", { schema: "Robert'); DROP TABLE--" })).rejects.toThrow(
+      /lower-case identifier/,
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import type pg from "pg";
+import type { EventToAppend, IdempotencyRecord } from "../../eventstore/port";
+import { testDatabaseUrl } from "../support/eventstores";
+
+/**
+ * Appends through the store's own SQL function on a raw connection, so a test can keep the
+ * transaction open (BEGIN first) while the store carries on.
+ */
+export async function appendOnConnection(
+  client: pg.Client,
+  streamId: string,
+  events: readonly EventToAppend[],
+  expected: string = "any",
+  idempotency?: IdempotencyRecord,
+): Promise<void> {
+  await client.query(
+    `SELECT * FROM append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::int[], $8::jsonb)`,
+    [
+      streamId,
+      expected,
+      events.map((event) => event.id),
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event.data)),
+      events.map(() => "{}"),
+      events.map(() => 1),
+      idempotency ? JSON.stringify(idempotency) : null,
+    ],
+  );
+}
+
+/** True once a session of the store (application_name = its schema) waits on a lock. */
+export async function storeWaitsOnLock(client: pg.Client, schema: string): Promise<boolean> {
+  const { rows } = await client.query<{ waiting: number }>(
+    `SELECT count(*)::int AS waiting FROM pg_stat_activity
+     WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+    [schema],
+  );
+  return rows[0]!.waiting > 0;
+}
+
+/** The test database's URL, but on a port where nothing listens: connections are refused at once. */
+export function refusedDatabaseUrl(): string {
+  const url = new URL(testDatabaseUrl);
+  url.hostname = "127.0.0.1";
+  url.port = "1";
+  return url.toString();
+}

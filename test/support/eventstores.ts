@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { migrate } from "../../eventstore/postgres/migrations";
+import { PgClient } from "../../eventstore/postgres/pg-client";
+import { PgliteClient } from "../../eventstore/postgres/pglite-client";
+import type { EventStore, PersistentSubscription } from "../../eventstore/port";
+import { PostgresEventStore } from "../../eventstore/postgres/store";
+import type { PostgresPersistentSubscription } from "../../eventstore/postgres/subscription";
+
+/** PostgreSQL the suites run against (trust auth on the CI box). */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export interface TestEventStore {
+  readonly store: EventStore;
+  /** The store's own schema: fresh for every call, so parallel test files never meet. */
+  readonly schema: string;
+  /** Makes a subscription behave like a process that died holding its group (lease left to expire). */
+  simulateCrash(subscription: PersistentSubscription): void;
+  /** Closes the store; on PostgreSQL also drops its schema. */
+  close(): Promise<void>;
+}
+
+export interface StoreFactory {
+  readonly name: string;
+  readonly create: () => Promise<TestEventStore>;
+}
+
+export function uniqueSchema(prefix = "es_test"): string {
+  return `${prefix}_${randomBytes(6).toString("hex")}`;
+}
+
+/**
+ * A store on the test PostgreSQL in a fresh schema. The schema name doubles as the pool's
+ * application_name, so a test can find the store's sessions in pg_stat_activity.
+ */
+export async function createPostgresTestStore(): Promise<TestEventStore> {
+  const schema = uniqueSchema();
+  const sql = new PgClient({ connectionString: testDatabaseUrl, schema, applicationName: schema });
+  await migrate(sql, schema);
+  const store = new PostgresEventStore(sql, schema);
+  return {
+    store,
+    schema,
+    simulateCrash,
+    close: async () => {
+      await store.close();
+      await withRawClient(schema, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+    },
+  };
+}
+
+/** A store on a fresh in-memory PGlite. */
+export async function createPgliteTestStore(): Promise<TestEventStore> {
+  const schema = "eventstore";
+  const sql = await PgliteClient.open(schema);
+  await migrate(sql, schema);
+  const store = new PostgresEventStore(sql, schema);
+  return { store, schema, simulateCrash, close: () => store.close() };
+}
+
+function simulateCrash(subscription: PersistentSubscription): void {
+  (subscription as PostgresPersistentSubscription).simulateCrash();
+}
+
+export const storeFactories: readonly StoreFactory[] = [
+  { name: "PostgreSQL", create: createPostgresTestStore },
+  { name: "PGlite", create: createPgliteTestStore },
+];
+
+/** A plain node-postgres connection on a test schema, for tests that hold transactions open. */
+export async function connectRaw(schema: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl, options: `-c search_path=${schema}` });
+  await client.connect();
+  return client;
+}
+
+export async function withRawClient<T>(schema: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connectRaw(schema);
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -32,7 +32,12 @@ export function inventoryProjector(keys: ReadModelKeys): Projector {
       const notices: [string, string][] = [];
       for (const change of changes) {
         const key = keys.inventory(change.productId);
-        ops.push(["hset", key, "productId", change.productId, "position", position, "updatedAt", change.at]);
+        // Many streams write one product: keep the latest position and instant whatever the order.
+        ops.push(
+          ["hset", key, "productId", change.productId],
+          ["hmaxpos", key, "position", position],
+          ["hmaxstr", key, "updatedAt", change.at],
+        );
         if (change.set) ops.push(["hset", key, ...change.set]);
         for (const [field, by] of Object.entries(change.add ?? {})) {
           if (by !== 0) ops.push(["hincrby", key, field, String(by)]);

@@ -3,7 +3,8 @@ import type { Guard, ViewOp } from "../readmodels/batch-writer";
 
 /** What one event changes in a read model: pure data, written atomically by the runtime. */
 export interface Projection {
-  readonly guard: Guard;
+  /** Null: the event is not this projector's to apply (another partition's), nothing is written. */
+  readonly guard: Guard | null;
   readonly ops: readonly ViewOp[];
   readonly notices: readonly (readonly [channel: string, message: string])[];
 }

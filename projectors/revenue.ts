@@ -57,7 +57,9 @@ export function revenueProjector(keys: ReadModelKeys): Projector {
       const daily = keys.revenueDay(change.currency, day);
       const ops: ViewOp[] = [
         ["zadd", keys.revenueDays(change.currency), String(Date.parse(`${day}T00:00:00.000Z`)), day],
-        ["hset", total, "currency", change.currency, "position", position, "updatedAt", change.at],
+        ["hset", total, "currency", change.currency],
+        ["hmaxpos", total, "position", position],
+        ["hmaxstr", total, "updatedAt", change.at],
         ["hset", daily, "currency", change.currency, "day", day],
       ];
       for (const [field, by] of Object.entries(change.add)) {

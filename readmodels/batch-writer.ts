@@ -18,6 +18,10 @@ export type ViewOp =
   | readonly ["xadd", string, ...string[]]
   /** Appends an entry with id = the event position; skipped if not above the stream's last id. */
   | readonly ["xappend", string, string, string, ...string[]]
+  /** Sets the field only when the position is after the stored one (cross-stream views). */
+  | readonly ["hmaxpos", string, string, string]
+  /** Sets the field only when the text sorts after the stored one (ISO instants). */
+  | readonly ["hmaxstr", string, string, string]
   /** Appends the hash as it is after this unit's writes, as JSON in field "view". */
   | readonly ["snapshot", string, string, string, string];
 

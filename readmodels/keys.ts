@@ -43,6 +43,8 @@ export function readModelKeys(prefix = "") {
     /** Per-projector "last revision applied per stream", for views that count across streams. */
     ledger: (projector: string) => `${prefix}projector:${projector}:ledger`,
     projectorState: (projector: string) => `${prefix}projector:${projector}:state`,
+    /** Mutation calls a user made in one fixed rate-limit window (a counter that expires with it). */
+    rateLimit: (userId: string, window: number) => `${prefix}ratelimit:${userId}:${window}`,
     /** Everything a projector writes lives under this pattern, so a rebuild can clear it. */
     accountChanges: (accountId: string) => `${prefix}changes:account:${accountId}`,
   };

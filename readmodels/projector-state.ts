@@ -22,11 +22,40 @@ export interface ProjectorState {
 /** A report older than this means no runner is reporting: the view is stalled, whatever it said. */
 export const reportStaleAfterMs = 10_000;
 
+const severity: Record<FreshnessStatus, number> = {
+  live: 0,
+  catching_up: 1,
+  rebuilding: 2,
+  stopped: 3,
+  stalled: 4,
+};
+
+/** A partitioned projector is as fresh as its least fresh partition. */
+function combine(projector: string, parts: ProjectorState[]): ProjectorState {
+  const worst = parts.reduce((a, b) => (severity[b.status] > severity[a.status] ? b : a));
+  return {
+    ...worst,
+    projector,
+    lagEvents: parts.reduce((sum, p) => sum + p.lagEvents, 0),
+    lagMs: Math.max(...parts.map((p) => p.lagMs)),
+    eventsPerSecond: parts.reduce((sum, p) => sum + p.eventsPerSecond, 0),
+    parked: parts.reduce((sum, p) => sum + p.parked, 0),
+    consumer: parts.map((p) => p.consumer).join(","),
+  };
+}
+
 export class ProjectorStateStore {
+  /** @param partitions how many partitions each projector runs in (1: not partitioned). */
   constructor(
     private readonly redis: Redis,
     private readonly keys: ReadModelKeys,
+    private readonly partitions = 1,
   ) {}
+
+  private partitionNames(projector: string): string[] {
+    if (this.partitions <= 1) return [projector];
+    return Array.from({ length: this.partitions }, (_, i) => `${projector}~${i}of${this.partitions}`);
+  }
 
   async report(state: ProjectorState): Promise<void> {
     await this.redis.hset(this.keys.projectorState(state.projector), {

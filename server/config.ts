@@ -1,3 +1,8 @@
+import { loadAuthSettings, type AuthSettings } from "./auth/settings";
+import { loadLimitSettings, type LimitSettings } from "./limits/settings";
+
+import { parsePartition } from "../projectors/partition";
+
 /** Every setting comes from the environment; this table is mirrored in the README. */
 export type Role = "all" | "gateway" | "projector" | "worker";
 
@@ -20,12 +25,20 @@ export interface Config {
   /** A projector process that stops renewing its consumer-group lease for this long is presumed
    * dead and another takes over. */
   readonly projectorLeaseMs: number;
+  /** This process runs partition `index` of `count` of every projector (null: whole projectors). */
+  readonly projectorPartition: { index: number; count: number } | null;
+  /** How many partitions projector processes run (the gateway combines their freshness). */
+  readonly projectorPartitions: number;
   /** Events per batch a projector takes from its consumer group. */
   readonly projectorBatchSize: number;
   /** /ready fails while a projector is further behind than this many events. */
   readonly readyMaxLagEvents: number;
   /** Serve GraphiQL at /graphql in a browser. */
   readonly graphiql: boolean;
+  /** Who may call the API (JWT settings, introspection, allowed origins). */
+  readonly auth: AuthSettings;
+  /** Limits against abuse (body size, depth, cost, aliases, batch, rate, persisted operations). */
+  readonly limits: LimitSettings;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`PORT must be a port number; got "${env.PORT}"`);
   }
   const dataDir = env.DATA_DIR ?? "./data";
+  const fail = (message: string): never => {
+    throw new ConfigError(message);
+  };
   return {
     role,
     host: env.HOST ?? "127.0.0.1",
@@ -60,8 +76,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     sampleData: (env.SAMPLE_DATA ?? (env.EVENT_STORE_URL ? "false" : "true")) === "true",
     projectorLeaseMs: Number(env.PROJECTOR_LEASE_MS ?? 5000),
+    projectorPartition: parsePartition(env.PROJECTOR_PARTITION),
+    projectorPartitions: Number(
+      env.PROJECTOR_PARTITIONS ?? parsePartition(env.PROJECTOR_PARTITION)?.count ?? 1,
+    ),
     projectorBatchSize: Number(env.PROJECTOR_BATCH_SIZE ?? 200),
     readyMaxLagEvents: Number(env.READY_MAX_LAG_EVENTS ?? 1000),
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
+    auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
+    limits: loadLimitSettings(env, fail),
   };
 }

@@ -19,6 +19,10 @@ Besides plain Redis commands, two ops append to Redis streams whose entry ids ar
   ["xappend", streamKey, id, maxlen, field, value, ...]  an entry (maxlen "0" keeps everything)
   ["snapshot", streamKey, id, maxlen, hashKey]            an entry holding the hash as it is now
 An entry whose id is not above the stream's last id is skipped (never an error mid-script).
+And two ops that keep the greatest value, so views written from many streams (possibly by several
+partitions, in any order) end the same:
+  ["hmaxpos", key, field, position]   set when the position is after the stored one
+  ["hmaxstr", key, field, text]       set when the text sorts after the stored one (ISO instants)
 
 A unit applies when its guard's stored revision is exactly revision - 1 (missing counts as -1);
 a lower or equal revision is a duplicate and changes nothing; a higher one is a gap (an earlier
@@ -80,10 +84,27 @@ local function runOp(op)
     for i = 5, #op do fields[#fields + 1] = op[i] end
     streamAppend(op[2], op[3], op[4], fields)
   elseif name == 'snapshot' then
+    -- JSON with the fields sorted, so the same view always gives the same text whatever order
+    -- Redis keeps the hash's fields in (a rebuild must compare equal byte for byte).
     local view = redis.call('HGETALL', op[5])
-    local object = {}
-    for i = 1, #view, 2 do object[view[i]] = view[i + 1] end
-    streamAppend(op[2], op[3], op[4], { 'view', cjson.encode(object) })
+    local names = {}
+    local values = {}
+    for i = 1, #view, 2 do
+      names[#names + 1] = view[i]
+      values[view[i]] = view[i + 1]
+    end
+    table.sort(names)
+    local parts = {}
+    for _, field in ipairs(names) do
+      parts[#parts + 1] = cjson.encode(field) .. ':' .. cjson.encode(values[field])
+    end
+    streamAppend(op[2], op[3], op[4], { 'view', '{' .. table.concat(parts, ',') .. '}' })
+  elseif name == 'hmaxpos' then
+    local current = redis.call('HGET', op[2], op[3])
+    if not current or after(op[4], current) then redis.call('HSET', op[2], op[3], op[4]) end
+  elseif name == 'hmaxstr' then
+    local current = redis.call('HGET', op[2], op[3])
+    if not current or op[4] > current then redis.call('HSET', op[2], op[3], op[4]) end
   elseif allowed[name] then
     redis.call(name, unpack(op, 2))
   else

@@ -1,0 +1,89 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { parsePosition } from "../../eventstore/position";
+import { partitionName, partitionOf } from "../../projectors/partition";
+import { allProjectors } from "../../projectors/registry";
+import { readModelKeys } from "../../readmodels/keys";
+import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
+import { appendMixedLoad } from "../support/load";
+import { PrivateRedis } from "../support/private-redis";
+import { ServiceProcess } from "../support/projector-process";
+import { cleanRebuild, readModels } from "../support/rebuild";
+import { eventually } from "../support/service";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+/**
+ * Checkpoints, ledgers and state are per partition; the views themselves must be the same. Left
+ * out: the resume histories of views that gather many streams (a customer's orders, a product's
+ * stock, revenue), which two partitions append to in their own order (see README, partitions).
+ */
+const viewsOnly = (models: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(models).filter(
+      ([key]) =>
+        !key.startsWith("projector:") &&
+        !/^customer:.*:order-history$/.test(key) &&
+        !/^inventory:.*:history$/.test(key) &&
+        !/^revenue:.*:history$/.test(key),
+    ),
+  );
+
+describe("a busy projector split into partitions by stream", () => {
+  it("shares the work between two processes and ends with the same views as one projector", async () => {
+    const es = await createPostgresTestStore();
+    cleanups.push(() => es.close());
+    const redis = await PrivateRedis.start();
+    cleanups.push(() => redis.kill());
+    const prefix = `part:${randomBytes(4).toString("hex")}:`;
+    for (const index of [0, 1]) {
+      const process = new ServiceProcess({
+        ROLE: "projector",
+        EVENT_STORE_URL: testDatabaseUrl,
+        EVENT_STORE_SCHEMA: es.schema,
+        REDIS_URL: redis.url,
+        REDIS_AUTOSTART: "false",
+        REDIS_PREFIX: prefix,
+        PROJECTOR_PARTITION: `${index}/2`,
+        CONSUMER_NAME: `partition-${index}`,
+      });
+      process.start();
+      cleanups.push(async () => void (await process.kill()));
+    }
+    const client = new Redis(redis.url);
+    cleanups.push(async () => void client.disconnect());
+
+    await appendMixedLoad(es.store, { seed: 9, events: 3_000, tag: "p" });
+    const keys = readModelKeys(prefix);
+    await eventually(async () => {
+      for (const projector of allProjectors(keys)) {
+        for (const index of [0, 1]) {
+          const checkpoint = await client.get(keys.checkpoint(partitionName(projector.name, index, 2)));
+          const behind = await es.store.countAfter(
+            checkpoint ? parsePosition(checkpoint) : null,
+            projector.filter,
+          );
+          expect(behind, `${projector.name} partition ${index}`).toBe(0);
+        }
+      }
+    }, 60_000);
+
+    // Each partition has its own consumer group, held by its own process.
+    for (const index of [0, 1]) {
+      const group = await es.store.getConsumerGroup(`projector-${partitionName("accounts", index, 2)}`);
+      expect(group?.activeConsumer).toBe(`partition-${index}`);
+    }
+    // The streams really are split: both partitions own some.
+    const streams = Object.keys(await client.hgetall(keys.ledger("inventory")));
+    expect(new Set(streams.map((stream) => partitionOf(stream, 2)))).toEqual(new Set([0, 1]));
+
+    const incremental = viewsOnly(await readModels(client, prefix));
+    const rebuilt = viewsOnly(await cleanRebuild(es.store, redis.url));
+    expect(Object.keys(incremental).length).toBeGreaterThan(500);
+    expect(incremental).toEqual(rebuilt);
+  }, 300_000);
+});

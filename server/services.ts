@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
 import { openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
+import { partitioned } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
@@ -50,7 +51,9 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
 
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
-    for (const projector of allProjectors(keys)) {
+    const partition = config.projectorPartition;
+    for (const whole of allProjectors(keys)) {
+      const projector = partition ? partitioned(whole, partition.index, partition.count) : whole;
       const runner = new ProjectorRunner({
         store,
         redis,
@@ -69,7 +72,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   if (config.role === "all" || config.role === "gateway") {
     subscriber = new Redis(redisHandle.url);
     subscriber.on("error", (err) => log.warn({ err }, "redis subscriber connection error"));
-    const projectorStates = new ProjectorStateStore(redis, keys);
+    const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
     const projectorNames = allProjectors(keys).map((p) => p.name);
     const gateway = createGateway({
       operations: {

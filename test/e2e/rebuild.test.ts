@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CommandRuntime } from "../../commands/runtime";
+import { formatPosition } from "../../eventstore/position";
+import { allProjectors } from "../../projectors/registry";
+import { ReadModelWriter } from "../../readmodels/batch-writer";
+import { readModelKeys } from "../../readmodels/keys";
+import { loadDemoData, startDemoActivity } from "../../server/demo";
+import { seeded } from "../support/load";
+import { cleanRebuild, readModels } from "../support/rebuild";
+import { testRedisUrl } from "../support/redis";
+import { projectionsCaughtUp, startTestService, type TestService } from "../support/service";
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe("every read model, rebuilt from the log", () => {
+  let incremental: Record<string, unknown>;
+
+  it("is identical, key by key and field by field, to the read models built while the demo ran", async () => {
+    const commands = new CommandRuntime({ store: t.service.store });
+    const summary = await loadDemoData(commands, { seed: 42, scale: 0.25 });
+    expect(summary.appendedEvents).toBeGreaterThan(200);
+    const activity = startDemoActivity(commands, { intervalMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await activity.stop();
+
+    await projectionsCaughtUp(t, 60_000);
+    incremental = await readModels(t.service.redis, t.prefix);
+    expect(Object.keys(incremental).length).toBeGreaterThan(200);
+    expect(incremental).toEqual(await cleanRebuild(t.service.store, testRedisUrl));
+  }, 180_000);
+
+  it("does not change when the whole log is delivered twice more, and one batch again shuffled", async () => {
+    const keys = readModelKeys(t.prefix);
+    const writer = new ReadModelWriter(t.service.redis);
+    const random = seeded(5);
+    for (const projector of allProjectors(keys)) {
+      const events = await t.service.store.readAll({ filter: projector.filter, maxCount: 1_000_000 });
+      const units = events.map((event) => ({
+        position: formatPosition(event.position),
+        ok: true,
+        ...projector.project(event),
+      }));
+      const checkpoint = await t.service.redis.get(keys.checkpoint(projector.name));
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < units.length; i += 200) {
+          const outcome = await writer.apply(
+            keys.checkpoint(projector.name),
+            checkpoint,
+            units.slice(i, i + 200),
+          );
+          expect(outcome.kind).toBe("ok");
+          if (outcome.kind === "ok") expect(outcome.units.every((u) => u === "duplicate")).toBe(true);
+        }
+      }
+      const batch = units.slice(0, 100);
+      for (let i = batch.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [batch[i], batch[j]] = [batch[j]!, batch[i]!];
+      }
+      const shuffled = await writer.apply(keys.checkpoint(projector.name), checkpoint, batch);
+      expect(shuffled.kind).toBe("ok");
+    }
+    expect(await readModels(t.service.redis, t.prefix)).toEqual(incremental);
+  }, 120_000);
+});

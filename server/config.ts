@@ -20,6 +20,8 @@ export interface Config {
   readonly logLevel: string;
   readonly consumerName: string;
   readonly dataDir: string;
+  /** Demo data through the command path: "load" (once), "live" (load, then gentle activity), "off". */
+  readonly demo: "off" | "load" | "live";
   /** Load a few sample accounts when the event store is empty. */
   readonly sampleData: boolean;
   /** A projector process that stops renewing its consumer-group lease for this long is presumed
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? "info",
     consumerName: env.CONSUMER_NAME ?? `${process.pid}@${env.HOSTNAME ?? "local"}`,
     dataDir,
+    demo: parseDemo(env.DEMO ?? (env.EVENT_STORE_URL ? "off" : "load")),
     sampleData: (env.SAMPLE_DATA ?? (env.EVENT_STORE_URL ? "false" : "true")) === "true",
     projectorLeaseMs: Number(env.PROJECTOR_LEASE_MS ?? 5000),
     projectorPartition: parsePartition(env.PROJECTOR_PARTITION),
@@ -86,4 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
   };
+}
+
+function parseDemo(value: string): Config["demo"] {
+  if (value === "off" || value === "load" || value === "live") return value;
+  throw new ConfigError(`DEMO must be off, load or live; got "${value}"`);
 }

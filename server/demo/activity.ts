@@ -14,7 +14,8 @@ import { silentLog, type Log } from "../../projectors/log";
 import { demoAccounts } from "./banking";
 import { demoProducts, onSaleToday } from "./catalog";
 import { demoCustomers, findCustomer, type DemoCustomer } from "./customers";
-import { goodLines, type DemoOrder } from "./orders";
+import { goodLines } from "./lines";
+import type { DemoOrder } from "./orders";
 import { cents } from "./plan";
 import { createRandom } from "./random";
 

@@ -1,30 +1,14 @@
-import type { OrderLineInput } from "../../domain/ordering/commands";
 import { orderDecider } from "../../domain/ordering/decider";
 import { isRejection, priceOrder } from "../../domain/ordering/pricing";
 import type { OrderStatus } from "../../domain/ordering/state";
 import { deposit } from "./banking";
-import { isOnSale, priceAt, productsIn, type DemoProduct } from "./catalog";
 import { demoCustomers, type DemoCustomer } from "./customers";
-import { accountStep, DAY, HOUR, iso, MINUTE, orderStep, type DemoStep } from "./plan";
+import { badLines, goodLines } from "./lines";
+import { accountStep, HOUR, iso, MINUTE, orderStep, type DemoStep } from "./plan";
 import type { Random } from "./random";
+import { complete, scenarios, sofar, type Scenario, type Timeline } from "./scenarios";
 
-/**
- * The story an order is meant to live through. An order placed recently has not got far yet: its
- * moves after "now" are cut, so a delivered-to-be order of yesterday is paid or shipped today.
- */
-export type Scenario =
-  | "abandoned"
-  | "paid"
-  | "shipped"
-  | "delivered"
-  | "cancelled_unpaid"
-  | "cancelled_paid"
-  | "refund_requested"
-  | "refunded"
-  | "refund_denied_not_delivered"
-  | "refund_denied_window_passed"
-  | "payment_declined"
-  | "rejected";
+export type { Scenario };
 
 /** What the plan knows about an order it made; the live activity moves the open ones forward. */
 export interface DemoOrder {
@@ -38,76 +22,7 @@ export interface DemoOrder {
   readonly status: OrderStatus;
 }
 
-/**
- * weight: share of the orders placed over the last 30 days (0: only the one of the first pass);
- * maxAgeDays: how far back the first pass may place its order of that scenario and still see it
- * end in the scenario's status (nobody leaves a paid order unshipped for a month).
- */
-const scenarios: Readonly<Record<Scenario, { weight: number; maxAgeDays: number }>> = {
-  abandoned: { weight: 3, maxAgeDays: 3 },
-  paid: { weight: 0, maxAgeDays: 1 },
-  shipped: { weight: 0, maxAgeDays: 4 },
-  delivered: { weight: 52, maxAgeDays: 30 },
-  cancelled_unpaid: { weight: 6, maxAgeDays: 30 },
-  cancelled_paid: { weight: 4, maxAgeDays: 30 },
-  refund_requested: { weight: 4, maxAgeDays: 25 },
-  refunded: { weight: 7, maxAgeDays: 30 },
-  refund_denied_not_delivered: { weight: 4, maxAgeDays: 30 },
-  // Asked more than REFUND_WINDOW_DAYS after delivery: the one order placed before the last 30 days.
-  refund_denied_window_passed: { weight: 0, maxAgeDays: 50 },
-  // The one declined payment (and the one reversed withdrawal) of the data set.
-  payment_declined: { weight: 0, maxAgeDays: 30 },
-  rejected: { weight: 4, maxAgeDays: 30 },
-};
-
 export const ORDERS_AT_SCALE_1 = 300;
-
-type Move = "pay" | "declinedPayment" | "ship" | "deliver" | "cancel" | "requestRefund" | "issueRefund";
-type Timeline = readonly { readonly move: Move; readonly afterMs: number }[];
-/** How long after a move its last command comes (the reversal, the money sent back). */
-const tails: Readonly<Record<Move, number>> = {
-  pay: 20_000,
-  declinedPayment: 2 * HOUR,
-  ship: 0,
-  deliver: 0,
-  cancel: HOUR,
-  requestRefund: 0,
-  issueRefund: 10 * MINUTE,
-};
-
-/** The moves of a scenario with their delays after placing; each delay is counted from the move before. */
-function timeline(scenario: Scenario, random: Random): Timeline {
-  const pay = { move: "pay", afterMs: random.int(3, 120) * MINUTE } as const;
-  const ship = { move: "ship", afterMs: random.int(6, 40) * HOUR } as const;
-  const deliver = { move: "deliver", afterMs: random.int(20, 120) * HOUR } as const;
-  const request = (minDays: number, maxDays: number) =>
-    ({ move: "requestRefund", afterMs: random.int(minDays * 24, maxDays * 24) * HOUR }) as const;
-  switch (scenario) {
-    case "abandoned":
-    case "rejected":
-      return [];
-    case "paid":
-      return [pay];
-    case "shipped":
-      return [pay, ship];
-    case "delivered":
-      return [pay, ship, deliver];
-    case "cancelled_unpaid":
-      return [{ move: "cancel", afterMs: random.int(1, 36) * HOUR }];
-    case "cancelled_paid":
-      return [pay, { move: "cancel", afterMs: random.int(1, 20) * HOUR }];
-    case "refund_requested":
-      return [pay, ship, deliver, request(1, 8)];
-    case "refunded":
-      return [pay, ship, deliver, request(1, 8), { move: "issueRefund", afterMs: random.int(20, 72) * HOUR }];
-    case "refund_denied_not_delivered":
-      return [pay, ship, { move: "requestRefund", afterMs: random.int(4, 30) * HOUR }, deliver];
-    case "refund_denied_window_passed":
-      return [pay, ship, deliver, request(31, 38)];
-    case "payment_declined":
-      return [{ ...pay, move: "declinedPayment" }, { move: "pay", afterMs: 3 * HOUR }, ship, deliver];
-  }
-}
 
 const cancelReasons = [
   "Ordered by mistake",
@@ -164,33 +79,6 @@ export function orderSteps(
     orders.push(made.order);
   });
   return { steps, orders };
-}
-
-type Story = { scenario: Scenario; moves: Timeline; ageMs: number };
-
-/** Every command lies in the past, at least ten minutes before now. */
-const MIN_IDLE = 10 * MINUTE;
-
-/** The scenario played to its end, placed as long ago as its moves need and its status allows. */
-function complete(random: Random, scenario: Scenario): Story {
-  const moves = timeline(scenario, random);
-  const minAge = moves.reduce((sum, { afterMs }) => sum + afterMs, 0) + 2 * HOUR + MIN_IDLE;
-  const maxAge = Math.max(scenarios[scenario].maxAgeDays * DAY, minAge + HOUR);
-  return { scenario, moves, ageMs: minAge + random.int(0, Math.floor((maxAge - minAge) / MINUTE)) * MINUTE };
-}
-
-/** Placed at an even chance on any minute of the last 30 days, with the moves that happened by now. */
-function sofar(random: Random, weights: readonly (readonly [Scenario, number])[]): Story {
-  const scenario = random.weighted(weights);
-  const ageMs = random.int(MIN_IDLE / MINUTE, 30 * 24 * 60) * MINUTE;
-  const moves: Timeline[number][] = [];
-  let elapsed = 0;
-  for (const step of timeline(scenario, random)) {
-    elapsed += step.afterMs;
-    if (elapsed + tails[step.move] + MIN_IDLE > ageMs) break;
-    moves.push(step);
-  }
-  return { scenario, moves, ageMs };
 }
 
 function stepsOf(
@@ -309,47 +197,4 @@ function statusAfter(steps: readonly DemoStep[]): OrderStatus {
   }
   if (state.status === "new") throw new Error("A demo order was never placed");
   return state.status;
-}
-
-function line(item: DemoProduct, quantity: number, atMs: number, nowMs: number): OrderLineInput {
-  return {
-    productId: item.id,
-    sku: item.sku,
-    quantity,
-    unitPrice: priceAt(item, atMs, nowMs),
-    currency: item.currency,
-  };
-}
-
-/** One to three different products on sale then, popular ones more often, mostly one of each. */
-export function goodLines(random: Random, currency: string, atMs: number, nowMs: number): OrderLineInput[] {
-  let candidates = productsIn(currency).filter((item) => isOnSale(item, atMs, nowMs));
-  const wanted = random.weighted([
-    [1, 5],
-    [2, 3],
-    [3, 2],
-  ] as const);
-  const lines: OrderLineInput[] = [];
-  while (lines.length < wanted && candidates.length > 0) {
-    const item = random.weighted(candidates.map((candidate) => [candidate, candidate.popularity] as const));
-    candidates = candidates.filter((candidate) => candidate !== item);
-    lines.push(line(item, random.chance(0.6) ? 1 : random.int(1, item.maxQuantity), atMs, nowMs));
-  }
-  return lines;
-}
-
-/** What a buggy client or a confused customer sends; the decider records each as OrderRejected. */
-function badLines(random: Random, customer: DemoCustomer, atMs: number, nowMs: number): OrderLineInput[] {
-  const [first] = goodLines(random, customer.currency, atMs, nowMs);
-  const foreign = productsIn(customer.currency === "EUR" ? "USD" : "EUR");
-  switch (random.pick(["no_lines", "invalid_quantity", "duplicate_product", "currency_mismatch"] as const)) {
-    case "no_lines":
-      return [];
-    case "invalid_quantity":
-      return [{ ...first!, quantity: 0 }];
-    case "duplicate_product":
-      return [first!, { ...first!, quantity: 1 }];
-    case "currency_mismatch":
-      return [line(random.pick(foreign), 1, atMs, nowMs)];
-  }
 }

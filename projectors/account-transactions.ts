@@ -5,6 +5,7 @@ import { formatPosition } from "../eventstore/position";
 import type { ViewOp } from "../readmodels/batch-writer";
 import { entryIdOf as entryId } from "../readmodels/view-history";
 import type { ReadModelKeys } from "../readmodels/keys";
+import { ledgerGuard } from "./guards";
 import type { Projection, Projector } from "./projector";
 
 /**
@@ -17,9 +18,10 @@ export function accountTransactionsProjector(keys: ReadModelKeys): Projector {
   return {
     name,
     filter: { streamPrefixes: [accountStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
     project(recorded: RecordedEvent): Projection {
       const event = { type: recorded.type, data: recorded.data } as AccountEvent;
-      const guard = { key: keys.ledger(name), field: recorded.streamId, revision: recorded.revision };
+      const guard = ledgerGuard(keys, name, recorded);
       const movement = movementOf(event);
       if (!movement) return { guard, ops: [], notices: [] };
       const position = formatPosition(recorded.position);

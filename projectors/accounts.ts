@@ -6,6 +6,7 @@ import type { ViewOp } from "../readmodels/batch-writer";
 import { entryIdOf as entryId } from "../readmodels/view-history";
 import { accountHistoryLength } from "../readmodels/accounts";
 import type { ReadModelKeys } from "../readmodels/keys";
+import { entityGuard } from "./guards";
 import type { Projection, Projector } from "./projector";
 
 /**
@@ -17,6 +18,7 @@ export function accountsProjector(keys: ReadModelKeys): Projector {
   return {
     name: "accounts",
     filter: { streamPrefixes: [accountStreamPrefix] },
+    guardFor: (event) => entityGuard(keys.account(event.streamId.slice(accountStreamPrefix.length)), event),
     project(recorded: RecordedEvent): Projection {
       const event = { type: recorded.type, data: recorded.data } as AccountEvent;
       const accountId = event.data.accountId;
@@ -59,7 +61,7 @@ export function accountsProjector(keys: ReadModelKeys): Projector {
           break;
         default:
           // An event type this view does not know (newer producer): advance the guard only.
-          return { guard: { key, field: "revision", revision: recorded.revision }, ops: [], notices: [] };
+          return { guard: entityGuard(key, recorded), ops: [], notices: [] };
       }
       // The guard field is written by the script before these ops, so the snapshot includes it.
       ops.push([
@@ -70,7 +72,7 @@ export function accountsProjector(keys: ReadModelKeys): Projector {
         key,
       ]);
       return {
-        guard: { key, field: "revision", revision: recorded.revision },
+        guard: entityGuard(key, recorded),
         ops,
         notices: [[keys.accountChanges(accountId), position]],
       };

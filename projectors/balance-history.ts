@@ -2,6 +2,7 @@ import type { AccountEvent } from "../domain/banking/events";
 import { accountStreamPrefix } from "../domain/banking/state";
 import type { RecordedEvent } from "../eventstore/port";
 import type { ReadModelKeys } from "../readmodels/keys";
+import { ledgerGuard } from "./guards";
 import type { Projection, Projector } from "./projector";
 
 /**
@@ -15,9 +16,10 @@ export function balanceHistoryProjector(keys: ReadModelKeys): Projector {
   return {
     name,
     filter: { streamPrefixes: [accountStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
     project(recorded: RecordedEvent): Projection {
       const event = { type: recorded.type, data: recorded.data } as AccountEvent;
-      const guard = { key: keys.ledger(name), field: recorded.streamId, revision: recorded.revision };
+      const guard = ledgerGuard(keys, name, recorded);
       const point = pointOf(event);
       if (!point) return { guard, ops: [], notices: [] };
       const key = keys.accountBalances(event.data.accountId);

@@ -2,6 +2,7 @@ import { orderStreamPrefix } from "../domain/ordering/state";
 import { orderEventFromStored } from "../domain/ordering/upcasters";
 import type { RecordedEvent } from "../eventstore/port";
 import type { ReadModelKeys } from "../readmodels/keys";
+import { ledgerGuard } from "./guards";
 import type { Projection, Projector } from "./projector";
 
 /**
@@ -14,9 +15,10 @@ export function customerOrdersProjector(keys: ReadModelKeys): Projector {
   return {
     name,
     filter: { streamPrefixes: [orderStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
     project(recorded: RecordedEvent): Projection {
       const event = orderEventFromStored(recorded);
-      const guard = { key: keys.ledger(name), field: recorded.streamId, revision: recorded.revision };
+      const guard = ledgerGuard(keys, name, recorded);
       const at =
         event.type === "OrderPlaced"
           ? event.data.placedAt

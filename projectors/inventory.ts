@@ -9,6 +9,7 @@ import type { ViewOp } from "../readmodels/batch-writer";
 import { inventoryHistoryLength } from "../readmodels/inventory";
 import type { ReadModelKeys } from "../readmodels/keys";
 import { entryIdOf } from "../readmodels/view-history";
+import { ledgerGuard } from "./guards";
 import type { Projection, Projector } from "./projector";
 
 /**
@@ -22,8 +23,9 @@ export function inventoryProjector(keys: ReadModelKeys): Projector {
   return {
     name,
     filter: { streamPrefixes: [productStreamPrefix, orderStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
     project(recorded: RecordedEvent): Projection {
-      const guard = { key: keys.ledger(name), field: recorded.streamId, revision: recorded.revision };
+      const guard = ledgerGuard(keys, name, recorded);
       const position = formatPosition(recorded.position);
       const changes = recorded.streamId.startsWith(productStreamPrefix)
         ? productChanges(recorded)

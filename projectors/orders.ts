@@ -7,6 +7,7 @@ import type { ViewOp } from "../readmodels/batch-writer";
 import type { ReadModelKeys } from "../readmodels/keys";
 import { orderHistoryLength } from "../readmodels/orders";
 import { entryIdOf } from "../readmodels/view-history";
+import { entityGuard } from "./guards";
 import type { Projection, Projector } from "./projector";
 
 /**
@@ -18,11 +19,12 @@ export function ordersProjector(keys: ReadModelKeys): Projector {
   return {
     name: "orders",
     filter: { streamPrefixes: [orderStreamPrefix] },
+    guardFor: (event) => entityGuard(keys.order(event.streamId.slice(orderStreamPrefix.length)), event),
     project(recorded: RecordedEvent): Projection {
       const event = orderEventFromStored(recorded);
       const { orderId, customerId } = event.data;
       const key = keys.order(orderId);
-      const guard = { key, field: "revision", revision: recorded.revision };
+      const guard = entityGuard(key, recorded);
       const position = formatPosition(recorded.position);
       const fields = fieldsOf(event);
       if (fields.length === 0) return { guard, ops: [], notices: [] };

@@ -32,6 +32,7 @@ export function partitioned(projector: Projector, index: number, count: number):
   return {
     name: partitionName(projector.name, index, count),
     filter: projector.filter,
+    guardFor: (event) => (partitionOf(event.streamId, count) === index ? projector.guardFor(event) : null),
     project(event) {
       if (partitionOf(event.streamId, count) !== index) return { guard: null, ops: [], notices: [] };
       return projector.project(event);

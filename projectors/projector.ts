@@ -18,5 +18,7 @@ export interface Projection {
 export interface Projector {
   readonly name: string;
   readonly filter: EventFilter;
+  /** The guard an event advances, without projecting it (used to pass over a skipped event). */
+  guardFor(event: RecordedEvent): Guard | null;
   project(event: RecordedEvent): Projection;
 }

@@ -6,6 +6,7 @@ import type { ViewOp } from "../readmodels/batch-writer";
 import type { ReadModelKeys } from "../readmodels/keys";
 import { revenueHistoryLength } from "../readmodels/revenue";
 import { entryIdOf } from "../readmodels/view-history";
+import { ledgerGuard } from "./guards";
 import type { Projection, Projector } from "./projector";
 
 /**
@@ -19,9 +20,10 @@ export function revenueProjector(keys: ReadModelKeys): Projector {
   return {
     name,
     filter: { streamPrefixes: [orderStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
     project(recorded: RecordedEvent): Projection {
       const event = orderEventFromStored(recorded);
-      const guard = { key: keys.ledger(name), field: recorded.streamId, revision: recorded.revision };
+      const guard = ledgerGuard(keys, name, recorded);
       let change: { currency: string; at: string; add: Record<string, number> } | null = null;
       switch (event.type) {
         case "PaymentConfirmed":

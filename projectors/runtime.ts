@@ -61,6 +61,8 @@ export class ProjectorRunner {
   /** Streams with a parked event, and which one: later events of them are parked behind it. */
   private blockedStreams = new Map<string, string>();
   private maxRetryCount = 5;
+  /** How many parked events an operator marked to skip (refreshed with each report). */
+  private skipsMarked = 0;
   /** Set when the heartbeat finds the checkpoint gone from Redis while the runner waits for events. */
   private lossNoticed = false;
   private readonly stateStore: ProjectorStateStore;
@@ -144,6 +146,7 @@ export class ProjectorRunner {
       };
       const lagMs = next[0] ? Math.max(0, now - next[0].recordedAt.getTime()) : 0;
       await this.noticeLostCheckpoint();
+      this.skipsMarked = await this.options.redis.scard(this.options.keys.skippedEvents(this.name));
       if (group && group.parkedCount !== this.blockedStreams.size) await this.refreshBlockedStreams();
       if (this.currentStatus !== "stopped" && this.currentStatus !== "rebuilding") {
         const stalled =
@@ -268,7 +271,13 @@ export class ProjectorRunner {
   ): Promise<boolean> {
     await this.backOffForRetries(batch);
     const failures = new Map<string, string>();
-    const units = batch.map((event) => this.project(event, failures));
+    let units = batch.map((event) => this.project(event, failures));
+    // Operators' skip marks are read only when something failed or marks are known to exist.
+    const skipped =
+      failures.size > 0 || this.skipsMarked > 0 ? await this.skippedIn(batch) : new Set<string>();
+    if (skipped.size > 0) {
+      units = batch.map((event, i) => (skipped.has(event.id) ? this.passOver(event) : units[i]!));
+    }
     const outcome = await this.applyWithRetry(units);
     if (outcome.kind === "lost") {
       await this.options.store.resetConsumerGroup(this.groupName, null);
@@ -290,8 +299,27 @@ export class ProjectorRunner {
       );
     }
     await subscription.ack(settled);
+    if (skipped.size > 0) {
+      await this.options.redis.srem(this.options.keys.skippedEvents(this.name), ...skipped);
+      this.log.warn(
+        { projector: this.name, eventIds: [...skipped] },
+        "skipped parked events as an operator asked",
+      );
+    }
     if (outcome.checkpoint) this.advance(outcome.checkpoint);
     return true;
+  }
+
+  /** Events of this batch an operator marked to skip (read only while some are marked). */
+  private async skippedIn(batch: readonly DeliveredEvent[]): Promise<Set<string>> {
+    const marked = new Set(await this.options.redis.smembers(this.options.keys.skippedEvents(this.name)));
+    return new Set(batch.filter((event) => marked.has(event.id)).map((event) => event.id));
+  }
+
+  /** A skipped event: its stream's guard advances so later events apply, nothing else is written. */
+  private passOver(event: DeliveredEvent): ViewUnit {
+    const guard = this.options.projector.guardFor(event);
+    return { position: formatPosition(event.position), ok: true, guard, ops: [], notices: [] };
   }
 
   /**

@@ -42,6 +42,8 @@ export function readModelKeys(prefix = "") {
     checkpoint: (projector: string) => `${prefix}projector:${projector}:checkpoint`,
     /** Per-projector "last revision applied per stream", for views that count across streams. */
     ledger: (projector: string) => `${prefix}projector:${projector}:ledger`,
+    /** Parked events an operator chose to skip: passed as no-ops (guard only) when replayed. */
+    skippedEvents: (projector: string) => `${prefix}projector:${projector}:skip`,
     projectorState: (projector: string) => `${prefix}projector:${projector}:state`,
     /** Mutation calls a user made in one fixed rate-limit window (a counter that expires with it). */
     rateLimit: (userId: string, window: number) => `${prefix}ratelimit:${userId}:${window}`,

@@ -1,13 +1,17 @@
+import { Redis } from "ioredis";
 import { openEventStore } from "../../eventstore/open";
 import { formatPosition } from "../../eventstore/position";
 import { allProjectors } from "../../projectors/registry";
 import { projectorGroup } from "../../projectors/runtime";
+import { skipParkedEvent } from "../../projectors/skip";
 import { readModelKeys } from "../../readmodels/keys";
 import { loadConfig } from "../config";
 
 const usage = `Usage:
   npm run parked -- list   <projector> [--limit N]   parked events, oldest first
   npm run parked -- replay <projector> [--limit N]   put them back in front of the projector (after a fix)
+  npm run parked -- skip   <projector> <eventId>     never apply that event: it passes as a no-op and the
+                                                     events parked behind it apply in order
 
 Projectors: ${allProjectors(readModelKeys())
   .map((p) => p.name)
@@ -47,6 +51,29 @@ async function main(argv: string[]): Promise<number> {
           `${formatPosition(p.event.position)}  ${p.event.streamId}@${p.event.revision}  ${p.event.type}  ` +
             `attempts=${p.attempts}  age=${age}s  ${p.reason}`,
         );
+      }
+    } else if (command === "skip") {
+      const eventId = argv[2];
+      if (!eventId) {
+        console.error(usage);
+        return 2;
+      }
+      const redis = new Redis(config.redisUrl);
+      try {
+        const replayed = await skipParkedEvent(
+          store,
+          redis,
+          readModelKeys(config.redisPrefix),
+          projector,
+          eventId,
+        );
+        if (replayed === null) {
+          console.error(`Event ${eventId} is not parked for ${projector}.`);
+          return 1;
+        }
+        console.log(`Skipping ${eventId}: ${replayed} parked event(s) put back in front of ${projector}.`);
+      } finally {
+        redis.disconnect();
       }
     } else {
       const replayed = await store.replayParked(group, { limit });

@@ -6,6 +6,7 @@ import type { EventToAppend } from "../../eventstore/port";
 import { accountsProjector } from "../../projectors/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
+import { skipParkedEvent } from "../../projectors/skip";
 import { readModelKeys } from "../../readmodels/keys";
 import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
 import { deleteKeys, testRedisUrl } from "../support/redis";
@@ -94,6 +95,57 @@ describe("a poison event", () => {
         "2",
         "3",
       ]);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+describe("a parked event skipped by an operator", () => {
+  it("passes as a no-op, and the events parked behind it then apply in order", async () => {
+    const real = accountsProjector(keys);
+    const projector: Projector = {
+      ...real,
+      project(event) {
+        if (event.data.amount === 13) throw new Error("unlucky");
+        return real.project(event);
+      },
+    };
+    await es.store.appendToStream(accountStreamId("c"), [
+      opened("c"),
+      deposited("c", 13, 13),
+      deposited("c", 7, 20),
+    ]);
+    const runner = new ProjectorRunner({
+      store: es.store,
+      redis,
+      keys,
+      projector,
+      consumerName: "skip-test",
+      groupSettings: { maxRetryCount: 2 },
+      retryBackoffMs: 1,
+      reportEveryMs: 100,
+    });
+    await runner.start();
+    try {
+      const poison = await eventually(async () => {
+        const parked = await es.store.listParked(runner.groupName);
+        expect(parked.map((p) => p.event.data.amount)).toEqual([13, 7]);
+        return parked[0]!.event;
+      });
+      expect(await skipParkedEvent(es.store, redis, keys, "accounts", "no-such-event")).toBeNull();
+      // Skipping the poison replays it (and nothing newer): it passes as a no-op.
+      expect(await skipParkedEvent(es.store, redis, keys, "accounts", poison.id)).toBe(1);
+      await eventually(async () => expect(await es.store.listParked(runner.groupName)).toHaveLength(1));
+      // The event parked behind it goes through on the next replay, in order.
+      expect(await es.store.replayParked(runner.groupName, { limit: 10 })).toBe(1);
+      await eventually(async () => {
+        // 13 never applied; 7 applied after it: the balance the events claim is theirs (20), the
+        // revision passed over the skipped one.
+        expect(await redis.hgetall(keys.account("c"))).toMatchObject({ revision: "2", balance: "20" });
+        expect(await es.store.listParked(runner.groupName)).toEqual([]);
+        expect(await redis.scard(keys.skippedEvents("accounts"))).toBe(0);
+      });
     } finally {
       await runner.stop();
     }

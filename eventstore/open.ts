@@ -1,3 +1,4 @@
+import { KURRENTDB_SCHEMES } from "./kurrentdb/connection";
 import type { EventStore } from "./port";
 import { migrate } from "./postgres/migrations";
 import { PgClient } from "./postgres/pg-client";
@@ -12,7 +13,7 @@ export interface OpenEventStoreOptions {
 }
 
 const ACCEPTED =
-  "postgres://… or postgresql://… (PostgreSQL server), pglite://<directory> (embedded, persisted), memory:// (embedded, in memory)";
+  "postgres://… or postgresql://… (PostgreSQL server), pglite://<directory> (embedded, persisted), memory:// (embedded, in memory), kurrentdb://host:2113?tls=false or esdb://… (KurrentDB / EventStoreDB)";
 
 export class UnsupportedEventStoreUrl extends Error {
   readonly code = "UNSUPPORTED_EVENT_STORE_URL";
@@ -28,9 +29,12 @@ export class UnsupportedEventStoreUrl extends Error {
 /**
  * Opens the store a URL names and brings its schema up to date:
  * `postgres://` / `postgresql://` → PostgreSQL server; `pglite://<dir>` → embedded PGlite persisted
- * in <dir> (created if missing); `memory://` → embedded PGlite in memory.
+ * in <dir> (created if missing); `memory://` → embedded PGlite in memory;
+ * `kurrentdb://` / `esdb://` (and their `+discover` forms) → KurrentDB, which has no schema to
+ * migrate and connects on first use (an unreachable server answers EventStoreUnavailable then).
  */
 export async function openEventStore(url: string, options: OpenEventStoreOptions = {}): Promise<EventStore> {
+  if ((KURRENTDB_SCHEMES as readonly string[]).includes(schemeOf(url) ?? "")) return openKurrentDb(url);
   const schema = assertSchemaName(options.schema ?? "eventstore");
   const sql = await connect(url, schema);
   try {
@@ -42,8 +46,23 @@ export async function openEventStore(url: string, options: OpenEventStoreOptions
   return new PostgresEventStore(sql, schema);
 }
 
+/** Loaded on demand: the client (gRPC and a native read bridge) is not loaded by SQL deployments. */
+async function openKurrentDb(url: string): Promise<EventStore> {
+  const { KurrentDbEventStore } = await import("./kurrentdb/store");
+  try {
+    return KurrentDbEventStore.fromUrl(url);
+  } catch {
+    // The client's parse error quotes the URL, password included: say what is wrong without it.
+    throw new UnsupportedEventStoreUrl(url, "not a valid KurrentDB connection string");
+  }
+}
+
+function schemeOf(url: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+}
+
 async function connect(url: string, schema: string): Promise<SqlClient> {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  const scheme = schemeOf(url);
   switch (scheme) {
     case "postgres":
     case "postgresql":
@@ -55,9 +74,6 @@ async function connect(url: string, schema: string): Promise<SqlClient> {
     }
     case "memory":
       return PgliteClient.open(schema);
-    case "kurrentdb":
-    case "esdb":
-      throw new UnsupportedEventStoreUrl(url, "the KurrentDB adapter is not available yet");
     default:
       throw new UnsupportedEventStoreUrl(url, scheme ? `unknown scheme ${scheme}://` : "not a URL");
   }

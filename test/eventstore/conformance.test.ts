@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { storeFactories, type TestEventStore } from "../support/eventstores";
+import {
+  createKurrentDbTestStore,
+  storeFactories,
+  type StoreFactory,
+  type TestEventStore,
+} from "../support/eventstores";
 import { appendConformance } from "./conformance/appends";
 import { consumerGroupConformance } from "./conformance/consumer-groups";
 import { readConformance } from "./conformance/reads";
@@ -10,7 +15,15 @@ import { readConformance } from "./conformance/reads";
  * Tests that need two transactions open at once are PostgreSQL-only (postgres-*.test.ts): PGlite
  * is a single connection, so one transaction can never wait on another there.
  */
-describe.each(storeFactories)("EventStore conformance on $name", (factory) => {
+describe.each(storeFactories)("EventStore conformance on $name", conformance);
+
+// KurrentDB runs only against a server (KURRENTDB_URL); without one its run shows as skipped.
+if (!storeFactories.some((factory) => factory.name === "KurrentDB")) {
+  describe.skip("EventStore conformance on KurrentDB (skipped: KURRENTDB_URL not set)", () =>
+    conformance({ name: "KurrentDB", create: createKurrentDbTestStore }));
+}
+
+function conformance(factory: StoreFactory): void {
   let handle: TestEventStore | undefined;
   const current = (): TestEventStore => {
     if (!handle) throw new Error(`the ${factory.name} test store did not open`);
@@ -31,4 +44,4 @@ describe.each(storeFactories)("EventStore conformance on $name", (factory) => {
       await expect(current().store.ping()).resolves.toBeUndefined();
     });
   });
-});
+}

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { KurrentDbEventStore } from "../../eventstore/kurrentdb/store";
+import type { KurrentDbPersistentSubscription } from "../../eventstore/kurrentdb/subscription";
 import { migrate } from "../../eventstore/postgres/migrations";
 import { PgClient } from "../../eventstore/postgres/pg-client";
 import { PgliteClient } from "../../eventstore/postgres/pglite-client";
@@ -62,9 +64,28 @@ function simulateCrash(subscription: PersistentSubscription): void {
   (subscription as PostgresPersistentSubscription).simulateCrash();
 }
 
+/** A KurrentDB server to run the conformance suite against, e.g. kurrentdb://127.0.0.1:2113?tls=false. */
+export const kurrentDbUrl = process.env.KURRENTDB_URL || undefined;
+
+/**
+ * A store on the KurrentDB at KURRENTDB_URL. There is no schema to keep tests apart: they use
+ * streams and groups of their own, and the log is left as it is (a test server is disposable).
+ */
+export async function createKurrentDbTestStore(): Promise<TestEventStore> {
+  if (!kurrentDbUrl) throw new Error("KURRENTDB_URL is not set");
+  const store = KurrentDbEventStore.fromUrl(kurrentDbUrl);
+  return {
+    store,
+    schema: "kurrentdb",
+    simulateCrash: (subscription) => (subscription as KurrentDbPersistentSubscription).simulateCrash(),
+    close: () => store.close(),
+  };
+}
+
 export const storeFactories: readonly StoreFactory[] = [
   { name: "PostgreSQL", create: createPostgresTestStore },
   { name: "PGlite", create: createPgliteTestStore },
+  ...(kurrentDbUrl ? [{ name: "KurrentDB", create: createKurrentDbTestStore }] : []),
 ];
 
 /** A plain node-postgres connection on a test schema, for tests that hold transactions open. */

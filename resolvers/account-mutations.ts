@@ -16,13 +16,14 @@ import { builder } from "../schema/builder";
 import type { GraphQLContext } from "../schema/context";
 import { commandErrors } from "../schema/errors";
 import { MoneyInput } from "../schema/money";
+import { accountAggregateFor } from "./access";
 import { commandContext, derivedId, requireId } from "./command-context";
 
 interface AccountChange extends CommandResult {
   readonly withdrawalId?: string;
 }
 
-const AccountChangeRef = builder.objectRef<AccountChange>("AccountChange").implement({
+export const AccountChangeRef = builder.objectRef<AccountChange>("AccountChange").implement({
   description:
     "What an account command did. `position` is the commit position of its last event: pass it to a query to read your own write.",
   fields: (t) => ({
@@ -48,8 +49,16 @@ async function runAccountCommand(
   command: AccountCommand,
   input: Record<string, unknown>,
 ): Promise<CommandResult> {
-  return ctx.services.commands.execute(accountAggregate, accountId, command, commandContext(ctx, input));
+  return ctx.services.commands.execute(
+    accountAggregateFor(ctx, accountId),
+    accountId,
+    command,
+    commandContext(ctx, input),
+  );
 }
+
+/** A customer acts on their own accounts (checked against the account's state as it is loaded); admin on any. */
+const ownAccountsOrAdmin = { customer: true, admin: true } as const;
 
 function money(input: { amount: string; currency: string }) {
   return { amount: parsePositiveAmount(input.amount, input.currency), currency: input.currency };
@@ -70,6 +79,11 @@ const OpenAccountInput = builder.inputType("OpenAccountInput", {
 builder.mutationField("openAccount", (t) =>
   t.field({
     type: AccountChangeRef,
+    description: "Customers open accounts for themselves (ownerId = their user id); admins for anyone.",
+    authScopes: (_root, { input }) => ({
+      admin: true,
+      $all: { customer: true, self: String(input.ownerId) },
+    }),
     errors: { types: [...commandErrors, AccountAlreadyOpen] },
     args: { input: t.arg({ type: OpenAccountInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
@@ -101,6 +115,7 @@ const DepositInput = builder.inputType("DepositInput", {
 builder.mutationField("deposit", (t) =>
   t.field({
     type: AccountChangeRef,
+    authScopes: ownAccountsOrAdmin,
     errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, CurrencyMismatch] },
     args: { input: t.arg({ type: DepositInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
@@ -131,6 +146,7 @@ const WithdrawInput = builder.inputType("WithdrawInput", {
 builder.mutationField("withdraw", (t) =>
   t.field({
     type: AccountChangeRef,
+    authScopes: ownAccountsOrAdmin,
     errors: {
       types: [...commandErrors, AccountNotFound, AccountClosedError, CurrencyMismatch, InsufficientFunds],
     },
@@ -177,7 +193,9 @@ const ReverseWithdrawalInput = builder.inputType("ReverseWithdrawalInput", {
 builder.mutationField("reverseWithdrawal", (t) =>
   t.field({
     type: AccountChangeRef,
-    description: "Compensates a withdrawal with a WithdrawalReversed event; the withdrawal stays in history.",
+    description:
+      "Staff: compensates a withdrawal with a WithdrawalReversed event; the withdrawal stays in history.",
+    authScopes: { staff: true },
     errors: {
       types: [
         ...commandErrors,
@@ -217,6 +235,7 @@ const CloseAccountInput = builder.inputType("CloseAccountInput", {
 builder.mutationField("closeAccount", (t) =>
   t.field({
     type: AccountChangeRef,
+    authScopes: ownAccountsOrAdmin,
     errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, AccountNotEmpty] },
     args: { input: t.arg({ type: CloseAccountInput, required: true }) },
     resolve: (_root, { input }, ctx) => {

@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { AccountConnection, AccountRef, decodeCursor } from "../schema/account";
 import { builder } from "../schema/builder";
+import { visibleAccount } from "./access";
 import { requireId } from "./command-context";
 
 const maxPageSize = 100;
@@ -9,16 +10,20 @@ builder.queryField("account", (t) =>
   t.field({
     type: AccountRef,
     nullable: true,
-    description: "One account, from Redis. Null when no such account has been projected.",
+    description:
+      "One account, from Redis. Null when no such account has been projected, or (for a customer) when it is not theirs.",
+    authScopes: { authenticated: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.accounts.get(String(id)),
+    resolve: async (_root, { id }, ctx) => visibleAccount(ctx, await ctx.services.accounts.get(String(id))),
   }),
 );
 
 builder.queryField("accountsByOwner", (t) =>
   t.field({
     type: AccountConnection,
-    description: "An owner's accounts, oldest first, paginated (Relay connection), from Redis.",
+    description:
+      "An owner's accounts, oldest first, paginated (Relay connection), from Redis. Customers: their own only.",
+    authScopes: (_root, args) => ({ staff: true, self: String(args.ownerId) }),
     args: {
       ownerId: t.arg.id({ required: true }),
       first: t.arg.int({ required: false, defaultValue: 20 }),

@@ -1,6 +1,7 @@
 import type { AccountView } from "../readmodels/accounts";
 import { AccountRef } from "../schema/account";
 import { builder } from "../schema/builder";
+import { requireVisibleAccount } from "./access";
 import { liveView, type LiveUpdate } from "./live-view";
 
 const AccountUpdateRef = builder.objectRef<LiveUpdate<AccountView>>("AccountUpdate").implement({
@@ -23,13 +24,16 @@ builder.subscriptionField("accountUpdated", (t) =>
   t.field({
     type: AccountUpdateRef,
     description:
-      "The account now (or, with `since`, every change after that position), then after each change, in order.",
+      "The account now (or, with `since`, every change after that position), then after each change, in order. " +
+      "Customers: their own accounts (another's is NOT_FOUND, like a missing one).",
+    authScopes: { authenticated: true },
     args: {
       id: t.arg.id({ required: true }),
       since: t.arg({ type: "Position", required: false }),
     },
-    subscribe: (_root, { id, since }, ctx) => {
+    subscribe: async (_root, { id, since }, ctx) => {
       const accountId = String(id);
+      await requireVisibleAccount(ctx, accountId);
       const { accounts, accountHistory, changes, keys } = ctx.services;
       return liveView(
         changes,

@@ -26,10 +26,11 @@ function limitArg(value: number | null | undefined, max: number): number {
 }
 
 // Operations views: parked events live with the consumer group in the event store, so these read
-// the store, not Redis (admin only once authorization lands).
+// the store, not Redis. Admin only.
 builder.queryField("parkedEvents", (t) =>
   t.field({
     type: [ParkedEventRef],
+    authScopes: { admin: true },
     description: "Admin: a projector's parked events, oldest first (from the event store's consumer group).",
     args: {
       projector: t.arg.string({ required: true }),
@@ -46,6 +47,7 @@ builder.queryField("parkedEvents", (t) =>
 builder.mutationField("replayParkedEvents", (t) =>
   t.field({
     type: "Int",
+    authScopes: { admin: true },
     description:
       "Admin: puts up to `limit` parked events (oldest first) back in front of the projector, after a fix. Returns how many.",
     args: {

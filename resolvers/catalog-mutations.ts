@@ -42,6 +42,8 @@ const AddProductInput = builder.inputType("AddProductInput", {
 builder.mutationField("addProduct", (t) =>
   t.field({
     type: ChangeRef,
+    description: "Staff: lists a product with its price and initial stock.",
+    authScopes: { staff: true },
     errors: { types: [...commandErrors, ProductAlreadyExists] },
     args: { input: t.arg({ type: AddProductInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
@@ -79,6 +81,8 @@ const RestockInput = builder.inputType("RestockProductInput", {
 builder.mutationField("restockProduct", (t) =>
   t.field({
     type: ChangeRef,
+    description: "Staff: receives units into stock.",
+    authScopes: { staff: true },
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: RestockInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
@@ -100,6 +104,8 @@ const ChangePriceInput = builder.inputType("ChangePriceInput", {
 builder.mutationField("changePrice", (t) =>
   t.field({
     type: ChangeRef,
+    description: "Staff: sets a new price for future orders.",
+    authScopes: { staff: true },
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: ChangePriceInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
@@ -130,6 +136,8 @@ const DiscontinueInput = builder.inputType("DiscontinueProductInput", {
 builder.mutationField("discontinueProduct", (t) =>
   t.field({
     type: ChangeRef,
+    description: "Staff: stops selling a product (orders of it are refused).",
+    authScopes: { staff: true },
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: DiscontinueInput, required: true }) },
     resolve: (_root, { input }, ctx) => {

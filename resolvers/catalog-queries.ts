@@ -10,6 +10,7 @@ builder.queryField("product", (t) =>
     type: ProductRef,
     nullable: true,
     description: "A product and its stock (inventory view), from Redis.",
+    authScopes: { authenticated: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.services.inventory.get(String(id)),
   }),
@@ -19,6 +20,7 @@ builder.queryField("products", (t) =>
   t.field({
     type: ProductConnection,
     description: "Every product, fewest available first.",
+    authScopes: { authenticated: true },
     args: {
       first: t.arg.int({ required: false, defaultValue: 20 }),
       after: t.arg.string({ required: false }),
@@ -34,7 +36,8 @@ builder.queryField("products", (t) =>
 builder.queryField("lowStock", (t) =>
   t.field({
     type: [ProductRef],
-    description: "Products with at most `threshold` units available, fewest first.",
+    description: "Staff: products with at most `threshold` units available, fewest first.",
+    authScopes: { staff: true },
     args: {
       threshold: t.arg.int({ required: false, defaultValue: 5 }),
       first: t.arg.int({ required: false, defaultValue: 50 }),

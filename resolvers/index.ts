@@ -14,6 +14,10 @@ import "./order-queries";
 import "./revenue-queries";
 import "./live-subscriptions";
 import "./admin-parked";
+import "./at-position";
+import "./view-after-write";
+import "./debug-replay";
+import "./projection-subscriptions";
 
 let schema: GraphQLSchema | null = null;
 

@@ -5,6 +5,7 @@ import { builder } from "../schema/builder";
 import { OrderRef } from "../schema/order";
 import { ProductRef } from "../schema/product";
 import { RevenueFiguresRef } from "../schema/revenue";
+import { requireVisibleOrder } from "./access";
 import { liveView, type LiveUpdate } from "./live-view";
 
 /** The envelope of every live view: the view, its position, and whether changes were missed. */
@@ -34,13 +35,16 @@ const sinceArg = { description: "Resume after this position (the last one you re
 builder.subscriptionFields((t) => ({
   orderUpdated: t.field({
     type: OrderUpdateRef,
-    description: "An order's status view now, then after every change.",
+    description:
+      "An order's status view now, then after every change. Customers: their own orders (another's is NOT_FOUND).",
+    authScopes: { authenticated: true },
     args: {
       id: t.arg.id({ required: true }),
       since: t.arg({ type: "Position", required: false, ...sinceArg }),
     },
-    subscribe: (_root, { id, since }, ctx) => {
+    subscribe: async (_root, { id, since }, ctx) => {
       const orderId = String(id);
+      await requireVisibleOrder(ctx, orderId);
       const { orders, changes, keys } = ctx.services;
       return liveView(
         changes,
@@ -60,7 +64,9 @@ builder.subscriptionFields((t) => ({
   customerOrders: t.field({
     type: OrderUpdateRef,
     description:
-      "Each change of any of a customer's orders (the order after it). Starts with the most recent one.",
+      "Each change of any of a customer's orders (the order after it). Starts with the most recent one. " +
+      "Customers: their own only.",
+    authScopes: (_root, args) => ({ staff: true, self: String(args.customerId) }),
     args: {
       customerId: t.arg.id({ required: true }),
       since: t.arg({ type: "Position", required: false, ...sinceArg }),
@@ -89,6 +95,7 @@ builder.subscriptionFields((t) => ({
   inventoryChanged: t.field({
     type: ProductUpdateRef,
     description: "A product's stock now, then after every change.",
+    authScopes: { authenticated: true },
     args: {
       productId: t.arg.id({ required: true }),
       since: t.arg({ type: "Position", required: false, ...sinceArg }),
@@ -113,7 +120,8 @@ builder.subscriptionFields((t) => ({
   }),
   revenueUpdated: t.field({
     type: RevenueUpdateRef,
-    description: "Revenue totals for a currency now, then after every change.",
+    description: "Staff: revenue totals for a currency now, then after every change.",
+    authScopes: { staff: true },
     args: {
       currency: t.arg.string({ required: false, defaultValue: "USD" }),
       since: t.arg({ type: "Position", required: false, ...sinceArg }),

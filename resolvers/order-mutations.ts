@@ -1,4 +1,3 @@
-import { orderAggregate } from "../commands/aggregates/order";
 import type { OrderCommand, OrderLineInput } from "../domain/ordering/commands";
 import { ValidationError } from "../domain/shared/errors";
 import { parsePositiveAmount } from "../domain/shared/money";
@@ -8,11 +7,17 @@ import { commandErrors } from "../schema/errors";
 import { MoneyInput } from "../schema/money";
 import { OrderAlreadyExists, orderErrors } from "../schema/ordering-errors";
 import { ChangeRef, idempotencyKeyField } from "./change-payload";
+import { orderAggregateFor } from "./access";
 import { commandContext, requireId } from "./command-context";
 
 function run(ctx: GraphQLContext, orderId: string, command: OrderCommand, input: Record<string, unknown>) {
-  return ctx.services.commands.execute(orderAggregate, orderId, command, commandContext(ctx, input));
+  const aggregate = orderAggregateFor(ctx, orderId, command.type === "PlaceOrder");
+  return ctx.services.commands.execute(aggregate, orderId, command, commandContext(ctx, input));
 }
+
+/** Steps a customer may take on their own orders; the rest are staff operations. */
+const customerOrStaff = { customer: true, staff: true } as const;
+const staffOnly = { staff: true } as const;
 
 const OrderLineInputRef = builder.inputType("OrderLineInput", {
   fields: (t) => ({
@@ -74,7 +79,12 @@ builder.mutationField("placeOrder", (t) =>
   t.field({
     type: ChangeRef,
     description:
-      "Places an order priced from the catalog. A bad order is recorded as OrderRejected (see `events`).",
+      "Places an order priced from the catalog. A bad order is recorded as OrderRejected (see `events`). " +
+      "Customers place orders for themselves (customerId = their user id); staff for anyone.",
+    authScopes: (_root, { input }) => ({
+      staff: true,
+      $all: { customer: true, self: String(input.customerId) },
+    }),
     errors: { types: [...commandErrors, OrderAlreadyExists] },
     args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
@@ -102,6 +112,7 @@ function orderStep<Fields extends Record<string, unknown>>(
   name: string,
   inputName: string,
   description: string,
+  authScopes: typeof customerOrStaff | typeof staffOnly,
   fields: (t: PothosInputFieldBuilder) => Fields,
   command: (orderId: string, input: Record<string, unknown>, at: string) => OrderCommand,
 ) {
@@ -116,6 +127,7 @@ function orderStep<Fields extends Record<string, unknown>>(
     t.field({
       type: ChangeRef,
       description,
+      authScopes,
       errors: { types: [...commandErrors, ...orderErrors] },
       args: { input: t.arg({ type: Input, required: true }) },
       resolve: (_root, { input }, ctx) => {
@@ -132,7 +144,8 @@ type PothosInputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1
 orderStep(
   "confirmPayment",
   "ConfirmPaymentInput",
-  "Records a payment; an amount that differs from the total is recorded as PaymentDeclined.",
+  "Staff: records a payment; an amount that differs from the total is recorded as PaymentDeclined.",
+  staffOnly,
   (t) => ({
     amount: t.field({ type: MoneyInput, required: true }),
     paymentReference: t.string({ required: true }),
@@ -152,35 +165,40 @@ orderStep(
 orderStep(
   "shipOrder",
   "ShipOrderInput",
-  "Ships a paid order.",
+  "Staff: ships a paid order.",
+  staffOnly,
   (t) => ({ trackingNumber: t.string({ required: true }) }),
   (orderId, input, at) => ({ type: "ShipOrder", orderId, trackingNumber: String(input.trackingNumber), at }),
 );
 orderStep(
   "deliverOrder",
   "DeliverOrderInput",
-  "Marks a shipped order delivered.",
+  "Staff: marks a shipped order delivered.",
+  staffOnly,
   () => ({}),
   (orderId, _input, at) => ({ type: "DeliverOrder", orderId, at }),
 );
 orderStep(
   "cancelOrder",
   "CancelOrderInput",
-  "Cancels an order that has not shipped.",
+  "Cancels an order that has not shipped (a customer, their own).",
+  customerOrStaff,
   (t) => ({ reason: t.string({ required: true }) }),
   (orderId, input, at) => ({ type: "CancelOrder", orderId, reason: String(input.reason), at }),
 );
 orderStep(
   "requestRefund",
   "RequestRefundInput",
-  "Asks for a refund; outside the rules it is recorded as RefundDenied (see `events`).",
+  "Asks for a refund (a customer, on their own order); outside the rules it is recorded as RefundDenied (see `events`).",
+  customerOrStaff,
   (t) => ({ reason: t.string({ required: true }) }),
   (orderId, input, at) => ({ type: "RequestRefund", orderId, reason: String(input.reason), at }),
 );
 orderStep(
   "issueRefund",
   "IssueRefundInput",
-  "Pays back a requested refund.",
+  "Staff: pays back a requested refund.",
+  staffOnly,
   () => ({}),
   (orderId, _input, at) => ({ type: "IssueRefund", orderId, at }),
 );

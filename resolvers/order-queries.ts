@@ -3,22 +3,25 @@ import { builder } from "../schema/builder";
 import { pageWindow } from "../schema/connection";
 import { ViewMetaRef } from "../schema/meta";
 import { OrderConnection, OrderRef } from "../schema/order";
+import { visibleOrder } from "./access";
 import { viewMeta } from "./meta";
 
 builder.queryField("order", (t) =>
   t.field({
     type: OrderRef,
     nullable: true,
-    description: "One order's status view, from Redis.",
+    description: "One order's status view, from Redis. Null when unknown, or (for a customer) not theirs.",
+    authScopes: { authenticated: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.services.orders.get(String(id)),
+    resolve: async (_root, { id }, ctx) => visibleOrder(ctx, await ctx.services.orders.get(String(id))),
   }),
 );
 
 builder.queryField("ordersByCustomer", (t) =>
   t.field({
     type: OrderConnection,
-    description: "A customer's order history, newest first, from Redis.",
+    description: "A customer's order history, newest first, from Redis. Customers: their own only.",
+    authScopes: (_root, args) => ({ staff: true, self: String(args.customerId) }),
     args: {
       customerId: t.arg.id({ required: true }),
       first: t.arg.int({ required: false, defaultValue: 20 }),
@@ -35,7 +38,8 @@ builder.queryField("ordersByCustomer", (t) =>
 builder.queryField("ordersByRegion", (t) =>
   t.field({
     type: OrderConnection,
-    description: "Orders shipped to a tax region, newest first, from Redis.",
+    description: "Staff: orders shipped to a tax region, newest first, from Redis.",
+    authScopes: { staff: true },
     args: {
       region: t.arg.string({ required: true }),
       first: t.arg.int({ required: false, defaultValue: 20 }),
@@ -56,7 +60,8 @@ const RegionCountRef = builder.objectRef<{ region: string; orders: number }>("Re
 builder.queryField("regions", (t) =>
   t.field({
     type: [RegionCountRef],
-    description: "Order counts per region, busiest first.",
+    description: "Staff: order counts per region, busiest first.",
+    authScopes: { staff: true },
     resolve: (_root, _args, ctx) => ctx.services.orders.regions(),
   }),
 );
@@ -70,7 +75,8 @@ builder.queryField("projections", (t) =>
   t.field({
     type: [ViewMetaRef],
     description:
-      "Every projector: checkpoint, head, lag in events and time, throughput, parked events, status.",
+      "Admin: every projector's checkpoint, head, lag in events and time, throughput, parked events, status.",
+    authScopes: { admin: true },
     resolve: async (_root, _args, ctx) => {
       const names = ctx.services.projectorNames;
       if (names.length === 0) throw new GraphQLError("no projectors are registered");

@@ -51,7 +51,9 @@ const RevenueRef = builder.objectRef<{ currency: string; total: RevenueView }>("
 builder.queryField("revenue", (t) =>
   t.field({
     type: RevenueRef,
-    description: "Revenue, order count, refunds and average order value, in total and per day, from Redis.",
+    description:
+      "Staff: revenue, order count, refunds and average order value, in total and per day, from Redis.",
+    authScopes: { staff: true },
     args: { currency: t.arg.string({ required: false, defaultValue: "USD" }) },
     resolve: async (_root, args, ctx) => {
       const currency = (args.currency ?? "USD").toUpperCase();

@@ -7,7 +7,10 @@ export const AccountStatusEnum = builder.enumType("AccountStatus", {
 });
 
 export const AccountRef = builder.objectRef<AccountView>("Account").implement({
-  description: "A bank account as projected into Redis.",
+  description: "A bank account as projected into Redis. Customers see their own accounts only.",
+  // Defence in depth: resolvers already hide others' accounts from customers; any path that
+  // still hands one over (a payload, a list) fails here instead of leaking it.
+  authScopes: (account) => ({ staff: true, self: account.ownerId }),
   fields: (t) => ({
     id: t.exposeID("accountId"),
     ownerId: t.exposeID("ownerId"),

@@ -1,21 +1,58 @@
 import SchemaBuilder from "@pothos/core";
 import ErrorsPlugin from "@pothos/plugin-errors";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "./context";
 
-/** Only configuration lives here; types and fields register themselves in their own files. */
+/**
+ * Only configuration lives here; types and fields register themselves in their own files.
+ *
+ * Authorization is declared on the schema (scope auth; the matrix is in the README). Scopes:
+ * `authenticated` (any verified token), `customer`, `staff` (staff or admin: operations and all
+ * reads), `admin`, and `self`, which holds when its parameter is the caller's own user id.
+ * Anonymous requests never reach a field: the gateway refuses them first (server/auth/plugin.ts).
+ */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   DefaultFieldNullability: false;
+  AuthScopes: {
+    authenticated: boolean;
+    customer: boolean;
+    staff: boolean;
+    admin: boolean;
+    self: string;
+  };
   Scalars: {
     Position: { Input: string; Output: string };
     DateTime: { Input: Date; Output: string };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  plugins: [ErrorsPlugin],
+  // Scope auth first, so no other plugin's wrapper runs before the check.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin],
   defaultFieldNullability: false,
   errors: { defaultTypes: [], directResult: true },
+  scopeAuth: {
+    // Checked when a subscription starts, not only when its first event resolves.
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      authenticated: ctx.userId !== undefined,
+      customer: ctx.role === "customer",
+      staff: ctx.role === "staff" || ctx.role === "admin",
+      admin: ctx.role === "admin",
+      self: (userId) => ctx.userId !== undefined && ctx.userId === userId,
+    }),
+    unauthorizedError: (_parent, ctx, info) =>
+      new GraphQLError(
+        `Not allowed: ${info.parentType.name}.${info.fieldName} is not available to ${ctx.role ?? "anonymous"} callers here`,
+        { extensions: { code: "FORBIDDEN" } },
+      ),
+  },
 });
 
-builder.queryType({ description: "Reads. Every query is answered from the Redis read models." });
+/** The Query type as a field type, for `atPosition`, which answers the same queries later. */
+export const QueryRef = builder.queryType({
+  description: "Reads. Every query is answered from the Redis read models (except the admin `debugReplay`).",
+});
 builder.mutationType({ description: "Commands. Each appends events to the event store." });
 builder.subscriptionType({ description: "Live views: the current view first, then every change." });

@@ -1,5 +1,5 @@
 import type { CommandRuntime } from "../commands/runtime";
-import type { ParkedEvent } from "../eventstore/port";
+import type { ParkedEvent, RecordedEvent } from "../eventstore/port";
 import type { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
 import type { InventoryReader } from "../readmodels/inventory";
 import type { OrderReader } from "../readmodels/orders";
@@ -12,6 +12,22 @@ import type { ReadModelKeys } from "../readmodels/keys";
 export interface ProjectorAdmin {
   listParked(projector: string, limit: number): Promise<ParkedEvent[]>;
   replayParked(projector: string, limit: number): Promise<number>;
+}
+
+/**
+ * The one read of the event store a query may make: the admin debug view replays an aggregate
+ * from its stream (DESIGN.md contract 7's exception). Nothing else reaches the store from a query.
+ */
+export interface EventLog {
+  readStream(streamId: string, options?: { until?: Date }): Promise<RecordedEvent[]>;
+}
+
+/**
+ * Where each projector's views are settled: its checkpoint in Redis, written atomically with the
+ * views (null before its first event). Read-your-writes waits on these.
+ */
+export interface ProjectorCheckpoints {
+  read(projectors: readonly string[]): Promise<(string | null)[]>;
 }
 
 /** What the gateway hands every resolver. Queries use the readers (Redis); mutations the runtime. */
@@ -29,14 +45,23 @@ export interface GatewayServices {
   /** Names of the projectors whose state `projections` reports. */
   readonly projectorNames: readonly string[];
   readonly admin: ProjectorAdmin;
+  readonly eventLog: EventLog;
+  readonly checkpoints: ProjectorCheckpoints;
   readonly newId: () => string;
 }
+
+export type Role = "customer" | "staff" | "admin";
+export const roles: readonly Role[] = ["customer", "staff", "admin"];
 
 export interface GraphQLContext {
   readonly services: GatewayServices;
   readonly requestId: string;
-  /** Authenticated user, when there is one (authentication arrives with the API-safety work). */
+  /** The verified token's `sub`; absent for an anonymous request (which may only introspect). */
   readonly userId?: string;
+  /** The verified token's `role`. */
+  readonly role?: Role;
+  /** Set when the request carried credentials that were refused; the request is then refused. */
+  readonly authProblem?: AuthProblem;
   /** Per-request memo, so a list of N views reads shared data (e.g. freshness) once. */
   readonly memo: Map<string, Promise<unknown>>;
 }
@@ -49,4 +74,13 @@ export function memoized<T>(ctx: GraphQLContext, key: string, load: () => Promis
     ctx.memo.set(key, value);
   }
   return value;
+}
+
+/** Why credentials were refused: `reason` is stable (clients may branch on it), `message` says what to do. */
+export interface AuthProblem {
+  readonly reason:
+    "malformed" | "expired" | "invalid_signature" | "invalid_claims" | "unknown_key" | "unavailable";
+  readonly message: string;
+  /** The underlying failure when the check itself failed (identity provider unreachable). */
+  readonly cause?: unknown;
 }

@@ -71,7 +71,9 @@ function money(order: OrderView, minorUnits: number | null): MoneyValue | null {
 }
 
 export const OrderRef = builder.objectRef<OrderView>("Order").implement({
-  description: "An order as projected into Redis.",
+  description: "An order as projected into Redis. Customers see their own orders only.",
+  // Defence in depth, as on Account.
+  authScopes: (order) => ({ staff: true, self: order.customerId }),
   fields: (t) => ({
     id: t.exposeID("orderId"),
     customerId: t.exposeID("customerId"),

@@ -5,6 +5,7 @@ import { builder } from "./builder";
 export const ParkedEventRef = builder
   .objectRef<ParkedEvent & { projector: string }>("ParkedEvent")
   .implement({
+    authScopes: { admin: true },
     description:
       "An event a projector set aside after it failed (or while an earlier event of its stream was parked).",
     fields: (t) => ({

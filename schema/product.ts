@@ -11,6 +11,8 @@ export const ProductStatusEnum = builder.enumType("ProductStatus", {
   } as const,
 });
 
+const staffOnly = { staff: true } as const;
+
 export const ProductRef = builder.objectRef<InventoryView>("Product").implement({
   description: "A product with its stock, as the inventory view holds it.",
   fields: (t) => ({
@@ -24,11 +26,13 @@ export const ProductRef = builder.objectRef<InventoryView>("Product").implement(
         p.price === null || p.currency === null ? null : { minorUnits: p.price, currency: p.currency },
     }),
     status: t.field({ type: ProductStatusEnum, resolve: (p) => p.status }),
-    onHand: t.exposeInt("onHand", { description: "Units in the warehouse." }),
+    // Stock levels and sales are the shop's business; customers see what is available.
+    onHand: t.exposeInt("onHand", { description: "Staff: units in the warehouse.", authScopes: staffOnly }),
     reserved: t.exposeInt("reserved", {
-      description: "Units in orders placed but not yet delivered or cancelled.",
+      description: "Staff: units in orders placed but not yet delivered or cancelled.",
+      authScopes: staffOnly,
     }),
-    sold: t.exposeInt("sold", { description: "Units delivered." }),
+    sold: t.exposeInt("sold", { description: "Staff: units delivered.", authScopes: staffOnly }),
     available: t.exposeInt("available", { description: "On hand minus reserved." }),
     position: t.field({ type: "Position", resolve: (p) => p.position }),
     updatedAt: t.field({ type: "DateTime", resolve: (p) => p.updatedAt }),

@@ -28,3 +28,9 @@ builder.scalarType("DateTime", {
     return date;
   },
 });
+
+builder.scalarType("JSON", {
+  description: "Any JSON value (used by the admin debug view for aggregate state and event data).",
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});

@@ -1,47 +1,244 @@
-/** The operations GraphiQL opens with: the whole bank-account story, ready to run one by one. */
-export const exampleOperations = `# Welcome! Run these in order (pick one with the ▶ button's menu).
-# Amounts are decimal strings; every mutation returns the position of what it wrote.
-# Sample accounts are already there: try account(id: "alice-main") or accountsByOwner(ownerId: "alice").
+import type { Role } from "../schema/context";
+
+/**
+ * GraphiQL's tabs: example operations for every part of the API, each tab signed in as the role
+ * that may run it (development tokens, filled in by server/app.ts; none in production). Run an
+ * operation with the ▶ button's menu. Sample accounts alice-main, alice-savings and bob-main exist
+ * on a fresh embedded store.
+ */
+export interface ExampleTab {
+  readonly title: string;
+  readonly role: Role;
+  readonly sub: string;
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+}
+
+const accounts = `# Accounts, as customer "alice" (see Headers). Customers see and act on their own accounts only:
+# bob-main answers null here, exactly like an account that does not exist.
+query MyAccounts {
+  accountsByOwner(ownerId: "alice", first: 10) {
+    totalCount
+    edges { node { id currency balance { amount } status revision } }
+  }
+}
+
+query Account {
+  account(id: "alice-main") {
+    id ownerId status revision position balance { amount currency }
+    balanceAt(at: "2026-01-05T09:01:30Z") { amount }
+    transactions(first: 5) { edges { node { kind amount { amount } balanceAfter { amount } at } } }
+    meta { status position lagEvents }
+  }
+}
 
 mutation OpenAccount {
-  openAccount(input: { ownerId: "me", currency: "USD", accountId: "my-account" }) {
+  openAccount(input: { ownerId: "alice", currency: "USD", accountId: "alice-travel" }) {
     __typename
     ... on AccountChange { accountId revision position }
     ... on Error { code message }
   }
 }
 
+# The payload's \`account\` waits until the view includes this deposit (read-your-writes).
 mutation Deposit {
-  deposit(input: { accountId: "my-account", amount: { amount: "10000.00", currency: "USD" } }) {
+  deposit(input: { accountId: "alice-travel", amount: { amount: "250.00", currency: "USD" }, idempotencyKey: "deposit-1" }) {
     __typename
-    ... on AccountChange { accountId revision position }
+    ... on AccountChange { revision position replayed account { balance { amount } revision } }
     ... on Error { code message }
   }
 }
 
 mutation Withdraw {
-  withdraw(input: { accountId: "my-account", amount: { amount: "5000.00", currency: "USD" } }) {
+  withdraw(input: { accountId: "alice-travel", amount: { amount: "100.00", currency: "USD" } }) {
     __typename
-    ... on AccountChange { accountId revision position withdrawalId }
+    ... on AccountChange { revision position withdrawalId }
     ... on InsufficientFunds { available { amount } requested { amount } }
     ... on Error { code message }
   }
 }
 
-query Account {
-  account(id: "my-account") { id ownerId status revision position balance { amount currency } updatedAt }
-}
-
-query AccountsByOwner {
-  accountsByOwner(ownerId: "me", first: 10) {
-    totalCount
-    edges { cursor node { id balance { amount currency } status } }
-    pageInfo { hasNextPage endCursor }
+# Only at a zero balance: withdraw everything first.
+mutation CloseAccount {
+  closeAccount(input: { accountId: "alice-travel" }) {
+    __typename
+    ... on AccountChange { revision position }
+    ... on AccountNotEmpty { balance { amount } }
+    ... on Error { code message }
   }
 }
 
-# Open this in a second tab, then run Deposit / Withdraw in the first: the balance changes live.
-subscription WatchAccount {
-  accountUpdated(id: "my-account") { id revision balance { amount currency } updatedAt }
+# Paste a mutation's position into Variables: answered once the views include it.
+query ReadYourWrite($position: Position!) {
+  atPosition(position: $position, timeoutMs: 2000) {
+    account(id: "alice-travel") { balance { amount } revision position }
+  }
 }
 `;
+
+const orders = `# Orders, as customer "alice": the catalog, her orders, and the steps a customer may take.
+# (Add products first in the "Catalog & fulfilment" tab.)
+query Catalog {
+  products(first: 20) { edges { node { id sku name price { amount currency } available status } } }
+}
+
+query Product {
+  product(id: "widget") { id name price { amount currency } available status meta { status } }
+}
+
+mutation PlaceOrder {
+  placeOrder(input: {
+    orderId: "alice-order-1", customerId: "alice", currency: "USD",
+    lines: [{ productId: "widget", quantity: 2 }],
+    shippingAddress: { line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US", region: "US-CA" }
+  }) {
+    __typename
+    ... on Change { id events position order { status total { amount } } }
+    ... on Error { code message }
+  }
+}
+
+query MyOrders {
+  ordersByCustomer(customerId: "alice", first: 10) {
+    totalCount
+    edges { node { id status total { amount } timeline { placedAt paidAt shippedAt } } }
+  }
+}
+
+query Order {
+  order(id: "alice-order-1") { id status subtotal { amount } tax { amount } total { amount } lines { sku quantity lineTotal { amount } } }
+}
+
+mutation CancelOrder {
+  cancelOrder(input: { orderId: "alice-order-1", reason: "changed my mind" }) {
+    __typename ... on Change { events position } ... on Error { code message }
+  }
+}
+
+mutation RequestRefund {
+  requestRefund(input: { orderId: "alice-order-1", reason: "arrived broken" }) {
+    __typename ... on Change { events position } ... on Error { code message }
+  }
+}
+`;
+
+const catalog = `# Catalog, stock, fulfilment and corrections, as staff.
+mutation AddProduct {
+  addProduct(input: { productId: "widget", sku: "W-1", name: "Widget", price: { amount: "10.00", currency: "USD" }, initialStock: 20 }) {
+    __typename ... on Change { id position product { onHand available } } ... on Error { code message }
+  }
+}
+
+mutation Restock {
+  restockProduct(input: { productId: "widget", quantity: 10 }) { __typename ... on Change { position } ... on Error { code message } }
+}
+
+mutation ChangePrice {
+  changePrice(input: { productId: "widget", price: { amount: "12.50", currency: "USD" } }) { __typename ... on Error { code message } }
+}
+
+query LowStock { lowStock(threshold: 5) { id sku available onHand reserved } }
+
+mutation ConfirmPayment {
+  confirmPayment(input: { orderId: "alice-order-1", amount: { amount: "21.45", currency: "USD" }, paymentReference: "pay-1" }) {
+    __typename ... on Change { events } ... on Error { code message }
+  }
+}
+
+mutation Ship {
+  shipOrder(input: { orderId: "alice-order-1", trackingNumber: "TRACK-1" }) { __typename ... on Change { events } ... on Error { code message } }
+}
+
+mutation Deliver {
+  deliverOrder(input: { orderId: "alice-order-1" }) { __typename ... on Change { events } ... on Error { code message } }
+}
+
+mutation IssueRefund {
+  issueRefund(input: { orderId: "alice-order-1" }) { __typename ... on Change { events } ... on Error { code message } }
+}
+
+mutation Discontinue {
+  discontinueProduct(input: { productId: "widget" }) { __typename ... on Change { events } ... on Error { code message } }
+}
+
+# Banking corrections are staff work too: undo a withdrawal (a compensating event; the original stays).
+mutation ReverseWithdrawal {
+  reverseWithdrawal(input: { accountId: "alice-main", withdrawalId: "w-rent", reason: "charged twice by mistake" }) {
+    __typename ... on AccountChange { revision position } ... on Error { code message }
+  }
+}
+
+subscription WatchStock {
+  inventoryChanged(productId: "widget") { position product { available onHand reserved } }
+}
+`;
+
+const revenue = `# Revenue and regions, as staff.
+query Revenue {
+  revenue(currency: "USD") {
+    total { revenue { amount } orders refunds { amount } netRevenue { amount } averageOrderValue { amount } }
+    days(from: "2026-01-01", to: "2026-12-31", first: 7) { day revenue { amount } orders }
+    meta { status lagEvents }
+  }
+}
+
+query Regions {
+  regions { region orders }
+  ordersByRegion(region: "US-CA", first: 5) { totalCount edges { node { id status total { amount } } } }
+}
+
+subscription WatchRevenue {
+  revenueUpdated(currency: "USD") { position revenue { revenue { amount } orders } }
+}
+`;
+
+const live = `# Live views, as customer "alice": the current view first, then every change.
+# Deposit in the Accounts tab while one runs. Keep the last \`position\` and pass it as \`since\`
+# when reconnecting to get exactly what you missed.
+subscription WatchAccount {
+  accountUpdated(id: "alice-main") { position missedChanges account { revision balance { amount currency } updatedAt } }
+}
+
+subscription WatchMyOrders {
+  customerOrders(customerId: "alice") { position order { id status total { amount } } }
+}
+
+subscription WatchOrder {
+  orderUpdated(id: "alice-order-1") { position order { status trackingNumber } }
+}
+`;
+
+const admin = `# Operations, as admin.
+query Projections {
+  projections { projector status position head lagEvents lagMs eventsPerSecond parked reportedAt }
+}
+
+query Parked {
+  parkedEvents(projector: "accounts", limit: 20) { eventId streamId revision type reason attempts parkedAt }
+}
+
+mutation ReplayParked {
+  replayParkedEvents(projector: "accounts", limit: 100)
+}
+
+subscription WatchProjections {
+  projectionsUpdated(everyMs: 1000) { projector status lagEvents lagMs eventsPerSecond parked }
+}
+
+# The one query that reads the EVENT STORE, not Redis: replay an aggregate as it was.
+query DebugReplay {
+  debugReplay(aggregate: ACCOUNT, id: "alice-main", atRevision: 1) {
+    source streamId revision position recordedAt state
+    events { revision type data metadata recordedAt }
+  }
+}
+`;
+
+export const exampleTabs: readonly ExampleTab[] = [
+  { title: "Accounts", role: "customer", sub: "alice", query: accounts, variables: { position: "0:0" } },
+  { title: "Orders", role: "customer", sub: "alice", query: orders },
+  { title: "Catalog & fulfilment", role: "staff", sub: "graphiql-staff", query: catalog },
+  { title: "Revenue", role: "staff", sub: "graphiql-staff", query: revenue },
+  { title: "Live", role: "customer", sub: "alice", query: live },
+  { title: "Admin", role: "admin", sub: "graphiql-admin", query: admin },
+];

@@ -1,8 +1,14 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { GraphQLError, type ExecutionResult } from "graphql";
+import type { Context as WsContext } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import type { GraphQLContext } from "../schema/context";
 import type { Gateway } from "./app";
+import { originAllowed } from "./auth/origins";
+import { carriesBody, readBodyWithin, refuseTooLarge } from "./limits/body";
+import { persistedQueryFor } from "./limits/persisted";
 
 export interface HttpListener {
   readonly server: Server;
@@ -13,36 +19,76 @@ export interface HttpListener {
 /**
  * Serves the gateway over HTTP (queries, mutations, SSE subscriptions, GraphiQL) and WebSocket
  * (graphql-ws protocol) on the same port and path. WebSocket operations go through the same
- * yoga envelope as HTTP ones, so context, validation and error masking are the same.
+ * yoga envelope as HTTP ones, so context (authentication), validation (depth, cost, aliases,
+ * directives), the auth and rate-limit checks and error masking are the same. What yoga's HTTP
+ * pipeline does on its own is repeated here for sockets: body size, persisted operations.
  */
 export async function listen(gateway: Gateway, host: string, port: number): Promise<HttpListener> {
-  const server = createServer(gateway);
-  const sockets = new WebSocketServer({ server, path: gateway.graphqlEndpoint });
+  const { auth, limits, persistedOperations } = gateway.security;
+  const server = createServer((request, response) => {
+    void (async () => {
+      if (carriesBody(request)) {
+        // Count bytes as they arrive and stop at the limit: a 5 MB body is neither buffered nor parsed.
+        const body = await readBodyWithin(request, limits.maxBodyBytes).catch(() => null);
+        if (body === null) return refuseTooLarge(response, limits.maxBodyBytes);
+        // whatwg-node (yoga's adapter) takes an already-read body from `request.body`.
+        (request as IncomingMessage & { body?: Buffer }).body = body;
+      }
+      await gateway(request, response);
+    })();
+  });
+  const sockets = new WebSocketServer({
+    server,
+    path: gateway.graphqlEndpoint,
+    maxPayload: limits.maxBodyBytes,
+    // Browsers do not apply CORS to WebSockets: refuse upgrades from pages of other origins.
+    verifyClient: (info, done) =>
+      originAllowed(info.origin, info.req.headers.host, auth)
+        ? done(true)
+        : done(false, 403, "Origin not allowed"),
+  });
   const wsServer = useServer(
     {
       execute: (args) => (args.rootValue as Envelope).execute(args),
       subscribe: (args) => (args.rootValue as Envelope).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
+        let query = payload.query;
+        if (persistedOperations) {
+          const known = persistedQueryFor(persistedOperations, payload);
+          if (known instanceof GraphQLError) return [known];
+          query = known;
+        }
+        // POST: a socket operation is no "safe" GET (yoga refuses mutations over GET).
         const request = new Request(`http://${host}${gateway.graphqlEndpoint}`, {
-          headers: Object.entries(ctx.extra.request.headers).flatMap(([k, v]) =>
-            typeof v === "string" ? [[k, v] as [string, string]] : [],
-          ),
+          method: "POST",
+          headers: socketHeaders(ctx),
         });
         const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
           ...ctx,
           request,
-          params: payload,
+          params: { ...payload, query },
         });
-        const document = parse(payload.query);
+        let document;
+        try {
+          // The token limit stops the parser itself: answer that like any other refusal.
+          document = parse(query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        const contextValue = (await contextFactory()) as unknown as GraphQLContext & {
+          expiresAt?: number | null;
+        };
+        closeWhenTokenExpires(ctx, contextValue.expiresAt ?? null);
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          contextValue,
+          rootValue: { execute: withoutHttpExtensions(execute), subscribe: withoutHttpExtensions(subscribe) },
         };
       },
     },
@@ -62,9 +108,75 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   };
 }
 
+/**
+ * The upgrade request's headers, with the token from the connection parameters (browsers cannot
+ * set headers on a WebSocket; graphql-ws clients send `connectionParams.authorization`, GraphiQL
+ * sends its headers there as `Authorization`).
+ */
+function socketHeaders(ctx: WsContext<Record<string, unknown> | undefined, { request: IncomingMessage }>) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(ctx.extra.request.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+  }
+  const params = ctx.connectionParams ?? {};
+  const token = params.authorization ?? params.Authorization;
+  if (typeof token === "string") headers.set("authorization", token);
+  // Each operation on a socket is its own request, with its own id.
+  headers.delete("x-request-id");
+  return headers;
+}
+
+const expiryTimers = new WeakMap<object, NodeJS.Timeout>();
+
+/** A socket may outlive its token: close it (4401) when the token expires, so live views stop. */
+function closeWhenTokenExpires(
+  ctx: WsContext<
+    Record<string, unknown> | undefined,
+    { socket?: { close(code: number, reason: string): void } }
+  >,
+  expiresAt: number | null,
+) {
+  if (expiresAt === null || expiryTimers.has(ctx)) return;
+  const socket = ctx.extra.socket;
+  if (!socket) return;
+  const timer = setTimeout(
+    () => socket.close(4401, "Token expired"),
+    Math.max(0, expiresAt * 1000 - Date.now()),
+  );
+  timer.unref();
+  expiryTimers.set(ctx, timer);
+}
+
 type OperationResult = ReturnType<NonNullable<Parameters<typeof useServer>[0]["execute"]>>;
 
 interface Envelope {
   execute: (args: unknown) => OperationResult;
   subscribe: (args: unknown) => OperationResult;
+}
+
+/** `extensions.http` (status, headers) means something to yoga's HTTP responses only; drop it on a socket. */
+function withoutHttpExtensions(run: (args: never) => unknown) {
+  const clean = (result: ExecutionResult): ExecutionResult =>
+    result.errors?.some((error) => error.extensions?.http)
+      ? {
+          ...result,
+          errors: result.errors.map((error) => {
+            if (!error.extensions?.http) return error;
+            const { http: _http, ...extensions } = error.extensions;
+            return new GraphQLError(error.message, {
+              nodes: error.nodes ?? null,
+              path: error.path ?? null,
+              originalError: error.originalError ?? null,
+              extensions,
+            });
+          }),
+        }
+      : result;
+  return async (args: unknown) => {
+    const result = (await run(args as never)) as ExecutionResult | AsyncIterable<ExecutionResult>;
+    if (!(Symbol.asyncIterator in result)) return clean(result);
+    return (async function* () {
+      for await (const next of result) yield clean(next);
+    })();
+  };
 }

@@ -3,7 +3,8 @@ import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
 import { openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
-import { partitioned } from "../projectors/partition";
+import { comparePositions, parsePosition } from "../eventstore/position";
+import { partitioned, partitionName } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
@@ -17,7 +18,10 @@ import { readModelKeys } from "../readmodels/keys";
 import { createGateway } from "./app";
 import type { Config } from "./config";
 import { listen, type HttpListener } from "./http";
+import { redisRateLimiter } from "./limits/rate-limit";
+import { loadPersistedOperations } from "./limits/persisted";
 import { checkEvictionPolicy, obtainRedis } from "./redis";
+import { loadDemoData, startDemoActivity, type DemoActivity } from "./demo";
 import { seedSampleData } from "./sample-data";
 
 export interface RunningService {
@@ -25,6 +29,8 @@ export interface RunningService {
   readonly url: string | null;
   readonly store: EventStore;
   readonly redis: Redis;
+  /** The gateway's own Redis connection for reads (auto-pipelined), when this process serves it. */
+  readonly gatewayRedis: Redis | null;
   readonly projectors: readonly ProjectorRunner[];
   stop(): Promise<void>;
 }
@@ -48,6 +54,12 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
 
   const commands = new CommandRuntime({ store });
   if (config.sampleData) await seedSampleData(store, commands, log);
+  let demoActivity: DemoActivity | null = null;
+  if (config.demo !== "off" && config.role !== "projector") {
+    const summary = await loadDemoData(commands, { store, log });
+    if (config.demo === "live")
+      demoActivity = startDemoActivity(commands, { log, openOrders: summary.openOrders });
+  }
 
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
@@ -69,12 +81,30 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
 
   let listener: HttpListener | null = null;
   let subscriber: Redis | null = null;
+  let reads: Redis | null = null;
   if (config.role === "all" || config.role === "gateway") {
     subscriber = new Redis(redisHandle.url);
     subscriber.on("error", (err) => log.warn({ err }, "redis subscriber connection error"));
+    // Queries get their own connection with auto-pipelining: the reads one GraphQL execution step
+    // issues together (a field on each of 100 list items) travel as one round trip.
+    reads = new Redis(redisHandle.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+    reads.on("error", (err) => log.warn({ err }, "redis connection error (gateway reads)"));
+    const gatewayReads = reads;
     const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
+    const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);
     const projectorNames = allProjectors(keys).map((p) => p.name);
+    const { auth, limits } = config;
     const gateway = createGateway({
+      auth,
+      limits,
+      log,
+      rateLimiter:
+        limits.rateLimitMutations > 0
+          ? redisRateLimiter(gatewayReads, keys, limits.rateLimitMutations, limits.rateLimitWindowSeconds)
+          : null,
+      persistedOperations: limits.persistedOperationsFile
+        ? loadPersistedOperations(limits.persistedOperationsFile)
+        : null,
       operations: {
         pingStore: () => store.ping(),
         pingRedis: async () => {
@@ -85,14 +115,13 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         readyMaxLagEvents: config.readyMaxLagEvents,
       },
       graphiql: config.graphiql,
-      logError: (fields, message) => log.error(fields, message),
       services: {
-        accounts: new AccountReader(redis, keys),
-        accountHistory: new AccountHistoryReader(redis, keys),
-        projectorStates,
-        orders: new OrderReader(redis, keys),
-        inventory: new InventoryReader(redis, keys),
-        revenue: new RevenueReader(redis, keys),
+        accounts: new AccountReader(gatewayReads, keys),
+        accountHistory: new AccountHistoryReader(gatewayReads, keys),
+        projectorStates: gatewayStates,
+        orders: new OrderReader(gatewayReads, keys),
+        inventory: new InventoryReader(gatewayReads, keys),
+        revenue: new RevenueReader(gatewayReads, keys),
         commands,
         changes: new ChangeFeed(subscriber),
         keys,
@@ -101,6 +130,29 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         admin: {
           listParked: (projector, limit) => store.listParked(projectorGroup(projector), { limit }),
           replayParked: (projector, limit) => store.replayParked(projectorGroup(projector), { limit }),
+        },
+        eventLog: { readStream: (streamId, options) => store.readStream(streamId, options) },
+        checkpoints: {
+          // A partitioned projector has reached a position when all its partitions have.
+          async read(names) {
+            const partitions = config.projectorPartitions;
+            const each = names.map((name) =>
+              partitions > 1
+                ? Array.from({ length: partitions }, (_, i) =>
+                    keys.checkpoint(partitionName(name, i, partitions)),
+                  )
+                : [keys.checkpoint(name)],
+            );
+            const values = await gatewayReads.mget(each.flat());
+            let next = 0;
+            return each.map((group) => {
+              const found = group.map(() => values[next++] ?? null);
+              if (found.some((value) => value === null)) return null;
+              return found.reduce((low, value) =>
+                comparePositions(parsePosition(value!), parsePosition(low!)) < 0 ? value : low,
+              );
+            });
+          },
         },
         newId: randomUUID,
       },
@@ -112,12 +164,15 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     url: listener?.url ?? null,
     store,
     redis,
+    gatewayRedis: reads,
     projectors,
     async stop() {
+      await demoActivity?.stop();
       await listener?.close();
       await Promise.all(projectors.map((runner) => runner.stop()));
       await store.close();
       subscriber?.disconnect();
+      reads?.disconnect();
       await redis.quit().catch(() => undefined);
       redisHandle.child?.kill("SIGTERM");
     },

@@ -6,6 +6,7 @@ import { ReadModelWriter } from "../../readmodels/batch-writer";
 import { readModelKeys } from "../../readmodels/keys";
 import { accountDecider } from "../../domain/banking/decider";
 import type { AccountEvent } from "../../domain/banking/events";
+import { devToken } from "../api/support/api";
 import { subscribeSse, subscribeWs } from "../support/live";
 import {
   dumpKeys,
@@ -74,8 +75,10 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
     await open("story");
     await eventually(async () => expect(await balanceOf("story")).toBe("0.00"));
     type Push = { data: { accountUpdated: { account: { revision: number; balance: { amount: string } } } } };
-    const sse = await subscribeSse<Push>(t.url, accountSubscription, { id: "story" });
-    const ws = await subscribeWs<Push>(t.url, accountSubscription, { id: "story" });
+    // The owner watches: customers may subscribe to their own accounts.
+    const token = await devToken("customer", "alice");
+    const sse = await subscribeSse<Push>(t.url, accountSubscription, { id: "story" }, { token });
+    const ws = await subscribeWs<Push>(t.url, accountSubscription, { id: "story" }, { token });
     // Both first receive the current view (revision 0, balance 0.00).
     await sse.waitFor(1);
     await ws.waitFor(1);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devToken } from "../api/support/api";
 import { subscribeWs } from "../support/live";
 import { eventually, startTestService, type TestService } from "../support/service";
 
@@ -170,7 +171,8 @@ describe("live views without gaps", () => {
       );
       expect(response.data?.account.revision).toBe(1);
     });
-    const first = await subscribeWs<Push>(t.url, watch, { id: "reconnect" });
+    const token = await devToken("customer", "olga");
+    const first = await subscribeWs<Push>(t.url, watch, { id: "reconnect" }, { token });
     const [current] = await first.waitFor(1);
     expect(current!.data.accountUpdated.account.revision).toBe(1);
     await first.close();
@@ -178,10 +180,12 @@ describe("live views without gaps", () => {
     for (const amount of ["2.00", "3.00", "4.00"])
       await run("deposit", { accountId: "reconnect", amount: usd(amount) });
 
-    const again = await subscribeWs<Push>(t.url, watch, {
-      id: "reconnect",
-      since: current!.data.accountUpdated.position,
-    });
+    const again = await subscribeWs<Push>(
+      t.url,
+      watch,
+      { id: "reconnect", since: current!.data.accountUpdated.position },
+      { token },
+    );
     const missed = await again.waitFor(3);
     expect(
       missed.map((p) => [
@@ -219,7 +223,12 @@ describe("live views without gaps", () => {
       );
       expect(response.data?.account.revision).toBe(105);
     });
-    const resumed = await subscribeWs<Push>(t.url, watch, { id: "long-gone", since: opened });
+    const resumed = await subscribeWs<Push>(
+      t.url,
+      watch,
+      { id: "long-gone", since: opened },
+      { token: await devToken("customer", "olga") },
+    );
     const [push] = await resumed.waitFor(1);
     expect(push!.data.accountUpdated).toMatchObject({ missedChanges: true, account: { revision: 105 } });
     await resumed.close();

@@ -35,16 +35,26 @@ function collector<T>() {
   };
 }
 
+/** Credentials for a live view: a bearer token (SSE header, WebSocket connection parameter). */
+export interface LiveOptions {
+  readonly token?: string;
+}
+
 /** Subscribes over Server-Sent Events (graphql-sse "distinct connections" mode, as yoga serves). */
 export async function subscribeSse<T>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  options: LiveOptions = {},
 ): Promise<LiveSubscription<T>> {
   const controller = new AbortController();
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    headers: {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      ...(options.token && { authorization: `Bearer ${options.token}` }),
+    },
     body: JSON.stringify({ query, variables }),
     signal: controller.signal,
   });
@@ -89,8 +99,14 @@ export async function subscribeWs<T>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  options: LiveOptions = {},
 ): Promise<LiveSubscription<T>> {
-  const client = createClient({ url: url.replace(/^http/, "ws"), webSocketImpl: WebSocket, lazy: false });
+  const client = createClient({
+    url: url.replace(/^http/, "ws"),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
+  });
   const box = collector<T>();
   let failure: unknown = null;
   const unsubscribe = client.subscribe<T>(

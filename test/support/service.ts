@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { mintToken } from "../../server/auth/tokens";
 import { loadConfig } from "../../server/config";
 import { startService, type RunningService } from "../../server/services";
 import { expect } from "vitest";
@@ -45,19 +46,28 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     REDIS_AUTOSTART: "false",
     REDIS_PREFIX: prefix,
     CONSUMER_NAME: `test-${id}`,
+    // Suites here test other things than throttling (test/api covers it) and retry mutations freely.
+    RATE_LIMIT_MUTATIONS: "0",
     ...env,
   });
   const service = await startService(config, silentLog);
   const url = service.url!;
   let stopped = false;
+  // `gql` speaks as an operator (admin) so suites about the store or projectors need no auth set-up.
+  let operatorToken: Promise<string> | null = null;
   return {
     service,
     url,
     prefix,
     async gql(query, variables) {
+      operatorToken ??= mintToken(config.auth, { sub: "test-operator", role: "admin" });
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          authorization: `Bearer ${await operatorToken}`,
+        },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GqlResponse<never>;

@@ -1,0 +1,153 @@
+import { GraphQLError } from "graphql";
+import type { AggregateType } from "../commands/aggregate";
+import { accountAggregate } from "../commands/aggregates/account";
+import { orderAggregate } from "../commands/aggregates/order";
+import { productAggregate } from "../commands/aggregates/product";
+import type { RecordedEvent } from "../eventstore/port";
+import { formatPosition } from "../eventstore/position";
+import { builder } from "../schema/builder";
+import { requireId } from "./command-context";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one table for aggregates of different shapes
+type AnyAggregate = AggregateType<any, any, any>;
+
+const aggregates = { ACCOUNT: accountAggregate, ORDER: orderAggregate, PRODUCT: productAggregate } as const;
+type Kind = keyof typeof aggregates;
+
+const AggregateKindEnum = builder.enumType("AggregateKind", {
+  values: ["ACCOUNT", "ORDER", "PRODUCT"] as const,
+});
+
+interface Replay {
+  readonly kind: Kind;
+  readonly streamId: string;
+  readonly state: unknown;
+  readonly events: readonly RecordedEvent[];
+  readonly shown: readonly RecordedEvent[];
+}
+
+const DebugEventRef = builder.objectRef<RecordedEvent>("DebugEvent").implement({
+  description: "One stored event, as the event store holds it (data before upcasting).",
+  authScopes: { admin: true },
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    revision: t.exposeInt("revision"),
+    position: t.field({ type: "Position", resolve: (e) => formatPosition(e.position) }),
+    type: t.exposeString("type"),
+    schemaVersion: t.exposeInt("schemaVersion"),
+    data: t.field({ type: "JSON", resolve: (e) => e.data }),
+    metadata: t.field({ type: "JSON", resolve: (e) => e.metadata }),
+    recordedAt: t.field({ type: "DateTime", resolve: (e) => e.recordedAt.toISOString() }),
+  }),
+});
+
+const DebugReplayRef = builder.objectRef<Replay>("DebugReplay").implement({
+  description:
+    "An aggregate replayed from the EVENT STORE by its decider (`evolve` over its events), not read from Redis. " +
+    "Compare `state` with the Redis views to find projection bugs.",
+  authScopes: { admin: true },
+  fields: (t) => ({
+    source: t.string({
+      description: 'Always "event store": this is the one query that does not read Redis.',
+      resolve: () => "event store",
+    }),
+    aggregate: t.field({ type: AggregateKindEnum, resolve: (r) => r.kind }),
+    streamId: t.exposeString("streamId"),
+    revision: t.int({
+      description: "Revision of the last event folded in (-1: no event yet at that point).",
+      resolve: (r) => r.events.at(-1)?.revision ?? -1,
+    }),
+    position: t.field({
+      type: "Position",
+      nullable: true,
+      resolve: (r) => {
+        const last = r.events.at(-1);
+        return last ? formatPosition(last.position) : null;
+      },
+    }),
+    recordedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the last folded event was recorded.",
+      resolve: (r) => r.events.at(-1)?.recordedAt.toISOString() ?? null,
+    }),
+    state: t.field({
+      type: "JSON",
+      description: "The decider's state after those events.",
+      resolve: (r) => r.state,
+    }),
+    eventCount: t.int({ resolve: (r) => r.events.length }),
+    events: t.field({
+      type: [DebugEventRef],
+      description: "The events folded in, oldest first (the last `lastEvents` of them).",
+      resolve: (r) => r.shown,
+    }),
+  }),
+});
+
+function kindOfStream(streamId: string): Kind {
+  for (const [kind, aggregate] of Object.entries(aggregates) as [Kind, AnyAggregate][]) {
+    if (streamId.startsWith(aggregate.streamId(""))) return kind;
+  }
+  throw new GraphQLError(`"${streamId}" is not an account-, order- or product- stream`, {
+    extensions: { code: "BAD_USER_INPUT" },
+  });
+}
+
+builder.queryField("debugReplay", (t) =>
+  t.field({
+    type: DebugReplayRef,
+    description:
+      "Admin debug view, the one query that reads the EVENT STORE instead of Redis: replays one aggregate " +
+      "(by `streamId`, or `aggregate` + `id`) up to `atRevision` and/or `atInstant`, and returns its state and events.",
+    authScopes: { admin: true },
+    args: {
+      streamId: t.arg.string({ required: false }),
+      aggregate: t.arg({ type: AggregateKindEnum, required: false }),
+      id: t.arg.id({ required: false }),
+      atRevision: t.arg.int({ required: false, description: "Fold events up to this revision (inclusive)." }),
+      atInstant: t.arg({
+        type: "DateTime",
+        required: false,
+        description: "Fold events recorded up to then.",
+      }),
+      lastEvents: t.arg.int({
+        required: false,
+        defaultValue: 100,
+        description: "How many events to list (≤ 1000).",
+      }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const bad = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+      let streamId: string;
+      let kind: Kind;
+      if (args.streamId) {
+        streamId = args.streamId;
+        kind = kindOfStream(streamId);
+      } else if (args.aggregate && args.id) {
+        kind = args.aggregate;
+        const id = String(args.id);
+        try {
+          requireId(id, "id");
+        } catch (error) {
+          throw bad((error as Error).message);
+        }
+        streamId = aggregates[kind].streamId(id);
+      } else {
+        throw bad('Give "streamId", or "aggregate" and "id"');
+      }
+      const lastEvents = args.lastEvents ?? 100;
+      if (lastEvents < 0 || lastEvents > 1000) throw bad('"lastEvents" must be between 0 and 1000');
+      const aggregate: AnyAggregate = aggregates[kind];
+      const stored = await ctx.services.eventLog.readStream(
+        streamId,
+        args.atInstant ? { until: args.atInstant } : {},
+      );
+      const events = args.atRevision == null ? stored : stored.filter((e) => e.revision <= args.atRevision!);
+      const state = events
+        .map((e) => aggregate.fromStored(e))
+        .reduce(aggregate.decider.evolve, aggregate.decider.initialState);
+      return { kind, streamId, state, events, shown: lastEvents === 0 ? [] : events.slice(-lastEvents) };
+    },
+  }),
+);

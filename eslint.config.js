@@ -21,7 +21,15 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["../../*/**", "!../../domain/**", "ioredis", "pg", "@electric-sql/*", "graphql*", "node:*"],
+              group: [
+                "../../*/**",
+                "!../../domain/**",
+                "ioredis",
+                "pg",
+                "@electric-sql/*",
+                "graphql*",
+                "node:*",
+              ],
               message: "domain/ is pure: it imports nothing outside domain/ (DESIGN.md).",
             },
           ],

@@ -61,7 +61,15 @@ export class CommandRuntime {
         const { state, expectedRevision, revision } = await this.load(aggregate, streamId);
         const events = aggregate.decider.decide(command, state);
         if (events.length === 0) {
-          return { aggregateId, streamId, revision, position: null, eventIds: [], eventTypes: [], replayed: false };
+          return {
+            aggregateId,
+            streamId,
+            revision,
+            position: null,
+            eventIds: [],
+            eventTypes: [],
+            replayed: false,
+          };
         }
         const toAppend = this.toAppend(aggregate, events, command, context, idempotency?.key);
         const eventIds = toAppend.map((event) => event.id);
@@ -159,4 +167,3 @@ function backoff(attempt: number): Promise<void> {
   const ceiling = Math.min(200, 5 * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
-

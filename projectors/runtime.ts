@@ -199,6 +199,8 @@ export class ProjectorRunner {
       consumerName: this.options.consumerName,
     });
     this.subscription = subscription;
+    // stop() may have run while this was starting: it found no subscription to close.
+    if (this.stopping) await subscription.close();
     let lost = false;
     for await (const batch of subscription.batches()) {
       lost = !(await this.handle(subscription, batch));

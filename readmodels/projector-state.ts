@@ -72,17 +72,23 @@ export class ProjectorStateStore {
   }
 
   async read(projector: string, now: Date): Promise<ProjectorState> {
-    const hash = await this.redis.hgetall(this.keys.projectorState(projector));
-    return stateFromHash(projector, hash, now);
+    const [state] = await this.readMany([projector], now);
+    return state!;
   }
 
+  /** States of several projectors in one round trip; a partitioned one is its partitions combined. */
   async readMany(projectors: readonly string[], now: Date): Promise<ProjectorState[]> {
+    const names = projectors.map((projector) => this.partitionNames(projector));
     const pipeline = this.redis.pipeline();
-    for (const name of projectors) pipeline.hgetall(this.keys.projectorState(name));
+    for (const name of names.flat()) pipeline.hgetall(this.keys.projectorState(name));
     const replies = (await pipeline.exec()) ?? [];
-    return projectors.map((name, i) =>
-      stateFromHash(name, (replies[i]?.[1] ?? {}) as Record<string, string>, now),
-    );
+    let reply = 0;
+    return projectors.map((projector, p) => {
+      const parts = names[p]!.map((name) =>
+        stateFromHash(name, (replies[reply++]?.[1] ?? {}) as Record<string, string>, now),
+      );
+      return parts.length === 1 ? { ...parts[0]!, projector } : combine(projector, parts);
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createKurrentDbTestStore,
+  kurrentDbFactory,
   storeFactories,
   type StoreFactory,
   type TestEventStore,
@@ -20,7 +20,7 @@ describe.each(storeFactories)("EventStore conformance on $name", conformance);
 // KurrentDB runs only against a server (KURRENTDB_URL); without one its run shows as skipped.
 if (!storeFactories.some((factory) => factory.name === "KurrentDB")) {
   describe.skip("EventStore conformance on KurrentDB (skipped: KURRENTDB_URL not set)", () =>
-    conformance({ name: "KurrentDB", create: createKurrentDbTestStore }));
+    conformance(kurrentDbFactory));
 }
 
 function conformance(factory: StoreFactory): void {
@@ -36,8 +36,9 @@ function conformance(factory: StoreFactory): void {
     await handle?.close();
   });
 
-  describe("appends", () => appendConformance(() => current().store));
-  describe("reads", () => readConformance(() => current().store));
+  const limits = factory.limits ?? [];
+  describe("appends", () => appendConformance(() => current().store, limits));
+  describe("reads", () => readConformance(() => current().store, limits));
   describe("consumer groups", () => consumerGroupConformance(current));
   describe("health", () => {
     it("answers ping", async () => {

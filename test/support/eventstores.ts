@@ -22,9 +22,20 @@ export interface TestEventStore {
   close(): Promise<void>;
 }
 
+/**
+ * Guarantees PostgreSQL gives beyond what the port promises, which a store may lack; the
+ * conformance suite checks them only where they hold.
+ * - `per-event-commit`: each event of an append gets its own commit position (KurrentDB).
+ * - `no-global-id-index`: an event id is only known within its stream (KurrentDB).
+ * - `repeat-needs-original-revision`: a repeated append is recognised at the revision it was first
+ *   sent with, not at the stream's current one (KurrentDB).
+ */
+export type StoreLimit = "per-event-commit" | "no-global-id-index" | "repeat-needs-original-revision";
+
 export interface StoreFactory {
   readonly name: string;
   readonly create: () => Promise<TestEventStore>;
+  readonly limits?: readonly StoreLimit[];
 }
 
 export function uniqueSchema(prefix = "es_test"): string {
@@ -82,10 +93,16 @@ export async function createKurrentDbTestStore(): Promise<TestEventStore> {
   };
 }
 
+export const kurrentDbFactory: StoreFactory = {
+  name: "KurrentDB",
+  create: createKurrentDbTestStore,
+  limits: ["per-event-commit", "no-global-id-index", "repeat-needs-original-revision"],
+};
+
 export const storeFactories: readonly StoreFactory[] = [
   { name: "PostgreSQL", create: createPostgresTestStore },
   { name: "PGlite", create: createPgliteTestStore },
-  ...(kurrentDbUrl ? [{ name: "KurrentDB", create: createKurrentDbTestStore }] : []),
+  ...(kurrentDbUrl ? [kurrentDbFactory] : []),
 ];
 
 /** A plain node-postgres connection on a test schema, for tests that hold transactions open. */

@@ -22,6 +22,8 @@ export interface TestService {
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<GqlResponse<T>>;
+  /** A token this service accepts, for clients that speak as someone (live views, for example). */
+  token(role: "customer" | "staff" | "admin", sub: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     service,
     url,
     prefix,
+    token: (role, sub) => mintToken(config.auth, { sub, role }),
     async gql(query, variables) {
       operatorToken ??= mintToken(config.auth, { sub: "test-operator", role: "admin" });
       const response = await fetch(url, {

@@ -13,7 +13,12 @@ let token: string;
 beforeAll(async () => {
   // A small mutation budget so the rate limit is reachable. The token limit is raised so each abuse
   // below meets its own limit (at the default 5000 tokens, the 1,000 aliases never get past the parser).
-  t = await startApiService({ RATE_LIMIT_MUTATIONS: "8", GRAPHQL_MAX_TOKENS: "20000" });
+  // A day-long window: a fixed window that rolled over mid-test would reset the count it checks.
+  t = await startApiService({
+    RATE_LIMIT_MUTATIONS: "8",
+    RATE_LIMIT_WINDOW_SECONDS: "86400",
+    GRAPHQL_MAX_TOKENS: "20000",
+  });
   alice = await t.as("customer", "alice");
   token = await tokenFor(t.config, "customer", "alice");
   await mutate(alice, "openAccount", { accountId: "target", ownerId: "alice", currency: "USD" });

@@ -7,6 +7,8 @@ export type ReadModelKeys = ReturnType<typeof readModelKeys>;
 export function readModelKeys(prefix = "") {
   return {
     prefix,
+    /** Id of the event store the read models under this prefix were built from. */
+    storeIdentity: () => `${prefix}store-identity`,
     account: (accountId: string) => `${prefix}account:${accountId}`,
     ownerAccounts: (ownerId: string) => `${prefix}owner:${ownerId}:accounts`,
     /** Capped stream of the account view after each change (entry id = event position). */

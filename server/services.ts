@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
+import { storeIdentity } from "../eventstore/identity";
 import { openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
 import { comparePositions, parsePosition } from "../eventstore/position";
@@ -8,6 +9,7 @@ import { partitioned, partitionName } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
+import { adoptReadModels } from "../readmodels/identity";
 import { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
 import { InventoryReader } from "../readmodels/inventory";
 import { OrderReader } from "../readmodels/orders";
@@ -63,6 +65,12 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
 
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
+    if (await adoptReadModels(redis, keys, await storeIdentity(store))) {
+      log.warn(
+        { prefix: config.redisPrefix },
+        "read models in Redis were built from another event store; rebuilding",
+      );
+    }
     const partition = config.projectorPartition;
     for (const whole of allProjectors(keys)) {
       const projector = partition ? partitioned(whole, partition.index, partition.count) : whole;
@@ -160,21 +168,26 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     listener = await listen(gateway, config.host, config.port);
   }
 
+  let stopping: Promise<void> | null = null;
   return {
     url: listener?.url ?? null,
     store,
     redis,
     gatewayRedis: reads,
     projectors,
-    async stop() {
-      await demoActivity?.stop();
-      await listener?.close();
-      await Promise.all(projectors.map((runner) => runner.stop()));
-      await store.close();
-      subscriber?.disconnect();
-      reads?.disconnect();
-      await redis.quit().catch(() => undefined);
-      redisHandle.child?.kill("SIGTERM");
+    stop() {
+      // Once, however many callers (signal handlers, tests) ask.
+      stopping ??= (async () => {
+        await demoActivity?.stop();
+        await listener?.close();
+        await Promise.all(projectors.map((runner) => runner.stop()));
+        await store.close();
+        subscriber?.disconnect();
+        reads?.disconnect();
+        await redis.quit().catch(() => undefined);
+        redisHandle.child?.kill("SIGTERM");
+      })();
+      return stopping;
     },
   };
 }

@@ -1,0 +1,36 @@
+import type { Redis } from "ioredis";
+import type { ReadModelKeys } from "./keys";
+
+/**
+ * Makes sure the read models under this prefix were built from the event store with this id. If
+ * they were built from another one (or from an unknown one: checkpoints but no id), every key under
+ * the prefix is deleted, so the projectors rebuild from this log instead of trusting checkpoints
+ * that point into a different log. Returns true when it had to forget.
+ */
+export async function adoptReadModels(redis: Redis, keys: ReadModelKeys, storeId: string): Promise<boolean> {
+  const known = await redis.get(keys.storeIdentity());
+  if (known === storeId) return false;
+  const foreign = known !== null || (await anyKey(redis, `${keys.prefix}projector:*:checkpoint`));
+  if (foreign) await deleteAll(redis, `${keys.prefix}*`);
+  await redis.set(keys.storeIdentity(), storeId);
+  return foreign;
+}
+
+async function anyKey(redis: Redis, pattern: string): Promise<boolean> {
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    if (found.length > 0) return true;
+    cursor = next;
+  } while (cursor !== "0");
+  return false;
+}
+
+async function deleteAll(redis: Redis, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    if (found.length > 0) await redis.unlink(...found);
+    cursor = next;
+  } while (cursor !== "0");
+}

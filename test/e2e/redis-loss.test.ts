@@ -22,7 +22,7 @@ describe("Redis loses the read models", () => {
       }
     }
     await projectionsCaughtUp(t);
-    const ignoreState = [/:state$/];
+    const ignoreState = [/:state$/, /store-identity$/];
     const before = await dumpKeys(t.service.redis, t.prefix, ignoreState);
     expect(Object.keys(before).length).toBeGreaterThan(10);
 

@@ -60,6 +60,7 @@ export async function cleanRebuild(store: EventStore, redisUrl: string): Promise
 
 /** Every read-model key under a prefix with the prefix taken off (projector state reports left out). */
 export async function readModels(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
-  const dump = await dumpKeys(redis, prefix, [/:state$/]);
+  // Projector state reports change every second; the store identity is bookkeeping, not a view.
+  const dump = await dumpKeys(redis, prefix, [/:state$/, /store-identity$/]);
   return Object.fromEntries(Object.entries(dump).map(([key, value]) => [key.slice(prefix.length), value]));
 }

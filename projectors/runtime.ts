@@ -148,6 +148,11 @@ export class ProjectorRunner {
       await this.noticeLostCheckpoint();
       this.skipsMarked = await this.options.redis.scard(this.options.keys.skippedEvents(this.name));
       if (group && group.parkedCount !== this.blockedStreams.size) await this.refreshBlockedStreams();
+      // A rebuild is over when nothing is left to apply, even if none of the log was this view's.
+      if (this.currentStatus === "rebuilding" && lagEvents === 0 && !this.lossNoticed) {
+        this.rebuildTarget = null;
+        this.currentStatus = "live";
+      }
       if (this.currentStatus !== "stopped" && this.currentStatus !== "rebuilding") {
         const stalled =
           lagEvents > 0 && now - this.lastReport.movedAt > (this.options.stallAfterMs ?? 10_000);

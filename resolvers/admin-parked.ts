@@ -58,3 +58,25 @@ builder.mutationField("replayParkedEvents", (t) =>
       ctx.services.admin.replayParked(requireProjector(ctx, args.projector), limitArg(args.limit, 10_000)),
   }),
 );
+
+builder.mutationField("skipParkedEvent", (t) =>
+  t.field({
+    type: "Int",
+    authScopes: { admin: true },
+    description:
+      "Admin: never apply this parked event. It is passed over as a no-op (its stream's guard advances) and the parked events up to it are replayed, so those parked behind it then apply in order. Returns how many were replayed.",
+    args: { projector: t.arg.string({ required: true }), eventId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const replayed = await ctx.services.admin.skipParked(
+        requireProjector(ctx, args.projector),
+        String(args.eventId),
+      );
+      if (replayed === null) {
+        throw new GraphQLError(`Event ${String(args.eventId)} is not parked for ${args.projector}`, {
+          extensions: { code: "BAD_USER_INPUT" },
+        });
+      }
+      return replayed;
+    },
+  }),
+);

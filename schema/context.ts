@@ -12,6 +12,8 @@ import type { ReadModelKeys } from "../readmodels/keys";
 export interface ProjectorAdmin {
   listParked(projector: string, limit: number): Promise<ParkedEvent[]>;
   replayParked(projector: string, limit: number): Promise<number>;
+  /** Marks a parked event to be passed over, and replays up to it; null when it is not parked. */
+  skipParked(projector: string, eventId: string): Promise<number | null>;
 }
 
 /**

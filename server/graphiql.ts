@@ -221,6 +221,11 @@ mutation ReplayParked {
   replayParkedEvents(projector: "accounts", limit: 100)
 }
 
+# Never apply one parked event (take its id from Parked): the events behind it then apply in order.
+mutation SkipParked {
+  skipParkedEvent(projector: "accounts", eventId: "00000000-0000-0000-0000-000000000000")
+}
+
 subscription WatchProjections {
   projectionsUpdated(everyMs: 1000) { projector status lagEvents lagMs eventsPerSecond parked }
 }

@@ -9,6 +9,7 @@ import { partitioned, partitionName } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
+import { skipParkedEvent } from "../projectors/skip";
 import { adoptReadModels } from "../readmodels/identity";
 import { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
 import { InventoryReader } from "../readmodels/inventory";
@@ -138,6 +139,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         admin: {
           listParked: (projector, limit) => store.listParked(projectorGroup(projector), { limit }),
           replayParked: (projector, limit) => store.replayParked(projectorGroup(projector), { limit }),
+          skipParked: (projector, eventId) => skipParkedEvent(store, redis, keys, projector, eventId),
         },
         eventLog: { readStream: (streamId, options) => store.readStream(streamId, options) },
         checkpoints: {

@@ -47,6 +47,21 @@ describe("operations endpoints", () => {
   });
 });
 
+describe("parked events through GraphQL", () => {
+  it("lists none on a healthy projector, and refuses to skip an event that is not parked", async () => {
+    const listed = await t.gql<{ parkedEvents: unknown[] }>(
+      `{ parkedEvents(projector: "accounts") { eventId } }`,
+    );
+    expect(listed.data?.parkedEvents).toEqual([]);
+    const skipped = await t.gql(
+      `mutation { skipParkedEvent(projector: "accounts", eventId: "00000000-0000-0000-0000-000000000000") }`,
+    );
+    expect(skipped.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    const unknown = await t.gql(`mutation { replayParkedEvents(projector: "nope") }`);
+    expect(unknown.errors?.[0]?.message).toMatch(/Unknown projector "nope"/);
+  });
+});
+
 describe("start-up checks", () => {
   let child: ChildProcess | null = null;
   afterAll(() => {

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
 import { entryIdOf, fieldsToObject, positionOfEntry, readViewHistory, type ViewChange } from "./view-history";
+import { readHashes } from "./hashes";
 
 /** The account view as stored: one hash per account. Amounts are integer minor units. */
 export interface AccountView {
@@ -46,15 +47,8 @@ export class AccountReader {
 
   /** Many accounts in one round trip (pipelined), in the order asked. */
   async getMany(accountIds: readonly string[]): Promise<(AccountView | null)[]> {
-    if (accountIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of accountIds) pipeline.hgetall(this.keys.account(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return accountIds.map((id, i) => {
-      const [error, hash] = replies[i] ?? [null, {}];
-      if (error) throw error;
-      return accountFromHash(id, hash as Record<string, string>);
-    });
+    const hashes = await readHashes(this.redis, accountIds.map(this.keys.account));
+    return accountIds.map((id, i) => accountFromHash(id, hashes[i]!));
   }
 
   /** Ids of an owner's accounts, oldest first, from `offset`, at most `limit`. */

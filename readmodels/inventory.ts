@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
 import { readViewHistory, type ViewChange } from "./view-history";
+import { readHashes } from "./hashes";
 
 export const inventoryHistoryLength = 100;
 
@@ -50,16 +51,8 @@ export class InventoryReader {
   }
 
   async getMany(productIds: readonly string[]): Promise<InventoryView[]> {
-    if (productIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of productIds) pipeline.hgetall(this.keys.inventory(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return productIds.flatMap((id, i) => {
-      const [error, hash] = replies[i] ?? [null, {}];
-      if (error) throw error;
-      const view = inventoryFromHash(id, hash as Record<string, string>);
-      return view ? [view] : [];
-    });
+    const hashes = await readHashes(this.redis, productIds.map(this.keys.inventory));
+    return productIds.flatMap((id, i) => inventoryFromHash(id, hashes[i]!) ?? []);
   }
 
   /** Products with at most `threshold` units available, fewest first. */

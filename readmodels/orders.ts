@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
 import { readViewHistory, type ViewChange } from "./view-history";
+import { readHashes } from "./hashes";
 
 /** Changes kept per order (and per customer) for subscribers that reconnect with `since`. */
 export const orderHistoryLength = 100;
@@ -109,16 +110,8 @@ export class OrderReader {
 
   /** Many orders in one round trip (pipelined), in the order asked; missing ones dropped. */
   async getMany(orderIds: readonly string[]): Promise<OrderView[]> {
-    if (orderIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of orderIds) pipeline.hgetall(this.keys.order(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return orderIds.flatMap((id, i) => {
-      const [error, hash] = replies[i] ?? [null, {}];
-      if (error) throw error;
-      const view = orderFromHash(id, hash as Record<string, string>);
-      return view ? [view] : [];
-    });
+    const hashes = await readHashes(this.redis, orderIds.map(this.keys.order));
+    return orderIds.flatMap((id, i) => orderFromHash(id, hashes[i]!) ?? []);
   }
 
   /** A customer's orders, newest first. */

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
+import { readHashes } from "./hashes";
 
 export type FreshnessStatus = "live" | "catching_up" | "rebuilding" | "stalled" | "stopped";
 
@@ -79,14 +80,10 @@ export class ProjectorStateStore {
   /** States of several projectors in one round trip; a partitioned one is its partitions combined. */
   async readMany(projectors: readonly string[], now: Date): Promise<ProjectorState[]> {
     const names = projectors.map((projector) => this.partitionNames(projector));
-    const pipeline = this.redis.pipeline();
-    for (const name of names.flat()) pipeline.hgetall(this.keys.projectorState(name));
-    const replies = (await pipeline.exec()) ?? [];
+    const hashes = await readHashes(this.redis, names.flat().map(this.keys.projectorState));
     let reply = 0;
     return projectors.map((projector, p) => {
-      const parts = names[p]!.map((name) =>
-        stateFromHash(name, (replies[reply++]?.[1] ?? {}) as Record<string, string>, now),
-      );
+      const parts = names[p]!.map((name) => stateFromHash(name, hashes[reply++]!, now));
       return parts.length === 1 ? { ...parts[0]!, projector } : combine(projector, parts);
     });
   }

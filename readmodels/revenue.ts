@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
 import { readViewHistory, type ViewChange } from "./view-history";
+import { readHashes } from "./hashes";
 
 export const revenueHistoryLength = 100;
 
@@ -47,14 +48,11 @@ export class RevenueReader {
       0,
       limit,
     );
-    if (days.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const day of days) pipeline.hgetall(this.keys.revenueDay(currency, day));
-    const replies = (await pipeline.exec()) ?? [];
-    return days.map((day, i) => ({
-      ...revenueFromHash(currency, (replies[i]?.[1] ?? {}) as Record<string, string>),
-      day,
-    }));
+    const hashes = await readHashes(
+      this.redis,
+      days.map((day) => this.keys.revenueDay(currency, day)),
+    );
+    return days.map((day, i) => ({ ...revenueFromHash(currency, hashes[i]!), day }));
   }
 
   changesSince(

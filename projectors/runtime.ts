@@ -128,17 +128,12 @@ export class ProjectorRunner {
     const { store, projector, consumerName } = this.options;
     try {
       const now = Date.now();
-      const group = await store.getConsumerGroup(this.groupName);
-      // Lag counts from the further of the two checkpoints: the group's moves over events its
-      // filter skips, so a quiet projector's report does not rescan the whole log every second.
-      const inRedis = this.checkpoint ? parsePosition(this.checkpoint) : null;
-      const inGroup = group?.checkpoint ?? null;
-      const after =
-        inRedis && inGroup ? (comparePositions(inRedis, inGroup) >= 0 ? inRedis : inGroup) : inRedis;
-      const [head, lagEvents, next] = await Promise.all([
+      const after = this.checkpoint ? parsePosition(this.checkpoint) : null;
+      const [head, lagEvents, next, group] = await Promise.all([
         store.headPosition(),
         store.countAfter(after, projector.filter),
         store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
+        store.getConsumerGroup(this.groupName),
       ]);
       if (this.checkpoint !== this.lastReport.checkpoint) this.lastReport.movedAt = now;
       const elapsed = Math.max(1, now - this.lastReport.at) / 1000;

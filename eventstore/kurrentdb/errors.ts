@@ -12,7 +12,7 @@ import { actualRevision, fromStreamState } from "./revisions";
  * tests see the same classes and codes whichever store runs. (They belong beside the port; moving
  * them is for whoever owns it.)
  */
-export { EventIdsAlreadyUsed, InvalidAppend } from "../postgres/errors";
+export { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
 
 /**
  * gRPC statuses that say "not now" rather than "no": UNAVAILABLE (no connection, node restarting),

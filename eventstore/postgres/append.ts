@@ -7,7 +7,7 @@ import {
   type ExpectedRevision,
   type IdempotencyRecord,
 } from "../port";
-import { EventIdsAlreadyUsed, InvalidAppend } from "./errors";
+import { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
 import { toPosition } from "./rows";
 import { databaseError, type SqlClient } from "./sql";
 

@@ -1,5 +1,5 @@
 /**
- * Errors of this adapter that the port does not name. Each is a caller's mistake, not a race, so
+ * Append errors the port names for every adapter. Each is a caller's mistake, not a race, so
  * retrying the same request will fail the same way.
  */
 

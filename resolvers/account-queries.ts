@@ -1,10 +1,9 @@
 import { GraphQLError } from "graphql";
-import { AccountConnection, AccountRef, decodeCursor } from "../schema/account";
+import { AccountConnection, AccountRef } from "../schema/account";
 import { builder } from "../schema/builder";
+import { pageWindow } from "../schema/connection";
 import { visibleAccount } from "./access";
 import { requireId } from "./command-context";
-
-const maxPageSize = 100;
 
 builder.queryField("account", (t) =>
   t.field({
@@ -31,22 +30,8 @@ builder.queryField("accountsByOwner", (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const ownerId = validated(() => requireId(String(args.ownerId), "ownerId"));
-      const first = args.first ?? 20;
-      if (first < 1 || first > maxPageSize) {
-        throw new GraphQLError(`"first" must be between 1 and ${maxPageSize}`, {
-          extensions: { code: "BAD_USER_INPUT" },
-        });
-      }
-      let offset = 0;
-      if (args.after) {
-        const after = decodeCursor(args.after);
-        if (after === null)
-          throw new GraphQLError(`"after" is not a cursor from this connection`, {
-            extensions: { code: "BAD_USER_INPUT" },
-          });
-        offset = after + 1;
-      }
-      const { ids, total } = await ctx.services.accounts.idsByOwner(ownerId, offset, first);
+      const { offset, limit } = pageWindow(args);
+      const { ids, total } = await ctx.services.accounts.idsByOwner(ownerId, offset, limit);
       const accounts = (await ctx.services.accounts.getMany(ids)).filter((a) => a !== null);
       return { accounts, offset, total };
     },

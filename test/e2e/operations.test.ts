@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkEvictionPolicy } from "../../server/redis";
+import { checkEvictionPolicy, freePort } from "../../server/redis";
 import { eventually, startTestService, type TestService } from "../support/service";
 
 let t: TestService;
@@ -69,12 +68,7 @@ describe("start-up checks", () => {
   });
 
   it("refuses a Redis that may evict keys, saying how to fix it", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-      });
-    });
+    const port = await freePort();
     child = spawn(
       "redis-server",
       [

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
-import { readViewHistory, type ViewChange } from "./view-history";
+import { fieldsToObject, positionOfEntry, readViewHistory, type ViewChange } from "./view-history";
 import { readHashes } from "./hashes";
 
 /** Changes kept per order (and per customer) for subscribers that reconnect with `since`. */
@@ -154,8 +154,8 @@ export class OrderReader {
     );
   }
 
-  /** The position of the newest change of any of a customer's orders. */
-  async customerPosition(customerId: string): Promise<string | null> {
+  /** The newest change of any of a customer's orders (the order after it), read once. */
+  async latestCustomerChange(customerId: string): Promise<ViewChange<OrderView> | null> {
     const [last] = await this.redis.xrevrange(
       this.keys.customerOrderHistory(customerId),
       "+",
@@ -163,7 +163,10 @@ export class OrderReader {
       "COUNT",
       1,
     );
-    return last ? last[0].replace("-", ":") : null;
+    if (!last) return null;
+    const hash = JSON.parse(fieldsToObject(last[1]).view ?? "{}") as Record<string, string>;
+    const view = hash.orderId ? orderFromHash(hash.orderId, hash) : null;
+    return view && { position: positionOfEntry(last[0]), view };
   }
 
   private async page(key: string, offset: number, limit: number): Promise<IdPage> {

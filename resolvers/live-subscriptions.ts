@@ -78,13 +78,7 @@ builder.subscriptionFields((t) => ({
         changes,
         {
           channel: keys.customerOrderChanges(customer),
-          current: async () => {
-            const position = await orders.customerPosition(customer);
-            if (!position) return null;
-            const { changes: latest } = await orders.customerChangesSince(customer, previous(position));
-            const last = latest.at(-1);
-            return last ? { position: last.position, view: last.view } : null;
-          },
+          current: () => orders.latestCustomerChange(customer),
           changesSince: (position) => orders.customerChangesSince(customer, position),
         },
         since ?? null,
@@ -145,9 +139,3 @@ builder.subscriptionFields((t) => ({
     resolve: (update) => update,
   }),
 }));
-
-/** The position just before `position` in stream-id order, to read the entry at `position` itself. */
-function previous(position: string): string {
-  const [commit, prepare] = position.split(":").map(BigInt) as [bigint, bigint];
-  return prepare > 0n ? `${commit}:${prepare - 1n}` : `${commit - 1n}:18446744073709551615`;
-}

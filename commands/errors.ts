@@ -18,3 +18,20 @@ export class IdempotencyKeyReused extends Error {
     this.name = "IdempotencyKeyReused";
   }
 }
+
+/**
+ * The command could not run now, for a reason that passes: the event store is unreachable, or a
+ * view the command reads (the catalog, for prices) is still being built. Nothing was written;
+ * the same request will succeed later. `retryAfterSeconds` says when it is worth trying again.
+ */
+export class ServiceUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ServiceUnavailable";
+  }
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DomainEvent } from "../domain/shared/decider";
 import {
+  EventStoreUnavailable,
   IdempotencyKeyTaken,
   WrongExpectedRevision,
   type EventStore,
@@ -12,7 +13,7 @@ import {
 import { formatPosition } from "../eventstore/position";
 import type { AggregateType } from "./aggregate";
 import type { CommandContext } from "./context";
-import { ConcurrencyConflict, IdempotencyKeyReused } from "./errors";
+import { ConcurrencyConflict, IdempotencyKeyReused, ServiceUnavailable } from "./errors";
 import { fingerprint } from "./fingerprint";
 import { KeyedMutex } from "./keyed-mutex";
 import { resultFromJson, type CommandResult } from "./result";
@@ -42,6 +43,23 @@ export class CommandRuntime {
   }
 
   async execute<C extends { type: string }, E extends DomainEvent, S>(
+    aggregate: AggregateType<C, E, S>,
+    aggregateId: string,
+    command: C,
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    try {
+      return await this.run(aggregate, aggregateId, command, context);
+    } catch (error) {
+      // A store that is away is a passing condition: say so, and when to retry.
+      if (error instanceof EventStoreUnavailable) {
+        throw new ServiceUnavailable(error.message, error.code, 1, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async run<C extends { type: string }, E extends DomainEvent, S>(
     aggregate: AggregateType<C, E, S>,
     aggregateId: string,
     command: C,

@@ -15,7 +15,6 @@ export type ViewOp =
   | readonly ["incrby", string, string]
   | readonly ["set", string, string]
   | readonly ["del", string]
-  | readonly ["xadd", string, ...string[]]
   /** Appends an entry with id = the event position; skipped if not above the stream's last id. */
   | readonly ["xappend", string, string, string, ...string[]]
   /** Sets the field only when the position is after the stored one (cross-stream views). */
@@ -46,7 +45,13 @@ export type UnitOutcome = "applied" | "duplicate" | "gap" | "failed";
 
 export type BatchOutcome =
   | { readonly kind: "lost" }
-  | { readonly kind: "ok"; readonly checkpoint: string | null; readonly units: readonly UnitOutcome[] };
+  | {
+      readonly kind: "ok";
+      readonly checkpoint: string | null;
+      readonly units: readonly UnitOutcome[];
+      /** Why a unit failed the script's checks (by unit index; absent when none did); it wrote nothing. */
+      readonly refusals?: ReadonlyMap<number, string>;
+    };
 
 const outcomeByCode: Record<string, UnitOutcome> = {
   "1": "applied",
@@ -57,8 +62,10 @@ const outcomeByCode: Record<string, UnitOutcome> = {
 
 const applyBatchSource = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
 
+type ApplyReply = [status: string, written?: string, codes?: number[], refusals?: (string | number)[]];
+
 type RedisWithApply = Redis & {
-  applyBatch(checkpointKey: string, batch: string): Promise<(string | number)[]>;
+  applyBatch(checkpointKey: string, batch: string): Promise<ApplyReply>;
 };
 
 /**
@@ -75,13 +82,19 @@ export class ReadModelWriter {
     this.redis = redis as RedisWithApply;
   }
 
+  /**
+   * @param hold an earlier part of the same batch did not settle: write what applies, but leave
+   *   the checkpoint where it is (used when a batch is retried unit by unit).
+   */
   async apply(
     checkpointKey: string,
     expectedCheckpoint: string | null,
     units: readonly ViewUnit[],
+    hold = false,
   ): Promise<BatchOutcome> {
     const payload = JSON.stringify({
       expected: expectedCheckpoint ?? "",
+      ...(hold && { hold: true }),
       units: units.map((unit) => ({
         pos: unit.position,
         ok: unit.ok,
@@ -90,13 +103,20 @@ export class ReadModelWriter {
         n: unit.notices,
       })),
     });
-    const reply = await this.redis.applyBatch(checkpointKey, payload);
-    if (reply[0] === "lost") return { kind: "lost" };
-    const written = String(reply[1]);
+    const [status, written = "", codes = [], refused = []] = await this.redis.applyBatch(
+      checkpointKey,
+      payload,
+    );
+    if (status === "lost") return { kind: "lost" };
+    const refusals = new Map<number, string>();
+    // Lua counts from 1.
+    for (let i = 0; i + 1 < refused.length; i += 2)
+      refusals.set(Number(refused[i]) - 1, String(refused[i + 1]));
     return {
       kind: "ok",
       checkpoint: written === "" ? null : written,
-      units: reply.slice(2).map((code) => outcomeByCode[String(code)] ?? "failed"),
+      units: codes.map((code) => outcomeByCode[String(code)] ?? "failed"),
+      ...(refusals.size > 0 && { refusals }),
     };
   }
 }

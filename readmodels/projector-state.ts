@@ -18,9 +18,14 @@ export interface ProjectorState {
   readonly consumer: string;
   /** When the runner last reported (ISO). */
   readonly reportedAt: string;
+  /** How long the report stays true; a runner silent for longer is taken as dead (stalled). */
+  readonly trustForMs?: number;
 }
 
-/** A report older than this means no runner is reporting: the view is stalled, whatever it said. */
+/**
+ * A report older than its `trustForMs` (this, for reports that do not say) means no runner is
+ * reporting: the view is stalled, whatever it said.
+ */
 export const reportStaleAfterMs = 10_000;
 
 const severity: Record<FreshnessStatus, number> = {
@@ -69,6 +74,7 @@ export class ProjectorStateStore {
       parked: String(state.parked),
       consumer: state.consumer,
       reportedAt: state.reportedAt,
+      ...(state.trustForMs !== undefined && { trustForMs: String(state.trustForMs) }),
     });
   }
 
@@ -93,8 +99,8 @@ function stateFromHash(projector: string, hash: Record<string, string>, now: Dat
   const reportedAt = hash.reportedAt ?? "";
   const silentFor = reportedAt ? now.getTime() - Date.parse(reportedAt) : Number.POSITIVE_INFINITY;
   const reported = (hash.status as FreshnessStatus | undefined) ?? "stalled";
-  const status: FreshnessStatus =
-    reported !== "stopped" && silentFor > reportStaleAfterMs ? "stalled" : reported;
+  const trustForMs = Number(hash.trustForMs) || reportStaleAfterMs;
+  const status: FreshnessStatus = reported !== "stopped" && silentFor > trustForMs ? "stalled" : reported;
   const lagMs = Number(hash.lagMs ?? 0);
   return {
     projector,

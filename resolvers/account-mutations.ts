@@ -17,7 +17,7 @@ import type { GraphQLContext } from "../schema/context";
 import { commandErrors } from "../schema/errors";
 import { MoneyInput } from "../schema/money";
 import { accountAggregateFor } from "./access";
-import { commandContext, derivedId, requireId } from "./command-context";
+import { commandContext, derivedId } from "./command-context";
 
 interface AccountChange extends CommandResult {
   readonly withdrawalId?: string;
@@ -87,11 +87,8 @@ builder.mutationField("openAccount", (t) =>
     errors: { types: [...commandErrors, AccountAlreadyOpen] },
     args: { input: t.arg({ type: OpenAccountInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const accountId = requireId(
-        input.accountId ? String(input.accountId) : ctx.services.newId(),
-        "accountId",
-      );
-      const ownerId = requireId(String(input.ownerId), "ownerId");
+      const accountId = input.accountId ? String(input.accountId) : ctx.services.newId();
+      const ownerId = String(input.ownerId);
       assertCurrency(input.currency);
       const context = commandContext(ctx, input);
       return ctx.services.commands.execute(
@@ -119,7 +116,7 @@ builder.mutationField("deposit", (t) =>
     errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, CurrencyMismatch] },
     args: { input: t.arg({ type: DepositInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const accountId = requireId(String(input.accountId), "accountId");
+      const accountId = String(input.accountId);
       const { amount, currency } = money(input.amount);
       return runAccountCommand(
         ctx,
@@ -152,16 +149,13 @@ builder.mutationField("withdraw", (t) =>
     },
     args: { input: t.arg({ type: WithdrawInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const accountId = requireId(String(input.accountId), "accountId");
+      const accountId = String(input.accountId);
       // Derived from the idempotency key when there is one, so a replayed answer names the same withdrawal.
-      const withdrawalId = requireId(
-        input.withdrawalId
-          ? String(input.withdrawalId)
-          : input.idempotencyKey
-            ? derivedId("w", ctx.userId, input.idempotencyKey)
-            : ctx.services.newId(),
-        "withdrawalId",
-      );
+      const withdrawalId = input.withdrawalId
+        ? String(input.withdrawalId)
+        : input.idempotencyKey
+          ? derivedId("w", ctx.userId, input.idempotencyKey)
+          : ctx.services.newId();
       const { amount, currency } = money(input.amount);
       const result = await runAccountCommand(
         ctx,
@@ -207,8 +201,8 @@ builder.mutationField("reverseWithdrawal", (t) =>
     },
     args: { input: t.arg({ type: ReverseWithdrawalInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const accountId = requireId(String(input.accountId), "accountId");
-      const withdrawalId = requireId(String(input.withdrawalId), "withdrawalId");
+      const accountId = String(input.accountId);
+      const withdrawalId = String(input.withdrawalId);
       return runAccountCommand(
         ctx,
         accountId,
@@ -239,7 +233,7 @@ builder.mutationField("closeAccount", (t) =>
     errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, AccountNotEmpty] },
     args: { input: t.arg({ type: CloseAccountInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const accountId = requireId(String(input.accountId), "accountId");
+      const accountId = String(input.accountId);
       return runAccountCommand(
         ctx,
         accountId,

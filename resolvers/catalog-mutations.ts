@@ -8,7 +8,7 @@ import { commandErrors } from "../schema/errors";
 import { MoneyInput } from "../schema/money";
 import { ProductAlreadyExists, productErrors } from "../schema/ordering-errors";
 import { ChangeRef, idempotencyKeyField } from "./change-payload";
-import { commandContext, requireId } from "./command-context";
+import { commandContext } from "./command-context";
 
 function run(
   ctx: GraphQLContext,
@@ -47,10 +47,7 @@ builder.mutationField("addProduct", (t) =>
     errors: { types: [...commandErrors, ProductAlreadyExists] },
     args: { input: t.arg({ type: AddProductInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const productId = requireId(
-        input.productId ? String(input.productId) : ctx.services.newId(),
-        "productId",
-      );
+      const productId = input.productId ? String(input.productId) : ctx.services.newId();
       return run(
         ctx,
         productId,
@@ -86,7 +83,7 @@ builder.mutationField("restockProduct", (t) =>
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: RestockInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const productId = requireId(String(input.productId), "productId");
+      const productId = String(input.productId);
       const at = ctx.services.clock().toISOString();
       return run(ctx, productId, { type: "RestockProduct", productId, quantity: input.quantity, at }, input);
     },
@@ -109,7 +106,7 @@ builder.mutationField("changePrice", (t) =>
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: ChangePriceInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const productId = requireId(String(input.productId), "productId");
+      const productId = String(input.productId);
       return run(
         ctx,
         productId,
@@ -141,7 +138,7 @@ builder.mutationField("discontinueProduct", (t) =>
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: DiscontinueInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const productId = requireId(String(input.productId), "productId");
+      const productId = String(input.productId);
       const at = ctx.services.clock().toISOString();
       return run(ctx, productId, { type: "DiscontinueProduct", productId, at }, input);
     },

@@ -4,19 +4,6 @@ import { ValidationError } from "../domain/shared/errors";
 import type { JsonObject, JsonValue } from "../eventstore/port";
 import type { GraphQLContext } from "../schema/context";
 
-const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
-
-/** Ids become stream names and Redis keys: keep them short and plain. */
-export function requireId(value: string, field: string): string {
-  if (!idPattern.test(value)) {
-    throw new ValidationError(
-      field,
-      `"${value.slice(0, 120)}" is not a valid id: 1-100 characters of letters, digits, "_", "-", ".", ":"`,
-    );
-  }
-  return value;
-}
-
 /** Builds the command's metadata from the request: who, when, which request, which key. */
 export function commandContext(
   ctx: GraphQLContext,

@@ -1,3 +1,5 @@
+import { ServiceUnavailable } from "../commands/errors";
+import { productStreamId } from "../domain/catalog/state";
 import type { OrderCommand, OrderLineInput } from "../domain/ordering/commands";
 import { ValidationError } from "../domain/shared/errors";
 import { parsePositiveAmount } from "../domain/shared/money";
@@ -8,7 +10,7 @@ import { MoneyInput } from "../schema/money";
 import { OrderAlreadyExists, orderErrors } from "../schema/ordering-errors";
 import { ChangeRef, idempotencyKeyField } from "./change-payload";
 import { orderAggregateFor } from "./access";
-import { commandContext, requireId } from "./command-context";
+import { commandContext } from "./command-context";
 
 function run(ctx: GraphQLContext, orderId: string, command: OrderCommand, input: Record<string, unknown>) {
   const aggregate = orderAggregateFor(ctx, orderId, command.type === "PlaceOrder");
@@ -55,13 +57,15 @@ async function pricedLines(
   ctx: GraphQLContext,
   lines: readonly { productId: string | number; quantity: number }[],
 ) {
-  const ids = lines.map((line, i) => requireId(String(line.productId), `lines[${i}].productId`));
+  const ids = lines.map((line) => String(line.productId));
   const products = new Map((await ctx.services.inventory.getMany(ids)).map((p) => [p.productId, p]));
+  const unpriced = ids.findIndex((id) => {
+    const product = products.get(id);
+    return !product || product.price === null || product.currency === null;
+  });
+  if (unpriced >= 0) await refuseUnpriced(ctx, ids[unpriced]!, `lines[${unpriced}].productId`);
   return lines.map((line, i): OrderLineInput => {
-    const product = products.get(ids[i]!);
-    if (!product || product.price === null || product.currency === null) {
-      throw new ValidationError(`lines[${i}].productId`, `Product ${ids[i]} is not in the catalog`);
-    }
+    const product = products.get(ids[i]!)!;
     if (product.status === "discontinued") {
       throw new ValidationError(`lines[${i}].productId`, `Product ${ids[i]} is discontinued`);
     }
@@ -69,10 +73,27 @@ async function pricedLines(
       productId: product.productId,
       ...(product.sku !== null && { sku: product.sku }),
       quantity: line.quantity,
-      unitPrice: product.price,
-      currency: product.currency,
+      unitPrice: product.price!,
+      currency: product.currency!,
     };
   });
+}
+
+/**
+ * A product the catalog view does not price is either unknown (the order can never be valid) or
+ * not projected yet (the view is catching up or being rebuilt, say after Redis restarted empty):
+ * the log tells which, and the second is a passing condition the client should retry.
+ */
+async function refuseUnpriced(ctx: GraphQLContext, productId: string, field: string): Promise<never> {
+  const [added] = await ctx.services.eventLog.readStream(productStreamId(productId), { maxCount: 1 });
+  if (added) {
+    throw new ServiceUnavailable(
+      `The catalog view does not hold product ${productId} yet (it is catching up or being rebuilt); retry shortly`,
+      "VIEW_NOT_READY",
+      2,
+    );
+  }
+  throw new ValidationError(field, `Product ${productId} is not in the catalog`);
 }
 
 builder.mutationField("placeOrder", (t) =>
@@ -88,8 +109,8 @@ builder.mutationField("placeOrder", (t) =>
     errors: { types: [...commandErrors, OrderAlreadyExists] },
     args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const orderId = requireId(input.orderId ? String(input.orderId) : ctx.services.newId(), "orderId");
-      const customerId = requireId(String(input.customerId), "customerId");
+      const orderId = input.orderId ? String(input.orderId) : ctx.services.newId();
+      const customerId = String(input.customerId);
       return run(
         ctx,
         orderId,
@@ -132,7 +153,7 @@ function orderStep<Fields extends Record<string, unknown>>(
       args: { input: t.arg({ type: Input, required: true }) },
       resolve: (_root, { input }, ctx) => {
         const values = input as Record<string, unknown> & { orderId: string | number };
-        const orderId = requireId(String(values.orderId), "orderId");
+        const orderId = String(values.orderId);
         return run(ctx, orderId, command(orderId, values, ctx.services.clock().toISOString()), values);
       },
     }),

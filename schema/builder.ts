@@ -2,6 +2,7 @@ import SchemaBuilder from "@pothos/core";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
+import InputGuardPlugin from "./input-guard";
 import type { GraphQLContext } from "./context";
 
 /**
@@ -28,8 +29,9 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  // Scope auth first, so no other plugin's wrapper runs before the check.
-  plugins: [ScopeAuthPlugin, ErrorsPlugin],
+  // Scope auth first, so no other plugin's wrapper runs before the check; the input guard last
+  // (innermost), so the ValidationError it throws becomes the field's typed result.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, InputGuardPlugin],
   defaultFieldNullability: false,
   errors: { defaultTypes: [], directResult: true },
   scopeAuth: {

@@ -21,7 +21,7 @@ export interface ProjectorAdmin {
  * from its stream (DESIGN.md contract 7's exception). Nothing else reaches the store from a query.
  */
 export interface EventLog {
-  readStream(streamId: string, options?: { until?: Date }): Promise<RecordedEvent[]>;
+  readStream(streamId: string, options?: { until?: Date; maxCount?: number }): Promise<RecordedEvent[]>;
 }
 
 /**

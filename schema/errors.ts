@@ -1,4 +1,4 @@
-import { ConcurrencyConflict, IdempotencyKeyReused } from "../commands/errors";
+import { ConcurrencyConflict, IdempotencyKeyReused, ServiceUnavailable } from "../commands/errors";
 import {
   AccountAlreadyOpen,
   AccountClosedError,
@@ -10,7 +10,6 @@ import {
   WithdrawalNotFound,
 } from "../domain/banking/errors";
 import { ValidationError } from "../domain/shared/errors";
-import { EventStoreUnavailable } from "../eventstore/port";
 import { builder } from "./builder";
 import { MoneyRef } from "./money";
 
@@ -116,10 +115,17 @@ builder.objectType(IdempotencyKeyReused, {
   fields: (t) => ({ key: t.exposeString("key") }),
 });
 
-builder.objectType(EventStoreUnavailable, {
+builder.objectType(ServiceUnavailable, {
   name: "ServiceUnavailable",
-  description: "The event store cannot be reached; nothing was written. Retry later.",
+  description:
+    "Nothing was written, for a reason that passes: the event store cannot be reached (EVENT_STORE_UNAVAILABLE), " +
+    "or a view the command reads is still being built (VIEW_NOT_READY). Retry after `retryAfter` seconds.",
   interfaces,
+  fields: (t) => ({
+    retryAfter: t.exposeInt("retryAfterSeconds", {
+      description: "Seconds after which a retry is worth trying.",
+    }),
+  }),
 });
 
 /** Errors every account command can answer with. */
@@ -127,5 +133,5 @@ export const commandErrors = [
   ValidationError,
   ConcurrencyConflict,
   IdempotencyKeyReused,
-  EventStoreUnavailable,
+  ServiceUnavailable,
 ] as const;

@@ -15,6 +15,7 @@ import { armorPlugin } from "./limits/armor";
 import { requestIdOf, useErrorMasking } from "./limits/masking";
 import { persistedOperationsPlugin, type PersistedOperations } from "./limits/persisted";
 import { useMutationRateLimit, type RateLimiter } from "./limits/rate-limit";
+import { useRequestShape } from "./limits/request-shape";
 import type { LimitSettings } from "./limits/settings";
 import { operationsPlugins, type OperationsProbe } from "./operations";
 
@@ -60,6 +61,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const verify = tokenVerifier(auth);
   const persisted = options.persistedOperations ?? null;
   const plugins: Plugin<GraphQLContext>[] = [
+    useRequestShape() as Plugin<GraphQLContext>,
     ...(persisted ? [persistedOperationsPlugin(persisted) as Plugin<GraphQLContext>] : []),
     // Browsers may send urlencoded / multipart / text posts and GETs cross-site without a preflight:
     // those must carry a header a plain form or link cannot set (JSON posts are preflighted anyway).

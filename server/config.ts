@@ -37,6 +37,8 @@ export interface Config {
   readonly readyMaxLagEvents: number;
   /** Serve GraphiQL at /graphql in a browser. */
   readonly graphiql: boolean;
+  /** SIGTERM / SIGINT: how long the process may take to stop before it exits anyway. */
+  readonly shutdownGraceMs: number;
   /** Who may call the API (JWT settings, introspection, allowed origins). */
   readonly auth: AuthSettings;
   /** Limits against abuse (body size, depth, cost, aliases, batch, rate, persisted operations). */
@@ -86,9 +88,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     projectorBatchSize: Number(env.PROJECTOR_BATCH_SIZE ?? 200),
     readyMaxLagEvents: Number(env.READY_MAX_LAG_EVENTS ?? 1000),
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
+    shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigError(`${name} must be a positive integer; got "${raw}"`);
+  return value;
 }
 
 function parseDemo(value: string): Config["demo"] {

@@ -35,7 +35,18 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping: finishing the batch in hand");
+    // Whatever the process is waiting on (a Redis or a store that does not answer), it ends
+    // within its grace period: nothing unacked is lost, the next owner gets it redelivered.
+    const grace = setTimeout(() => {
+      log.error(
+        { signal, graceMs: config.shutdownGraceMs },
+        "did not stop within the grace period; exiting now",
+      );
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    grace.unref();
     await service.stop();
+    log.info({ signal }, "stopped cleanly");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

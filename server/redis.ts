@@ -106,3 +106,26 @@ export async function checkEvictionPolicy(redis: Redis): Promise<void> {
     );
   }
 }
+
+/**
+ * Logs a connection's outages once each: when it is lost (with the error that ended it, if any)
+ * and when it is back, rather than one line per failed reconnection attempt.
+ */
+export function watchConnection(redis: Redis, log: Log, connection: string): void {
+  let down = false;
+  let lastError: unknown = null;
+  redis.on("error", (err: unknown) => {
+    lastError = err;
+  });
+  redis.on("close", () => {
+    if (down || redis.status === "end") return;
+    down = true;
+    log.warn({ connection, err: lastError ?? undefined }, "redis connection lost; reconnecting");
+  });
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    lastError = null;
+    log.info({ connection }, "redis connection restored");
+  });
+}

@@ -9,7 +9,7 @@ import { partitioned, partitionName } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
-import { skipParkedEvent } from "../projectors/skip";
+import { skipParkedEvent } from "../projectors/parking";
 import { adoptReadModels } from "../readmodels/identity";
 import { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
 import { InventoryReader } from "../readmodels/inventory";
@@ -23,7 +23,7 @@ import type { Config } from "./config";
 import { listen, type HttpListener } from "./http";
 import { redisRateLimiter } from "./limits/rate-limit";
 import { loadPersistedOperations } from "./limits/persisted";
-import { checkEvictionPolicy, obtainRedis } from "./redis";
+import { checkEvictionPolicy, obtainRedis, watchConnection } from "./redis";
 import { loadDemoData, startDemoActivity, type DemoActivity } from "./demo";
 import { seedSampleData } from "./sample-data";
 
@@ -50,7 +50,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     log,
   });
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: 3 });
-  redis.on("error", (err) => log.warn({ err }, "redis connection error"));
+  watchConnection(redis, log, "projectors and operations");
   await checkEvictionPolicy(redis);
   const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
   const keys = readModelKeys(config.redisPrefix);
@@ -81,6 +81,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         keys,
         projector,
         consumerName: config.consumerName,
+        groupSettings: { leaseTimeoutMs: config.projectorLeaseMs, batchSize: config.projectorBatchSize },
         log,
       });
       await runner.start();
@@ -93,11 +94,11 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   let reads: Redis | null = null;
   if (config.role === "all" || config.role === "gateway") {
     subscriber = new Redis(redisHandle.url);
-    subscriber.on("error", (err) => log.warn({ err }, "redis subscriber connection error"));
+    watchConnection(subscriber, log, "gateway change notices");
     // Queries get their own connection with auto-pipelining: the reads one GraphQL execution step
     // issues together (a field on each of 100 list items) travel as one round trip.
     reads = new Redis(redisHandle.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
-    reads.on("error", (err) => log.warn({ err }, "redis connection error (gateway reads)"));
+    watchConnection(reads, log, "gateway reads");
     const gatewayReads = reads;
     const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
     const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);

@@ -5,6 +5,7 @@ checkpoint, then publishes change notices for what actually changed.
 KEYS[1]  the projector's checkpoint key
 ARGV[1]  JSON: {
   "expected": "<commit>:<prepare>" | "",   -- checkpoint the projector believes Redis holds
+  "hold": true | absent,                   -- an earlier part of the batch broke: never move the checkpoint
   "units": [ {
      "pos":  "<commit>:<prepare>",          -- the event's global position
      "ok":   true | false,                  -- false: the handler failed, nothing to write
@@ -27,12 +28,20 @@ partitions, in any order) end the same:
 A unit applies when its guard's stored revision is exactly revision - 1 (missing counts as -1);
 a lower or equal revision is a duplicate and changes nothing; a higher one is a gap (an earlier
 event of that stream has not been applied), which is refused so a view is never built out of order.
+
+All or nothing, per unit: Redis keeps the writes a script made before an error, so a unit is
+checked whole before its first write: the type of every key it touches (as the units before it
+left them), the shape of every operation's arguments, and the values an increment or a
+comparison will read. A unit that fails a check writes nothing, not even its guard, and is
+reported failed with the reason, never as applied or duplicate; the units after it go on.
+
 The checkpoint moves to the last unit of the unbroken prefix of applied or duplicate units, and
 never backwards.
 
-Returns: { "ok" | "lost", checkpointWritten ("" if unchanged), code per unit (1 applied,
-0 duplicate, -1 gap, -2 failed) }. "lost" means the checkpoint vanished (Redis lost its data):
-nothing was written and the projector must rebuild.
+Returns: { "ok" | "lost", checkpointWritten ("" if unchanged), { code per unit (1 applied,
+0 duplicate, -1 gap, -2 failed) }, { unit index, reason, ... } for units that failed a check }.
+"lost" means the checkpoint vanished (Redis lost its data): nothing was written and the projector
+must rebuild.
 ]]
 
 local batch = cjson.decode(ARGV[1])
@@ -54,10 +63,240 @@ local function after(a, b)
   return ac > bc or (ac == bc and ap > bp)
 end
 
-local allowed = {
-  hset = true, hincrby = true, hdel = true, zadd = true, zrem = true, zincrby = true,
-  sadd = true, srem = true, del = true, xadd = true, incrby = true, set = true, hsetnx = true,
-}
+-- Checks -------------------------------------------------------------------------------------
+
+local function isPosition(text)
+  return type(text) == 'string' and string.match(text, '^%d+:%d+$') ~= nil
+end
+
+local function isEntryId(text)
+  return type(text) == 'string' and string.match(text, '^%d+%-%d+$') ~= nil
+end
+
+-- Integers as Redis takes them for INCRBY / HINCRBY, kept within what a double holds exactly so
+-- the sum checked here is the sum Redis will store.
+local safe = 9007199254740991
+local function integer(text)
+  if type(text) ~= 'string' or not string.match(text, '^%-?%d+$') or #text > 16 then return nil end
+  if string.match(text, '^%-?0%d') or text == '-0' then return nil end
+  local n = tonumber(text)
+  if n == nil or n > safe or n < -safe then return nil end
+  return n
+end
+
+local function number(text)
+  local n = type(text) == 'string' and tonumber(text) or nil
+  if n == nil or n ~= n or n == math.huge or n == -math.huge then return nil end
+  return n
+end
+
+-- The type each key has after the units applied so far (looked up once, forgotten when written).
+local knownType = {}
+local function storedType(key)
+  local t = knownType[key]
+  if t == nil then
+    t = redis.call('TYPE', key).ok
+    knownType[key] = t
+  end
+  return t
+end
+
+-- One unit's view of Redis while it is checked: the types and hash fields its own earlier
+-- operations will have left, over what Redis holds now.
+local function newPlan()
+  return { types = {}, fields = {}, cleared = {}, touched = {} }
+end
+
+local function planType(plan, key)
+  local t = plan.types[key]
+  if t ~= nil then return t end
+  return storedType(key)
+end
+
+local function expectType(plan, key, want, name)
+  local t = planType(plan, key)
+  if t ~= 'none' and t ~= want then
+    return name .. ' needs a ' .. want .. ' at ' .. key .. ', which holds a ' .. t
+  end
+  plan.types[key] = want
+  plan.touched[key] = true
+  return nil
+end
+
+local function fieldValue(plan, key, field)
+  local pending = plan.fields[key .. '\0' .. field]
+  if pending ~= nil then
+    if pending == false then return nil end
+    return pending
+  end
+  if plan.cleared[key] or storedType(key) ~= 'hash' then return nil end
+  -- A missing field comes back from Redis as false, not nil.
+  return redis.call('HGET', key, field) or nil
+end
+
+local function allStrings(op, from)
+  for i = from, #op do
+    if type(op[i]) ~= 'string' then return false end
+  end
+  return true
+end
+
+local checks = {}
+
+checks.hset = function(plan, op)
+  if #op < 4 or (#op - 2) % 2 ~= 0 then return 'hset takes field value pairs' end
+  local problem = expectType(plan, op[2], 'hash', 'hset')
+  if problem then return problem end
+  for i = 3, #op, 2 do plan.fields[op[2] .. '\0' .. op[i]] = op[i + 1] end
+end
+
+checks.hsetnx = function(plan, op)
+  if #op ~= 4 then return 'hsetnx takes one field and one value' end
+  local problem = expectType(plan, op[2], 'hash', 'hsetnx')
+  if problem then return problem end
+  if fieldValue(plan, op[2], op[3]) == nil then plan.fields[op[2] .. '\0' .. op[3]] = op[4] end
+end
+
+checks.hdel = function(plan, op)
+  if #op < 3 then return 'hdel takes at least one field' end
+  local problem = expectType(plan, op[2], 'hash', 'hdel')
+  if problem then return problem end
+  for i = 3, #op do plan.fields[op[2] .. '\0' .. op[i]] = false end
+end
+
+checks.hincrby = function(plan, op)
+  if #op ~= 4 then return 'hincrby takes one field and one increment' end
+  local by = integer(op[4])
+  if by == nil then return 'hincrby increment is not an integer: ' .. tostring(op[4]) end
+  local problem = expectType(plan, op[2], 'hash', 'hincrby')
+  if problem then return problem end
+  local current = fieldValue(plan, op[2], op[3])
+  local base = 0
+  if current ~= nil then
+    base = integer(current)
+    if base == nil then return 'hincrby on ' .. op[2] .. ' ' .. op[3] .. ', which holds no integer' end
+  end
+  local sum = base + by
+  if sum > safe or sum < -safe then return 'hincrby would overflow ' .. op[2] .. ' ' .. op[3] end
+  plan.fields[op[2] .. '\0' .. op[3]] = string.format('%d', sum)
+end
+
+checks.hmaxpos = function(plan, op)
+  if #op ~= 4 or not isPosition(op[4]) then return 'hmaxpos takes a field and a position' end
+  local problem = expectType(plan, op[2], 'hash', 'hmaxpos')
+  if problem then return problem end
+  local current = fieldValue(plan, op[2], op[3])
+  if current ~= nil and not isPosition(current) then
+    return 'hmaxpos on ' .. op[2] .. ' ' .. op[3] .. ', which holds no position'
+  end
+  if current == nil or after(op[4], current) then plan.fields[op[2] .. '\0' .. op[3]] = op[4] end
+end
+
+checks.hmaxstr = function(plan, op)
+  if #op ~= 4 then return 'hmaxstr takes a field and a text' end
+  local problem = expectType(plan, op[2], 'hash', 'hmaxstr')
+  if problem then return problem end
+  local current = fieldValue(plan, op[2], op[3])
+  if current == nil or op[4] > current then plan.fields[op[2] .. '\0' .. op[3]] = op[4] end
+end
+
+checks.zadd = function(plan, op)
+  if #op ~= 4 or number(op[3]) == nil then return 'zadd takes a numeric score and a member' end
+  return expectType(plan, op[2], 'zset', 'zadd')
+end
+
+checks.zincrby = function(plan, op)
+  if #op ~= 4 or number(op[3]) == nil then return 'zincrby takes a numeric increment and a member' end
+  return expectType(plan, op[2], 'zset', 'zincrby')
+end
+
+checks.zrem = function(plan, op)
+  if #op < 3 then return 'zrem takes at least one member' end
+  return expectType(plan, op[2], 'zset', 'zrem')
+end
+
+checks.sadd = function(plan, op)
+  if #op < 3 then return 'sadd takes at least one member' end
+  return expectType(plan, op[2], 'set', 'sadd')
+end
+
+checks.srem = function(plan, op)
+  if #op < 3 then return 'srem takes at least one member' end
+  return expectType(plan, op[2], 'set', 'srem')
+end
+
+checks.set = function(plan, op)
+  if #op ~= 3 then return 'set takes one value' end
+  -- SET would silently replace a key of another type (another view): refuse that instead.
+  return expectType(plan, op[2], 'string', 'set')
+end
+
+checks.incrby = function(plan, op)
+  if #op ~= 3 or integer(op[3]) == nil then return 'incrby takes an integer' end
+  local problem = expectType(plan, op[2], 'string', 'incrby')
+  if problem then return problem end
+  if not plan.cleared[op[2]] and storedType(op[2]) == 'string' then
+    local current = redis.call('GET', op[2])
+    if current and integer(current) == nil then return 'incrby on ' .. op[2] .. ', which holds no integer' end
+  end
+end
+
+checks.del = function(plan, op)
+  if #op ~= 2 then return 'del takes one key' end
+  plan.types[op[2]] = 'none'
+  plan.cleared[op[2]] = true
+  plan.touched[op[2]] = true
+  for name in pairs(plan.fields) do
+    if string.sub(name, 1, #op[2] + 1) == op[2] .. '\0' then plan.fields[name] = false end
+  end
+end
+
+checks.xappend = function(plan, op)
+  if #op < 6 or (#op - 4) % 2 ~= 0 or not isEntryId(op[3]) or integer(op[4]) == nil then
+    return 'xappend takes an entry id, a max length and field value pairs'
+  end
+  return expectType(plan, op[2], 'stream', 'xappend')
+end
+
+checks.snapshot = function(plan, op)
+  if #op ~= 5 or not isEntryId(op[3]) or integer(op[4]) == nil then
+    return 'snapshot takes an entry id, a max length and a hash key'
+  end
+  local problem = expectType(plan, op[2], 'stream', 'snapshot')
+  if problem then return problem end
+  local source = planType(plan, op[5])
+  if source ~= 'none' and source ~= 'hash' then
+    return 'snapshot reads a hash at ' .. op[5] .. ', which holds a ' .. source
+  end
+end
+
+-- Why the unit cannot be applied whole, or nil when it can.
+local function checkUnit(unit, guard)
+  local plan = newPlan()
+  if guard then
+    local problem = expectType(plan, guard.key, 'hash', 'the guard')
+    if problem then return problem end
+  end
+  if type(unit.ops) ~= 'table' then return 'ops is not a list' end
+  for _, op in ipairs(unit.ops) do
+    if type(op) ~= 'table' or #op < 2 or not allStrings(op, 1) or op[2] == '' then
+      return 'an operation is not a name, a key and text arguments'
+    end
+    local check = checks[string.lower(op[1])]
+    if not check then return 'operation not allowed: ' .. op[1] end
+    local problem = check(plan, op)
+    if problem then return problem end
+  end
+  if unit.n ~= nil and type(unit.n) ~= 'table' then return 'notices is not a list' end
+  for _, notice in ipairs(unit.n or {}) do
+    if type(notice) ~= 'table' or type(notice[1]) ~= 'string' or type(notice[2]) ~= 'string' then
+      return 'a notice is not a channel and a message'
+    end
+  end
+  return nil, plan
+end
+
+-- Writes ---------------------------------------------------------------------------------------
 
 local function idAbove(streamKey, id)
   local last = redis.call('XREVRANGE', streamKey, '+', '-', 'COUNT', 1)[1]
@@ -105,49 +344,71 @@ local function runOp(op)
   elseif name == 'hmaxstr' then
     local current = redis.call('HGET', op[2], op[3])
     if not current or op[4] > current then redis.call('HSET', op[2], op[3], op[4]) end
-  elseif allowed[name] then
-    redis.call(name, unpack(op, 2))
   else
-    error('apply-batch: operation not allowed: ' .. name)
+    redis.call(name, unpack(op, 2))
   end
 end
 
 local guardCache = {}
 local codes = {}
+local failures = {}
 local notices = {}
 local noticeOrder = {}
 local checkpoint = nil
-local unbroken = true
+local unbroken = not batch.hold
 
 for i, unit in ipairs(batch.units) do
   local code
+  local guard = nil
+  if unit.g ~= cjson.null and unit.g ~= nil then
+    guard = { key = unit.g[1], field = unit.g[2], rev = tonumber(unit.g[3]) }
+  end
   if not unit.ok then
     code = -2
-  elseif unit.g == cjson.null or unit.g == nil then
-    code = 1
+  elseif guard and (type(guard.key) ~= 'string' or type(guard.field) ~= 'string' or guard.rev == nil) then
+    code = -2
+    failures[#failures + 1] = i
+    failures[#failures + 1] = 'the guard is not a key, a field and a revision'
   else
-    local gkey, gfield, rev = unit.g[1], unit.g[2], tonumber(unit.g[3])
-    local cacheKey = gkey .. '\0' .. gfield
-    local current = guardCache[cacheKey]
+    local current = -1
+    local cacheKey
+    if guard then
+      cacheKey = guard.key .. '\0' .. guard.field
+      current = guardCache[cacheKey]
+      if current == nil then
+        local stored = storedType(guard.key) == 'hash' and redis.call('HGET', guard.key, guard.field) or nil
+        current = -1
+        if stored then current = integer(stored) end
+      end
+    end
     if current == nil then
-      current = tonumber(redis.call('HGET', gkey, gfield)) or -1
-    end
-    if rev <= current then
+      code = -2
+      failures[#failures + 1] = i
+      failures[#failures + 1] = 'the guard at ' .. guard.key .. ' ' .. guard.field .. ' holds no revision'
+    elseif guard and guard.rev <= current then
       code = 0
-    elseif rev == current + 1 then
-      code = 1
-      guardCache[cacheKey] = rev
-      redis.call('HSET', gkey, gfield, rev)
-    else
+    elseif guard and guard.rev > current + 1 then
       code = -1
-    end
-  end
-
-  if code == 1 then
-    for _, op in ipairs(unit.ops) do runOp(op) end
-    for _, notice in ipairs(unit.n or {}) do
-      if notices[notice[1]] == nil then table.insert(noticeOrder, notice[1]) end
-      notices[notice[1]] = notice[2]
+    else
+      local problem, plan = checkUnit(unit, guard)
+      if problem then
+        code = -2
+        failures[#failures + 1] = i
+        failures[#failures + 1] = problem
+      else
+        code = 1
+        if guard then
+          guardCache[cacheKey] = guard.rev
+          redis.call('HSET', guard.key, guard.field, guard.rev)
+        end
+        for _, op in ipairs(unit.ops) do runOp(op) end
+        -- What the checks knew of these keys' types is stale now: look again when asked.
+        for key in pairs(plan.touched) do knownType[key] = nil end
+        for _, notice in ipairs(unit.n or {}) do
+          if notices[notice[1]] == nil then table.insert(noticeOrder, notice[1]) end
+          notices[notice[1]] = notice[2]
+        end
+      end
     end
   end
 
@@ -166,6 +427,4 @@ for _, channel in ipairs(noticeOrder) do
   redis.call('PUBLISH', channel, notices[channel])
 end
 
-local reply = { 'ok', written }
-for i = 1, #codes do reply[i + 2] = codes[i] end
-return reply
+return { 'ok', written, codes, failures }

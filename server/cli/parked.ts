@@ -3,7 +3,7 @@ import { openEventStore } from "../../eventstore/open";
 import { formatPosition } from "../../eventstore/position";
 import { allProjectors } from "../../projectors/registry";
 import { projectorGroup } from "../../projectors/runtime";
-import { skipParkedEvent } from "../../projectors/skip";
+import { skipParkedEvent } from "../../projectors/parking";
 import { readModelKeys } from "../../readmodels/keys";
 import { loadConfig } from "../config";
 

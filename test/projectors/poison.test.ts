@@ -6,7 +6,7 @@ import type { EventToAppend } from "../../eventstore/port";
 import { accountsProjector } from "../../projectors/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
-import { skipParkedEvent } from "../../projectors/skip";
+import { skipParkedEvent } from "../../projectors/parking";
 import { readModelKeys } from "../../readmodels/keys";
 import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
 import { deleteKeys, testRedisUrl } from "../support/redis";

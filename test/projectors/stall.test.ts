@@ -77,3 +77,80 @@ describe("a projector whose checkpoint stays flat while the log moves", () => {
     expect((await states.read("accounts", later)).status).toBe("stalled");
   });
 });
+
+describe("freshness tells the truth", () => {
+  it("a stalled projector's lag counts every event waiting behind it, not the lag it had when it stalled", async () => {
+    const real = accountsProjector(keys);
+    const stuck: Projector = {
+      ...real,
+      project(event) {
+        if (event.streamId === accountStreamId("jam")) throw new Error("downstream bug");
+        return real.project(event);
+      },
+    };
+    const runner = new ProjectorRunner({
+      store: es.store,
+      redis,
+      keys,
+      projector: { ...stuck, name: "accounts-jam" },
+      consumerName: "jam-test",
+      groupSettings: { maxRetryCount: 1_000_000 },
+      retryBackoffMs: 20,
+      reportEveryMs: 100,
+      stallAfterMs: 300,
+    });
+    await runner.start();
+    const states = new ProjectorStateStore(redis, keys);
+    const opened = (id: string) => ({
+      id: randomUUID(),
+      type: "AccountOpened",
+      data: { accountId: id, ownerId: "x", currency: "USD", openedAt: "2026-01-01T00:00:00.000Z" },
+    });
+    try {
+      await es.store.appendToStream(accountStreamId("jam"), [opened("jam")]);
+      await eventually(async () => {
+        expect(await states.read("accounts-jam", new Date())).toMatchObject({ status: "stalled" });
+      }, 15_000);
+      // Nine more accounts arrive behind it: the lag shown grows with them.
+      for (let i = 0; i < 9; i++)
+        await es.store.appendToStream(accountStreamId(`more-${i}`), [opened(`more-${i}`)]);
+      await eventually(async () => {
+        const state = await states.read("accounts-jam", new Date());
+        expect(state.status).toBe("stalled");
+        // The stuck event and the nine behind it (earlier events of this file applied).
+        expect(state.lagEvents).toBe(10);
+      }, 15_000);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it("a runner that stops reporting is no longer shown live once its report outlives its lease", async () => {
+    const runner = new ProjectorRunner({
+      store: es.store,
+      redis,
+      keys,
+      projector: { ...accountsProjector(keys), name: "accounts-lease" },
+      consumerName: "lease-test",
+      groupSettings: { leaseTimeoutMs: 1_500 },
+      reportEveryMs: 100,
+    });
+    await runner.start();
+    const states = new ProjectorStateStore(redis, keys);
+    try {
+      const live = await eventually(async () => {
+        const state = await states.read("accounts-lease", new Date());
+        expect(state.status).toBe("live");
+        return state;
+      }, 15_000);
+      const reportedAt = Date.parse(live.reportedAt);
+      // What a reader sees if nothing reports after this (the runner SIGKILLed): live within the
+      // lease, stalled past it.
+      await redis.hset(keys.projectorState("accounts-lease"), "reportedAt", live.reportedAt);
+      expect((await states.read("accounts-lease", new Date(reportedAt + 1_000))).status).toBe("live");
+      expect((await states.read("accounts-lease", new Date(reportedAt + 1_501))).status).toBe("stalled");
+    } finally {
+      await runner.stop();
+    }
+  });
+});

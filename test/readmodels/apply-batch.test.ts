@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReadModelWriter, type ViewUnit } from "../../readmodels/batch-writer";
-import { deleteKeys, testRedisUrl } from "../support/redis";
+import { deleteKeys, dumpKeys, testRedisUrl } from "../support/redis";
 
 const prefix = `test:${randomBytes(6).toString("hex")}:`;
 let redis: Redis;
@@ -86,5 +86,91 @@ describe("apply-batch: guarded writes and the checkpoint in one atomic step", ()
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seen).toEqual(["1", "2"]);
     await listener.quit();
+  });
+
+  it("checks a whole unit before its first write: a failing operation mid-unit leaves Redis exactly as before that unit", async () => {
+    const checkpoint = `${prefix}cp:6`;
+    const k = (name: string) => `${prefix}aon:${name}`;
+    // Another view's keys the bad unit runs into: a stream and a hash holding text.
+    await redis.xadd(k("history"), "1-1", "view", "{}");
+    await redis.hset(k("view"), "balance", "not-a-number");
+    await writer.apply(checkpoint, null, [unit("aon:before", 0, "10:1")]);
+    const before = await dumpKeys(redis, `${prefix}aon:`);
+
+    const bad = (position: string, ops: ViewUnit["ops"]): ViewUnit => ({
+      position,
+      ok: true,
+      guard: { key: k("account"), field: "revision", revision: 0 },
+      ops,
+      notices: [[`${prefix}changes:aon`, "1"]],
+    });
+    const cases: [ViewUnit["ops"], RegExp][] = [
+      // WRONGTYPE half-way: the hset and the hincrby before it must not stay.
+      [
+        [
+          ["hset", k("account"), "balance", "100"],
+          ["hincrby", k("totals"), "count", "1"],
+          ["hset", k("history"), "view", "{}"],
+          ["zadd", k("index"), "1", "a"],
+        ],
+        /hset needs a hash at .*aon:history, which holds a stream/,
+      ],
+      [
+        [
+          ["zadd", k("index"), "1", "a"],
+          ["hincrby", k("view"), "balance", "5"],
+        ],
+        /hincrby on .*aon:view balance, which holds no integer/,
+      ],
+      [[["hset", k("account"), "balance", "1"], ["eval", k("account"), "x"] as never], /not allowed: eval/],
+      [[["zadd", k("index"), "not-a-score", "a"]], /numeric score/],
+      [
+        [
+          ["hincrby", k("totals"), "count", "9007199254740991"],
+          ["hincrby", k("totals"), "count", "1"],
+        ],
+        /overflow/,
+      ],
+      [[["xappend", k("stream"), "not-an-id", "0", "f", "v"]], /entry id/],
+      [[["snapshot", k("stream"), "1-1", "10", k("history")]], /snapshot reads a hash/],
+    ];
+    for (const [i, [ops, reason]] of cases.entries()) {
+      const position = `11:${i + 1}`;
+      const outcome = await writer.apply(checkpoint, "10:1", [
+        bad(position, ops),
+        unit("aon:after", i, `12:${i + 1}`),
+      ]);
+      expect(outcome.kind).toBe("ok");
+      if (outcome.kind !== "ok") continue;
+      // Failed (never a duplicate), with the reason; the other stream's unit applied; checkpoint held.
+      expect(outcome.units, `case ${i}`).toEqual(["failed", "applied"]);
+      expect(outcome.refusals?.get(0)).toMatch(reason);
+      expect(outcome.checkpoint).toBeNull();
+      expect(await redis.get(checkpoint)).toBe("10:1");
+      // The bad unit wrote nothing at all: not its guard, not the writes before the failing one.
+      expect(await dumpKeys(redis, `${prefix}aon:`, [/aon:after/])).toEqual(before);
+      // Tried again, it fails again (it is never taken for a duplicate of itself).
+      const again = await writer.apply(checkpoint, "10:1", [bad(position, ops)]);
+      expect(again).toMatchObject({ units: ["failed"], checkpoint: null });
+    }
+    expect(await redis.hget(`${prefix}aon:after`, "revision")).toBe(String(cases.length - 1));
+  });
+
+  it("refuses a unit whose guard is not a revision, instead of counting it as missing", async () => {
+    const checkpoint = `${prefix}cp:7`;
+    await redis.hset(`${prefix}guarded`, "revision", "garbage");
+    const outcome = await writer.apply(checkpoint, null, [unit("guarded", 0, "20:1")]);
+    expect(outcome).toMatchObject({ units: ["failed"], checkpoint: null });
+    expect(await redis.hgetall(`${prefix}guarded`)).toEqual({ revision: "garbage" });
+  });
+
+  it("increments a field the hash does not have yet from zero", async () => {
+    const key = `${prefix}fresh-field`;
+    await redis.hset(key, "other", "x");
+    const outcome = await writer.apply(`${prefix}cp:8`, null, [
+      { position: "30:1", ok: true, guard: null, ops: [["hincrby", key, "count", "3"]], notices: [] },
+    ]);
+    expect(outcome).toMatchObject({ units: ["applied"], checkpoint: "30:1" });
+    expect(await redis.hget(key, "count")).toBe("3");
   });
 });

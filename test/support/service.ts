@@ -106,7 +106,10 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000)
 }
 
 /** Waits until every projector has applied every event its filter takes. */
-export async function projectionsCaughtUp(t: TestService, timeoutMs = 20_000): Promise<void> {
+export async function projectionsCaughtUp(
+  t: Pick<TestService, "service" | "prefix">,
+  timeoutMs = 20_000,
+): Promise<void> {
   const keys = readModelKeys(t.prefix);
   await eventually(async () => {
     for (const projector of allProjectors(keys)) {

@@ -1,0 +1,102 @@
+import type { EventStore } from "../eventstore/port";
+import { formatPosition, parsePosition } from "../eventstore/position";
+import type { FreshnessStatus, ProjectorStateStore } from "../readmodels/projector-state";
+import type { Log } from "./log";
+import type { Projector } from "./projector";
+
+export type ProjectorStatus = FreshnessStatus | "starting";
+
+/** What the runner knows of its progress; the reporter reads it and may move the status on. */
+export interface Progress {
+  status: ProjectorStatus;
+  /** Last settled position ("commit:prepare"). */
+  checkpoint: string | null;
+  eventsApplied: number;
+  /** Set while the runner lets go of its subscription to rebuild after Redis lost its data. */
+  lossNoticed: boolean;
+}
+
+export interface FreshnessOptions {
+  readonly store: EventStore;
+  readonly states: ProjectorStateStore;
+  readonly projector: Projector;
+  readonly groupName: string;
+  readonly consumerName: string;
+  readonly log: Log;
+  /** Behind the head with a checkpoint that has not moved for this long: stalled. */
+  readonly stallAfterMs: number;
+  /**
+   * How long a report stays true: readers take a runner silent for longer as dead (stalled). Kept
+   * within the consumer group's lease, so a killed runner stops looking live by the time another
+   * may take its place.
+   */
+  readonly trustForMs: number;
+  /** Called with each report's parked count (the parking policy refreshes what changed). */
+  readonly onParkedCount: (parked: number) => Promise<void>;
+  /** Called before each report, to notice a checkpoint Redis lost while the runner was idle. */
+  readonly beforeReport: () => Promise<void>;
+}
+
+/**
+ * Measures how far behind a projector is and writes it to Redis, where the gateway reads it for
+ * every view's `meta` (freshness is data a client can see, not a log line). The lag counts the
+ * events after the checkpoint that the projector takes, however the runner is doing: a runner
+ * stuck on a batch still reports the backlog growing behind it.
+ */
+export class FreshnessReporter {
+  private last = { at: Date.now(), applied: 0, checkpoint: null as string | null, movedAt: Date.now() };
+
+  constructor(
+    private readonly options: FreshnessOptions,
+    private readonly progress: Progress,
+  ) {}
+
+  async report(): Promise<void> {
+    const { store, projector, consumerName, states, log } = this.options;
+    const progress = this.progress;
+    try {
+      await this.options.beforeReport();
+      const now = Date.now();
+      const checkpoint = progress.checkpoint;
+      const after = checkpoint ? parsePosition(checkpoint) : null;
+      const [head, lagEvents, next, group] = await Promise.all([
+        store.headPosition(),
+        store.countAfter(after, projector.filter),
+        store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
+        store.getConsumerGroup(this.options.groupName),
+      ]);
+      if (checkpoint !== this.last.checkpoint) this.last.movedAt = now;
+      const elapsed = Math.max(1, now - this.last.at) / 1000;
+      const eventsPerSecond = Math.round((progress.eventsApplied - this.last.applied) / elapsed);
+      this.last = { ...this.last, at: now, applied: progress.eventsApplied, checkpoint };
+      const lagMs = next[0] ? Math.max(0, now - next[0].recordedAt.getTime()) : 0;
+      await this.options.onParkedCount(group?.parkedCount ?? 0);
+      progress.status = this.statusNow(lagEvents, now);
+      await states.report({
+        projector: projector.name,
+        status: progress.status === "starting" ? "catching_up" : progress.status,
+        checkpoint,
+        head: head ? formatPosition(head) : null,
+        lagEvents,
+        lagMs,
+        eventsPerSecond,
+        parked: group?.parkedCount ?? 0,
+        consumer: consumerName,
+        reportedAt: new Date(now).toISOString(),
+        trustForMs: this.options.trustForMs,
+      });
+    } catch (error) {
+      log.warn({ projector: projector.name, err: error }, "could not report projector state");
+    }
+  }
+
+  private statusNow(lagEvents: number, now: number): ProjectorStatus {
+    const { status, lossNoticed } = this.progress;
+    if (status === "stopped") return status;
+    // A rebuild is over when nothing is left to apply, even if none of the log was this view's.
+    if (status === "rebuilding") return lagEvents === 0 && !lossNoticed ? "live" : status;
+    if (lagEvents === 0) return "live";
+    const stalled = now - this.last.movedAt > this.options.stallAfterMs;
+    return stalled ? "stalled" : "catching_up";
+  }
+}

@@ -16,6 +16,10 @@ export interface Progress {
   lossNoticed: boolean;
 }
 
+export function startingProgress(): Progress {
+  return { status: "starting", checkpoint: null, eventsApplied: 0, lossNoticed: false };
+}
+
 export interface FreshnessOptions {
   readonly store: EventStore;
   readonly states: ProjectorStateStore;

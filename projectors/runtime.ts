@@ -1,44 +1,17 @@
-import type { Redis } from "ioredis";
-import type {
-  ConsumerGroupSettings,
-  DeliveredEvent,
-  EventStore,
-  PersistentSubscription,
-} from "../eventstore/port";
-import { comparePositions, formatPosition, parsePosition } from "../eventstore/position";
-import { ReadModelWriter, type ViewUnit } from "../readmodels/batch-writer";
-import type { ReadModelKeys } from "../readmodels/keys";
-import { ProjectorBookkeeping } from "../readmodels/projector-bookkeeping";
-import { ProjectorStateStore } from "../readmodels/projector-state";
-import { applyBatch, type ApplyOptions } from "./apply";
-import { FreshnessReporter, type Progress, type ProjectorStatus } from "./freshness";
+import type { DeliveredEvent, PersistentSubscription } from "../eventstore/port";
+import { comparePositions, parsePosition } from "../eventstore/position";
+import type { ProjectorBookkeeping } from "../readmodels/projector-bookkeeping";
+import { alignGroupWithRedis } from "./alignment";
+import type { ApplyOptions } from "./apply";
+import { handleBatch } from "./batch";
+import { startingProgress, type FreshnessReporter, type Progress, type ProjectorStatus } from "./freshness";
 import { silentLog, type Log } from "./log";
-import { ParkingPolicy, pause, projectorGroup } from "./parking";
-import type { Projector } from "./projector";
+import { pause, projectorGroup, type ParkingPolicy } from "./parking";
+import { assemble, type ProjectorRunnerOptions } from "./runner-parts";
 
 export { projectorGroup } from "./parking";
 export type { ProjectorStatus } from "./freshness";
-
-export interface ProjectorRunnerOptions {
-  readonly store: EventStore;
-  readonly redis: Redis;
-  readonly keys: ReadModelKeys;
-  readonly projector: Projector;
-  readonly consumerName: string;
-  /** Consumer group to read from; default `projector-<name>`. A parallel rebuild uses another. */
-  readonly groupName?: string;
-  /** Batch size, lease, retries of the consumer group (PROJECTOR_BATCH_SIZE, PROJECTOR_LEASE_MS). */
-  readonly groupSettings?: Partial<ConsumerGroupSettings>;
-  readonly log?: Log;
-  /** First wait before writing a batch again while Redis is away (it doubles, up to 5 s). */
-  readonly redisRetryMs?: number;
-  /** First wait before a batch with retried events; doubles per attempt (capped at 2 s). */
-  readonly retryBackoffMs?: number;
-  /** How often the runner reports its state (lag, status) to Redis. */
-  readonly reportEveryMs?: number;
-  /** Behind the head with a checkpoint that has not moved for this long: stalled. */
-  readonly stallAfterMs?: number;
-}
+export type { ProjectorRunnerOptions } from "./runner-parts";
 
 /**
  * Feeds one projector from its consumer group. Per batch: project every event (pure), apply the
@@ -56,54 +29,22 @@ export class ProjectorRunner {
   private readonly apply: ApplyOptions;
   private readonly log: Log;
   private readonly stopped = new AbortController();
-  private readonly progress: Progress = {
-    status: "starting",
-    checkpoint: null,
-    eventsApplied: 0,
-    lossNoticed: false,
-  };
+  private readonly progress: Progress = startingProgress();
   private subscription: PersistentSubscription | null = null;
   private loop: Promise<void> | null = null;
   private rebuildTarget: string | null = null;
   private reportTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ProjectorRunnerOptions) {
-    const { store, redis, keys, projector } = options;
     this.log = options.log ?? silentLog;
-    this.bookkeeping = new ProjectorBookkeeping(redis, keys, projector.name);
-    this.parking = new ParkingPolicy(
-      store,
-      this.groupName,
-      projector,
-      this.bookkeeping,
-      this.log,
-      options.retryBackoffMs,
-    );
-    const reportEveryMs = options.reportEveryMs ?? 1_000;
-    const leaseMs = options.groupSettings?.leaseTimeoutMs ?? 5_000;
-    this.reporter = new FreshnessReporter(
-      {
-        store,
-        states: new ProjectorStateStore(redis, keys),
-        projector,
-        groupName: this.groupName,
-        consumerName: options.consumerName,
-        log: this.log,
-        stallAfterMs: options.stallAfterMs ?? 10_000,
-        trustForMs: Math.min(leaseMs, Math.max(3 * reportEveryMs, 1_000)),
-        onParkedCount: (parked) => this.parking.refreshIfChanged(parked),
-        beforeReport: () => this.noticeLostCheckpoint(),
-      },
-      this.progress,
-    );
-    this.apply = {
-      writer: new ReadModelWriter(redis),
-      checkpointKey: this.bookkeeping.checkpointKey,
-      projector: projector.name,
-      log: this.log,
-      retryMs: options.redisRetryMs ?? 500,
-      signal: this.stopped.signal,
-    };
+    ({
+      bookkeeping: this.bookkeeping,
+      parking: this.parking,
+      reporter: this.reporter,
+      apply: this.apply,
+    } = assemble(options, this.groupName, this.log, this.progress, this.stopped.signal, () =>
+      this.noticeLostCheckpoint(),
+    ));
   }
 
   get name(): string {
@@ -182,7 +123,7 @@ export class ProjectorRunner {
 
   /** One subscription's life. Returns true when Redis lost the checkpoint and the view must be rebuilt. */
   private async consume(): Promise<boolean> {
-    await this.alignGroupWithRedis();
+    await this.align();
     const subscription = this.options.store.subscribe(this.groupName, {
       consumerName: this.options.consumerName,
     });
@@ -203,39 +144,14 @@ export class ProjectorRunner {
     return lost;
   }
 
-  /**
-   * Redis is the authority: when it is behind the consumer group (it lost data, or a batch was
-   * written to the store's checkpoint but not to Redis), the group is moved back to it. When Redis
-   * is ahead, nothing moves: the events between are redelivered and skipped as duplicates, and a
-   * standby process does not take the group from the active one.
-   */
-  private async alignGroupWithRedis(): Promise<void> {
+  private async align(): Promise<void> {
     const { store } = this.options;
-    const inRedis = await this.bookkeeping.checkpoint();
-    const group = await store.getConsumerGroup(this.groupName);
-    const inStore = group?.checkpoint ?? null;
-    const redisBehind =
-      inStore !== null && (inRedis === null || comparePositions(parsePosition(inRedis), inStore) < 0);
-    if (redisBehind) {
-      if (inRedis === null) {
-        this.log.warn(
-          { projector: this.name, groupCheckpoint: formatPosition(inStore) },
-          "read model checkpoint missing in Redis (Redis lost its data?); rebuilding the view from the start of the log",
-        );
-      }
-      await store.resetConsumerGroup(this.groupName, inRedis ? parsePosition(inRedis) : null);
-    }
-    this.progress.checkpoint = inRedis;
-    this.parking.retries = group?.settings.maxRetryCount ?? 5;
+    const aligned = await alignGroupWithRedis(store, this.groupName, this.bookkeeping, this.log, this.name);
+    this.progress.checkpoint = aligned.checkpoint;
+    this.progress.status = aligned.status;
+    this.rebuildTarget = aligned.rebuildTarget;
+    this.parking.retries = aligned.maxRetryCount;
     await this.parking.refresh();
-    const head = await store.headPosition();
-    const behind = head !== null && (inRedis === null || comparePositions(parsePosition(inRedis), head) < 0);
-    this.rebuildTarget = behind ? formatPosition(head) : null;
-    this.progress.status = !behind
-      ? "live"
-      : inRedis === null && inStore !== null
-        ? "rebuilding"
-        : "catching_up";
   }
 
   /**
@@ -255,38 +171,16 @@ export class ProjectorRunner {
     subscription: PersistentSubscription,
     batch: readonly DeliveredEvent[],
   ): Promise<boolean> {
-    await this.parking.backOff(batch, this.stopped.signal);
-    const failures = new Map<string, string>();
-    let units = batch.map((event) => this.project(event, failures));
-    const skipped = await this.parking.skippedIn(batch, failures.size > 0);
-    if (skipped.size > 0) {
-      units = batch.map((event, i) => (skipped.has(event.id) ? this.parking.passOver(event) : units[i]!));
-    }
-    const outcome = await applyBatch(this.apply, this.progress.checkpoint, units);
-    if (outcome.kind === "lost") {
-      await this.options.store.resetConsumerGroup(this.groupName, null);
+    const { projector, store } = this.options;
+    const parts = { projector, parking: this.parking, apply: this.apply };
+    const result = await handleBatch(parts, subscription, batch, this.progress.checkpoint);
+    if (result.lost) {
+      await store.resetConsumerGroup(this.groupName, null);
       this.progress.checkpoint = null;
       return false;
     }
-    const settled: DeliveredEvent[] = [];
-    for (const [i, event] of batch.entries()) {
-      const result = outcome.units[i];
-      if (result === "applied" || result === "duplicate") {
-        settled.push(event);
-        if (result === "applied") this.progress.eventsApplied++;
-        continue;
-      }
-      const cause =
-        result === "gap"
-          ? null
-          : (failures.get(event.id) ??
-            outcome.refusals?.get(i) ??
-            "the read model refused the event's writes");
-      await this.parking.setAside(subscription, event, cause);
-    }
-    await subscription.ack(settled);
-    await this.parking.skipsApplied(skipped);
-    if (outcome.checkpoint) this.advance(outcome.checkpoint);
+    this.progress.eventsApplied += result.applied;
+    if (result.checkpoint) this.advance(result.checkpoint);
     return true;
   }
 
@@ -299,17 +193,6 @@ export class ProjectorRunner {
       this.rebuildTarget = null;
       this.progress.status = "live";
       this.log.info({ projector: this.name, checkpoint }, "projector caught up");
-    }
-  }
-
-  /** The event's writes; a handler that throws gives a failed unit (retried, then parked). */
-  private project(event: DeliveredEvent, failures: Map<string, string>): ViewUnit {
-    const position = formatPosition(event.position);
-    try {
-      return { position, ok: true, ...this.options.projector.project(event) };
-    } catch (error) {
-      failures.set(event.id, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-      return { position, ok: false, guard: null, ops: [], notices: [] };
     }
   }
 }

@@ -1,0 +1,75 @@
+import type { Redis } from "ioredis";
+import type { ConsumerGroupSettings, EventStore } from "../eventstore/port";
+import { ReadModelWriter } from "../readmodels/batch-writer";
+import type { ReadModelKeys } from "../readmodels/keys";
+import { ProjectorBookkeeping } from "../readmodels/projector-bookkeeping";
+import { ProjectorStateStore } from "../readmodels/projector-state";
+import type { ApplyOptions } from "./apply";
+import { FreshnessReporter, type Progress } from "./freshness";
+import type { Log } from "./log";
+import { ParkingPolicy } from "./parking";
+import type { Projector } from "./projector";
+
+export interface ProjectorRunnerOptions {
+  readonly store: EventStore;
+  readonly redis: Redis;
+  readonly keys: ReadModelKeys;
+  readonly projector: Projector;
+  readonly consumerName: string;
+  /** Consumer group to read from; default `projector-<name>`. A parallel rebuild uses another. */
+  readonly groupName?: string;
+  /** Batch size, lease, retries of the consumer group (PROJECTOR_BATCH_SIZE, PROJECTOR_LEASE_MS). */
+  readonly groupSettings?: Partial<ConsumerGroupSettings>;
+  readonly log?: Log;
+  /** First wait before writing a batch again while Redis is away (it doubles, up to 5 s). */
+  readonly redisRetryMs?: number;
+  /** First wait before a batch with retried events; doubles per attempt (capped at 2 s). */
+  readonly retryBackoffMs?: number;
+  /** How often the runner reports its state (lag, status) to Redis. */
+  readonly reportEveryMs?: number;
+  /** Behind the head with a checkpoint that has not moved for this long: stalled. */
+  readonly stallAfterMs?: number;
+}
+
+/** The runner's parts, each with one job: its records in Redis, the retry and parking policy,
+ * the freshness reporter and the batch writer. */
+export function assemble(
+  options: ProjectorRunnerOptions,
+  groupName: string,
+  log: Log,
+  progress: Progress,
+  stopped: AbortSignal,
+  noticeLostCheckpoint: () => Promise<void>,
+) {
+  const { store, redis, keys, projector } = options;
+  const bookkeeping = new ProjectorBookkeeping(redis, keys, projector.name);
+  const parking = new ParkingPolicy(store, groupName, projector, bookkeeping, log, options.retryBackoffMs);
+  const reportEveryMs = options.reportEveryMs ?? 1_000;
+  const leaseMs = options.groupSettings?.leaseTimeoutMs ?? 5_000;
+  const reporter = new FreshnessReporter(
+    {
+      store,
+      states: new ProjectorStateStore(redis, keys),
+      projector,
+      groupName,
+      consumerName: options.consumerName,
+      log,
+      stallAfterMs: options.stallAfterMs ?? 10_000,
+      // A report is trusted for three intervals, never past the lease (a killed runner's successor
+      // may take over then).
+      trustForMs: Math.min(leaseMs, Math.max(3 * reportEveryMs, 1_000)),
+      onParkedCount: (parked) => parking.refreshIfChanged(parked),
+      beforeReport: noticeLostCheckpoint,
+    },
+    progress,
+  );
+  const apply: ApplyOptions = {
+    writer: new ReadModelWriter(redis),
+    checkpointKey: bookkeeping.checkpointKey,
+    projector: projector.name,
+    log,
+    retryMs: options.redisRetryMs ?? 500,
+    signal: stopped,
+  };
+  return { bookkeeping, parking, reporter, apply };
+}

@@ -35,13 +35,14 @@ function notFound(kind: "Account" | "Order", id: string): GraphQLError {
 /** Before a customer's live view of an account starts: theirs, or NOT_FOUND. */
 export async function requireVisibleAccount(ctx: GraphQLContext, accountId: string): Promise<void> {
   if (!isCustomer(ctx)) return;
-  if (!visibleAccount(ctx, await ctx.services.accounts.get(accountId))) throw notFound("Account", accountId);
+  if (!visibleAccount(ctx, await ctx.services.views.accounts.get(accountId)))
+    throw notFound("Account", accountId);
 }
 
 /** Before a customer's live view of an order starts: theirs, or NOT_FOUND. */
 export async function requireVisibleOrder(ctx: GraphQLContext, orderId: string): Promise<void> {
   if (!isCustomer(ctx)) return;
-  if (!visibleOrder(ctx, await ctx.services.orders.get(orderId))) throw notFound("Order", orderId);
+  if (!visibleOrder(ctx, await ctx.services.views.orders.get(orderId))) throw notFound("Order", orderId);
 }
 
 /**

@@ -1,10 +1,14 @@
 import { GraphQLError } from "graphql";
-import type { AccountTransaction } from "../readmodels/accounts";
+import type { AccountTransaction } from "../readmodels/account-transactions";
 import { AccountRef } from "../schema/account";
 import { builder } from "../schema/builder";
 import { viewMeta } from "./meta";
 import { ViewMetaRef } from "../schema/meta";
 import { MoneyRef } from "../schema/money";
+import { accountTransactionsView } from "../readmodels/account-transactions";
+import { accountsView } from "../readmodels/accounts";
+import { balanceHistoryView } from "../readmodels/balance-history";
+import { reads } from "./reads";
 
 const TransactionKindEnum = builder.enumType("TransactionKind", {
   values: ["DEPOSIT", "WITHDRAWAL", "REVERSAL"] as const,
@@ -64,6 +68,7 @@ const TransactionConnection = builder
 
 builder.objectFields(AccountRef, (t) => ({
   transactions: t.field({
+    ...reads(accountTransactionsView),
     type: TransactionConnection,
     description: "The audit trail: every money movement, newest first (Redis).",
     args: {
@@ -77,23 +82,28 @@ builder.objectFields(AccountRef, (t) => ({
           extensions: { code: "BAD_USER_INPUT" },
         });
       }
-      return ctx.services.accountHistory.transactions(account.accountId, first, args.after ?? null);
+      return ctx.services.views.accountTransactions.transactions(
+        account.accountId,
+        first,
+        args.after ?? null,
+      );
     },
   }),
   balanceAt: t.field({
+    ...reads(balanceHistoryView),
     type: MoneyRef,
     nullable: true,
     description:
       "The balance at an instant, from the balance history in Redis (no replay). Null before opening.",
     args: { at: t.arg({ type: "DateTime", required: true }) },
     resolve: async (account, { at }, ctx) => {
-      const minorUnits = await ctx.services.accountHistory.balanceAt(account.accountId, at);
+      const minorUnits = await ctx.services.views.balanceHistory.balanceAt(account.accountId, at);
       return minorUnits === null ? null : { minorUnits, currency: account.currency };
     },
   }),
   meta: t.field({
     type: ViewMetaRef,
     description: "How fresh the account views are.",
-    resolve: (_account, _args, ctx) => viewMeta(ctx, "accounts"),
+    resolve: (_account, _args, ctx) => viewMeta(ctx, accountsView),
   }),
 }));

@@ -34,19 +34,7 @@ builder.subscriptionField("accountUpdated", (t) =>
     subscribe: async (_root, { id, since }, ctx) => {
       const accountId = String(id);
       await requireVisibleAccount(ctx, accountId);
-      const { accounts, accountHistory, changes, keys } = ctx.services;
-      return liveView(
-        changes,
-        {
-          channel: keys.accountChanges(accountId),
-          current: async () => {
-            const view = await accounts.get(accountId);
-            return view && { position: view.position, view };
-          },
-          changesSince: (position) => accountHistory.viewsSince(accountId, position),
-        },
-        since ?? null,
-      );
+      return liveView(ctx.services.changes, ctx.services.views.accounts.live(accountId), since ?? null);
     },
     resolve: (update) => update,
   }),

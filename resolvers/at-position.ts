@@ -4,26 +4,13 @@ import type { Position } from "../eventstore/port";
 import type { ProjectorState } from "../readmodels/projector-state";
 import { builder, QueryRef } from "../schema/builder";
 import type { GraphQLContext } from "../schema/context";
+import { viewsReadByField } from "./reads";
 import { timeoutArg, waitFor } from "./waiting";
-
-/** Which projectors' views a field reads; a field not listed reads none (e.g. `meta`). */
-const projectorsOf: Record<string, readonly string[]> = {
-  account: ["accounts"],
-  accountsByOwner: ["accounts"],
-  transactions: ["account-transactions"],
-  balanceAt: ["balance-history"],
-  order: ["orders"],
-  ordersByCustomer: ["customer-orders", "orders"],
-  ordersByRegion: ["orders-by-region", "orders"],
-  regions: ["orders-by-region"],
-  product: ["inventory"],
-  products: ["inventory"],
-  lowStock: ["inventory"],
-  revenue: ["revenue"],
-};
 
 /** The projectors serving the fields selected under `atPosition` (fragments followed). */
 function projectorsAsked(info: GraphQLResolveInfo, known: readonly string[]): string[] {
+  // Which views each field reads, as the fields declare it (`reads(...)` in their options).
+  const readBy = viewsReadByField(info.schema);
   const names = new Set<string>();
   const seen = new Set<string>();
   const visit = (selectionSet: SelectionSetNode | undefined) => {
@@ -31,7 +18,7 @@ function projectorsAsked(info: GraphQLResolveInfo, known: readonly string[]): st
       if (selection.kind === Kind.FIELD) {
         // A nested atPosition waits for itself.
         if (selection.name.value === "atPosition") continue;
-        for (const name of projectorsOf[selection.name.value] ?? []) names.add(name);
+        for (const name of readBy.get(selection.name.value) ?? []) names.add(name);
         visit(selection.selectionSet);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         visit(selection.selectionSet);

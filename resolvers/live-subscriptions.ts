@@ -45,19 +45,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { id, since }, ctx) => {
       const orderId = String(id);
       await requireVisibleOrder(ctx, orderId);
-      const { orders, changes, keys } = ctx.services;
-      return liveView(
-        changes,
-        {
-          channel: keys.orderChanges(orderId),
-          current: async () => {
-            const view = await orders.get(orderId);
-            return view && { position: view.position, view };
-          },
-          changesSince: (position) => orders.orderChangesSince(orderId, position),
-        },
-        since ?? null,
-      );
+      return liveView(ctx.services.changes, ctx.services.views.orders.live(orderId), since ?? null);
     },
     resolve: (update) => update,
   }),
@@ -73,16 +61,8 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, { customerId, since }, ctx) => {
       const customer = String(customerId);
-      const { orders, changes, keys } = ctx.services;
-      return liveView(
-        changes,
-        {
-          channel: keys.customerOrderChanges(customer),
-          current: () => orders.latestCustomerChange(customer),
-          changesSince: (position) => orders.customerChangesSince(customer, position),
-        },
-        since ?? null,
-      );
+      const { views, changes } = ctx.services;
+      return liveView(changes, views.orders.customerLive(customer), since ?? null);
     },
     resolve: (update) => update,
   }),
@@ -96,19 +76,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, { productId, since }, ctx) => {
       const id = String(productId);
-      const { inventory, changes, keys } = ctx.services;
-      return liveView(
-        changes,
-        {
-          channel: keys.inventoryChanges(id),
-          current: async () => {
-            const view = await inventory.get(id);
-            return view && { position: view.position, view };
-          },
-          changesSince: (position) => inventory.changesSince(id, position),
-        },
-        since ?? null,
-      );
+      return liveView(ctx.services.changes, ctx.services.views.inventory.live(id), since ?? null);
     },
     resolve: (update) => update,
   }),
@@ -122,19 +90,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) => {
       const currency = (args.currency ?? "USD").toUpperCase();
-      const { revenue, changes, keys } = ctx.services;
-      return liveView(
-        changes,
-        {
-          channel: keys.revenueChanges(currency),
-          current: async () => {
-            const view = await revenue.total(currency);
-            return view.position ? { position: view.position, view } : null;
-          },
-          changesSince: (position) => revenue.changesSince(currency, position),
-        },
-        args.since ?? null,
-      );
+      return liveView(ctx.services.changes, ctx.services.views.revenue.live(currency), args.since ?? null);
     },
     resolve: (update) => update,
   }),

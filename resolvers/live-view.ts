@@ -1,5 +1,5 @@
 import type { ChangeFeed } from "../readmodels/change-feed";
-import type { ViewChange } from "../readmodels/view-history";
+import type { LiveSource } from "../readmodels/view";
 
 /** One push of a live view: the view, the position it reflects, and whether changes were missed. */
 export interface LiveUpdate<T> {
@@ -10,12 +10,8 @@ export interface LiveUpdate<T> {
   readonly missedChanges: boolean;
 }
 
-export interface LiveViewSource<T> {
-  readonly channel: string;
-  current(): Promise<{ position: string; view: T } | null>;
-  /** Changes after a position, oldest first; `complete` false when history no longer reaches it. */
-  changesSince(position: string): Promise<{ changes: ViewChange<T>[]; complete: boolean }>;
-}
+/** Where one view's changes come from (its view module gives it). */
+export type LiveViewSource<T> = LiveSource<T>;
 
 /**
  * The live-view protocol every subscription follows: listen first, then send the current view

@@ -58,7 +58,7 @@ async function pricedLines(
   lines: readonly { productId: string | number; quantity: number }[],
 ) {
   const ids = lines.map((line) => String(line.productId));
-  const products = new Map((await ctx.services.inventory.getMany(ids)).map((p) => [p.productId, p]));
+  const products = new Map((await ctx.services.views.inventory.getMany(ids)).map((p) => [p.productId, p]));
   const unpriced = ids.findIndex((id) => {
     const product = products.get(id);
     return !product || product.price === null || product.currency === null;

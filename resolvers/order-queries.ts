@@ -5,20 +5,26 @@ import { ViewMetaRef } from "../schema/meta";
 import { OrderConnection, OrderRef } from "../schema/order";
 import { visibleOrder } from "./access";
 import { viewMeta } from "./meta";
+import { customerOrdersView } from "../readmodels/customer-orders";
+import { ordersView } from "../readmodels/orders";
+import { ordersByRegionView } from "../readmodels/orders-by-region";
+import { reads } from "./reads";
 
 builder.queryField("order", (t) =>
   t.field({
+    ...reads(ordersView),
     type: OrderRef,
     nullable: true,
     description: "One order's status view, from Redis. Null when unknown, or (for a customer) not theirs.",
     authScopes: { authenticated: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => visibleOrder(ctx, await ctx.services.orders.get(String(id))),
+    resolve: async (_root, { id }, ctx) => visibleOrder(ctx, await ctx.services.views.orders.get(String(id))),
   }),
 );
 
 builder.queryField("ordersByCustomer", (t) =>
   t.field({
+    ...reads(customerOrdersView, ordersView),
     type: OrderConnection,
     description: "A customer's order history, newest first, from Redis. Customers: their own only.",
     authScopes: (_root, args) => ({ staff: true, self: String(args.customerId) }),
@@ -29,14 +35,15 @@ builder.queryField("ordersByCustomer", (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const { offset, limit } = pageWindow(args);
-      const page = await ctx.services.orders.byCustomer(String(args.customerId), offset, limit);
-      return { items: await ctx.services.orders.getMany(page.ids), offset, total: page.total };
+      const page = await ctx.services.views.customerOrders.byCustomer(String(args.customerId), offset, limit);
+      return { items: await ctx.services.views.orders.getMany(page.ids), offset, total: page.total };
     },
   }),
 );
 
 builder.queryField("ordersByRegion", (t) =>
   t.field({
+    ...reads(ordersByRegionView, ordersView),
     type: OrderConnection,
     description: "Staff: orders shipped to a tax region, newest first, from Redis.",
     authScopes: { staff: true },
@@ -47,8 +54,12 @@ builder.queryField("ordersByRegion", (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const { offset, limit } = pageWindow(args);
-      const page = await ctx.services.orders.byRegion(args.region.trim().toUpperCase(), offset, limit);
-      return { items: await ctx.services.orders.getMany(page.ids), offset, total: page.total };
+      const page = await ctx.services.views.ordersByRegion.byRegion(
+        args.region.trim().toUpperCase(),
+        offset,
+        limit,
+      );
+      return { items: await ctx.services.views.orders.getMany(page.ids), offset, total: page.total };
     },
   }),
 );
@@ -59,15 +70,16 @@ const RegionCountRef = builder.objectRef<{ region: string; orders: number }>("Re
 
 builder.queryField("regions", (t) =>
   t.field({
+    ...reads(ordersByRegionView),
     type: [RegionCountRef],
     description: "Staff: order counts per region, busiest first.",
     authScopes: { staff: true },
-    resolve: (_root, _args, ctx) => ctx.services.orders.regions(),
+    resolve: (_root, _args, ctx) => ctx.services.views.ordersByRegion.regions(),
   }),
 );
 
 builder.objectField(OrderRef, "meta", (t) =>
-  t.field({ type: ViewMetaRef, resolve: (_order, _args, ctx) => viewMeta(ctx, "orders") }),
+  t.field({ type: ViewMetaRef, resolve: (_order, _args, ctx) => viewMeta(ctx, ordersView) }),
 );
 
 /** Every projector's freshness at once: the operator's first look. */

@@ -4,6 +4,8 @@ import { builder } from "../schema/builder";
 import { ViewMetaRef } from "../schema/meta";
 import { RevenueFiguresRef } from "../schema/revenue";
 import { viewMeta } from "./meta";
+import { revenueView } from "../readmodels/revenue";
+import { reads } from "./reads";
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -36,7 +38,7 @@ const RevenueRef = builder.objectRef<{ currency: string; total: RevenueView }>("
             extensions: { code: "BAD_USER_INPUT" },
           });
         }
-        return ctx.services.revenue.days(
+        return ctx.services.views.revenue.days(
           r.currency,
           requireDay(args.from, "from"),
           requireDay(args.to, "to"),
@@ -44,12 +46,13 @@ const RevenueRef = builder.objectRef<{ currency: string; total: RevenueView }>("
         );
       },
     }),
-    meta: t.field({ type: ViewMetaRef, resolve: (_r, _args, ctx) => viewMeta(ctx, "revenue") }),
+    meta: t.field({ type: ViewMetaRef, resolve: (_r, _args, ctx) => viewMeta(ctx, revenueView) }),
   }),
 });
 
 builder.queryField("revenue", (t) =>
   t.field({
+    ...reads(revenueView),
     type: RevenueRef,
     description:
       "Staff: revenue, order count, refunds and average order value, in total and per day, from Redis.",
@@ -57,7 +60,7 @@ builder.queryField("revenue", (t) =>
     args: { currency: t.arg.string({ required: false, defaultValue: "USD" }) },
     resolve: async (_root, args, ctx) => {
       const currency = (args.currency ?? "USD").toUpperCase();
-      return { currency, total: await ctx.services.revenue.total(currency) };
+      return { currency, total: await ctx.services.views.revenue.total(currency) };
     },
   }),
 );

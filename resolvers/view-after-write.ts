@@ -60,7 +60,7 @@ builder.objectField(AccountChangeRef, "account", (t) =>
         change,
         "account",
         timeoutArg(args.timeoutMs),
-        () => ctx.services.accounts.get(change.aggregateId),
+        () => ctx.services.views.accounts.get(change.aggregateId),
         (view) => view.revision >= change.revision,
       ),
   }),
@@ -79,7 +79,7 @@ builder.objectFields(ChangeRef, (t) => ({
             change,
             "order",
             timeoutArg(args.timeoutMs),
-            () => ctx.services.orders.get(change.aggregateId),
+            () => ctx.services.views.orders.get(change.aggregateId),
             (view) => view.revision >= change.revision,
           )
         : null,
@@ -96,7 +96,7 @@ builder.objectFields(ChangeRef, (t) => ({
             change,
             "product",
             timeoutArg(args.timeoutMs),
-            () => ctx.services.inventory.get(change.aggregateId),
+            () => ctx.services.views.inventory.get(change.aggregateId),
             (view) =>
               view.position !== "" &&
               comparePositions(parsePosition(view.position), parsePosition(change.position!)) >= 0,

@@ -1,12 +1,8 @@
 import type { CommandRuntime } from "../commands/runtime";
 import type { ParkedEvent, RecordedEvent } from "../eventstore/port";
-import type { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
-import type { InventoryReader } from "../readmodels/inventory";
-import type { OrderReader } from "../readmodels/orders";
-import type { ProjectorStateStore } from "../readmodels/projector-state";
-import type { RevenueReader } from "../readmodels/revenue";
 import type { ChangeFeed } from "../readmodels/change-feed";
-import type { ReadModelKeys } from "../readmodels/keys";
+import type { ProjectorStateStore } from "../readmodels/projector-state";
+import type { ViewReaders } from "../readmodels/registry";
 
 /** Operator actions on projectors' consumer groups (parked events). */
 export interface ProjectorAdmin {
@@ -32,17 +28,15 @@ export interface ProjectorCheckpoints {
   read(projectors: readonly string[]): Promise<(string | null)[]>;
 }
 
-/** What the gateway hands every resolver. Queries use the readers (Redis); mutations the runtime. */
+/**
+ * What the gateway hands every resolver. Queries use the views' readers (Redis), one per view
+ * module of `readmodels/registry.ts`; mutations the command runtime.
+ */
 export interface GatewayServices {
-  readonly accounts: AccountReader;
-  readonly accountHistory: AccountHistoryReader;
+  readonly views: ViewReaders;
   readonly projectorStates: ProjectorStateStore;
-  readonly orders: OrderReader;
-  readonly inventory: InventoryReader;
-  readonly revenue: RevenueReader;
   readonly commands: CommandRuntime;
   readonly changes: ChangeFeed;
-  readonly keys: ReadModelKeys;
   readonly clock: () => Date;
   /** Names of the projectors whose state `projections` reports. */
   readonly projectorNames: readonly string[];

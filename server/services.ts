@@ -7,15 +7,12 @@ import type { EventStore } from "../eventstore/port";
 import { comparePositions, parsePosition } from "../eventstore/position";
 import { partitioned, partitionName } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
+import { viewReaders } from "../readmodels/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
 import { skipParkedEvent } from "../projectors/parking";
 import { adoptReadModels } from "../readmodels/identity";
-import { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
-import { InventoryReader } from "../readmodels/inventory";
-import { OrderReader } from "../readmodels/orders";
 import { ProjectorStateStore } from "../readmodels/projector-state";
-import { RevenueReader } from "../readmodels/revenue";
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys } from "../readmodels/keys";
 import { createGateway } from "./app";
@@ -126,15 +123,10 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
       },
       graphiql: config.graphiql,
       services: {
-        accounts: new AccountReader(gatewayReads, keys),
-        accountHistory: new AccountHistoryReader(gatewayReads, keys),
+        views: viewReaders(gatewayReads, keys),
         projectorStates: gatewayStates,
-        orders: new OrderReader(gatewayReads, keys),
-        inventory: new InventoryReader(gatewayReads, keys),
-        revenue: new RevenueReader(gatewayReads, keys),
         commands,
         changes: new ChangeFeed(subscriber),
-        keys,
         clock: () => new Date(),
         projectorNames,
         admin: {

@@ -1,7 +1,7 @@
 import { accountStreamId } from "../../domain/banking/state";
 import type { Position } from "../../eventstore/port";
 import { comparePositions, parsePosition } from "../../eventstore/position";
-import { accountsProjector } from "../../projectors/accounts";
+import { accountsProjector } from "../../readmodels/accounts";
 import { silentLog } from "../../projectors/log";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys } from "../../readmodels/keys";

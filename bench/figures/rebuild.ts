@@ -1,4 +1,4 @@
-import { accountsProjector } from "../../projectors/accounts";
+import { accountsProjector } from "../../readmodels/accounts";
 import { silentLog } from "../../projectors/log";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys } from "../../readmodels/keys";

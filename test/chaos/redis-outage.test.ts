@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
-import { accountsProjector } from "../../projectors/accounts";
+import { accountsProjector } from "../../readmodels/accounts";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys } from "../../readmodels/keys";
 import { recordingLog } from "../api/support/api";

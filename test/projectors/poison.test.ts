@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
 import type { EventToAppend } from "../../eventstore/port";
-import { accountsProjector } from "../../projectors/accounts";
+import { accountsProjector } from "../../readmodels/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { skipParkedEvent } from "../../projectors/parking";

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
-import { accountsProjector } from "../../projectors/accounts";
+import { accountsProjector } from "../../readmodels/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys } from "../../readmodels/keys";

@@ -1,16 +1,21 @@
-import { productStreamPrefix } from "../domain/catalog/state";
-import { productEventFromStored } from "../domain/catalog/upcasters";
-import type { LineQuantity } from "../domain/ordering/events";
-import { orderStreamPrefix } from "../domain/ordering/state";
-import { orderEventFromStored } from "../domain/ordering/upcasters";
-import type { RecordedEvent } from "../eventstore/port";
-import { formatPosition } from "../eventstore/position";
-import type { ViewOp } from "../readmodels/batch-writer";
-import { inventoryHistoryLength } from "../readmodels/inventory";
-import type { ReadModelKeys } from "../readmodels/keys";
-import { entryIdOf } from "../readmodels/view-history";
-import { ledgerGuard } from "./guards";
-import type { Projection, Projector } from "./projector";
+import { productStreamPrefix } from "../../domain/catalog/state";
+import { productEventFromStored } from "../../domain/catalog/upcasters";
+import type { LineQuantity } from "../../domain/ordering/events";
+import { orderStreamPrefix } from "../../domain/ordering/state";
+import { orderEventFromStored } from "../../domain/ordering/upcasters";
+import type { RecordedEvent } from "../../eventstore/port";
+import { formatPosition } from "../../eventstore/position";
+import type { ViewOp } from "../batch-writer";
+import { ledgerGuard } from "../guards";
+import type { ReadModelKeys } from "../keys";
+import type { Projection, Projector } from "../view";
+import { entryIdOf } from "../view-history";
+import {
+  inventoryHistoryLength,
+  inventoryName as name,
+  stockLayout as layout,
+  type StoredStock,
+} from "./layout";
 
 /**
  * Inventory per product: on hand, reserved (placed, not yet delivered or cancelled), sold, and
@@ -19,7 +24,6 @@ import type { Projection, Projector } from "./projector";
  * what keeps a repeated delivery from counting twice.
  */
 export function inventoryProjector(keys: ReadModelKeys): Projector {
-  const name = "inventory";
   return {
     name,
     filter: { streamPrefixes: [productStreamPrefix, orderStreamPrefix] },
@@ -36,24 +40,19 @@ export function inventoryProjector(keys: ReadModelKeys): Projector {
         const key = keys.inventory(change.productId);
         // Many streams write one product: keep the latest position and instant whatever the order.
         ops.push(
-          ["hset", key, "productId", change.productId],
-          ["hmaxpos", key, "position", position],
-          ["hmaxstr", key, "updatedAt", change.at],
+          layout.set(key, { productId: change.productId }),
+          layout.latestPosition(key, "position", position),
+          layout.latestText(key, "updatedAt", change.at),
         );
-        if (change.set) ops.push(["hset", key, ...change.set]);
-        for (const [field, by] of Object.entries(change.add ?? {})) {
-          if (by !== 0) ops.push(["hincrby", key, field, String(by)]);
+        if (change.set) ops.push(layout.set(key, change.set));
+        for (const [field, by] of Object.entries(change.add ?? {}) as [Counter, number][]) {
+          if (by !== 0) ops.push(layout.increment(key, field, by));
         }
         if (change.available !== 0) {
           ops.push(["zincrby", keys.inventoryAvailable(), String(change.available), change.productId]);
         }
-        ops.push([
-          "snapshot",
-          keys.inventoryHistory(change.productId),
-          entryIdOf(position),
-          String(inventoryHistoryLength),
-          key,
-        ]);
+        const history = keys.inventoryHistory(change.productId);
+        ops.push(["snapshot", history, entryIdOf(position), String(inventoryHistoryLength), key]);
         notices.push([keys.inventoryChanges(change.productId), position]);
       }
       return { guard, ops, notices };
@@ -61,11 +60,13 @@ export function inventoryProjector(keys: ReadModelKeys): Projector {
   };
 }
 
+type Counter = "onHand" | "reserved" | "sold";
+
 interface StockChange {
   productId: string;
   at: string;
-  set?: string[];
-  add?: { onHand?: number; reserved?: number; sold?: number };
+  set?: Partial<StoredStock>;
+  add?: Partial<Record<Counter, number>>;
   /** Change of available units (on hand - reserved). */
   available: number;
 }
@@ -75,43 +76,25 @@ function productChanges(recorded: RecordedEvent): StockChange[] {
   const productId = event.data.productId;
   switch (event.type) {
     case "ProductAdded": {
-      const d = event.data;
+      const { sku, name, price, currency, addedAt, initialStock } = event.data;
       return [
         {
           productId,
-          at: d.addedAt,
-          set: [
-            "sku",
-            d.sku,
-            "name",
-            d.name,
-            "price",
-            String(d.price),
-            "currency",
-            d.currency,
-            "status",
-            "active",
-          ],
-          add: { onHand: d.initialStock },
-          available: d.initialStock,
+          at: addedAt,
+          set: { sku, name, price, currency, status: "active" },
+          add: { onHand: initialStock },
+          available: initialStock,
         },
       ];
     }
-    case "ProductRestocked":
-      return [
-        {
-          productId,
-          at: event.data.restockedAt,
-          add: { onHand: event.data.quantity },
-          available: event.data.quantity,
-        },
-      ];
+    case "ProductRestocked": {
+      const { quantity, restockedAt } = event.data;
+      return [{ productId, at: restockedAt, add: { onHand: quantity }, available: quantity }];
+    }
     case "PriceChanged":
-      return [
-        { productId, at: event.data.changedAt, set: ["price", String(event.data.newPrice)], available: 0 },
-      ];
+      return [{ productId, at: event.data.changedAt, set: { price: event.data.newPrice }, available: 0 }];
     case "ProductDiscontinued":
-      return [{ productId, at: event.data.discontinuedAt, set: ["status", "discontinued"], available: 0 }];
+      return [{ productId, at: event.data.discontinuedAt, set: { status: "discontinued" }, available: 0 }];
     default:
       return [];
   }

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from "../eventstore/port";
-import type { Guard } from "../readmodels/batch-writer";
-import type { ReadModelKeys } from "../readmodels/keys";
+import type { Guard } from "./batch-writer";
+import type { ReadModelKeys } from "./keys";
 
 /** Views that count across many streams: the projector's ledger remembers each stream's revision. */
 export function ledgerGuard(keys: ReadModelKeys, projector: string, event: RecordedEvent): Guard {

@@ -1,0 +1,59 @@
+import type { Redis } from "ioredis";
+import { orderStreamPrefix } from "../../domain/ordering/state";
+import { orderEventFromStored } from "../../domain/ordering/upcasters";
+import type { RecordedEvent } from "../../eventstore/port";
+import { ledgerGuard } from "../guards";
+import { newestFirst, type IdPage } from "../id-page";
+import type { ReadModelKeys } from "../keys";
+import { defineView, type Projection, type Projector } from "../view";
+
+const name = "customer-orders";
+
+/**
+ * Customer order history: each customer's orders scored by when they were placed (rejected
+ * attempts included), so the newest come first. One index across many order streams: guarded by
+ * this projector's ledger.
+ */
+export function customerOrdersProjector(keys: ReadModelKeys): Projector {
+  return {
+    name,
+    filter: { streamPrefixes: [orderStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
+    project(recorded: RecordedEvent): Projection {
+      const event = orderEventFromStored(recorded);
+      const guard = ledgerGuard(keys, name, recorded);
+      const at =
+        event.type === "OrderPlaced"
+          ? event.data.placedAt
+          : event.type === "OrderRejected"
+            ? event.data.rejectedAt
+            : null;
+      if (!at) return { guard, ops: [], notices: [] };
+      const { customerId, orderId } = event.data;
+      return {
+        guard,
+        ops: [["zadd", keys.customerOrders(customerId), String(Date.parse(at)), orderId]],
+        notices: [],
+      };
+    },
+  };
+}
+
+export class CustomerOrdersReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ReadModelKeys,
+  ) {}
+
+  /** A customer's order ids, newest first. */
+  byCustomer(customerId: string, offset: number, limit: number): Promise<IdPage> {
+    return newestFirst(this.redis, this.keys.customerOrders(customerId), offset, limit);
+  }
+}
+
+/** Customer orders: each customer's orders, newest first. */
+export const customerOrdersView = defineView({
+  name,
+  projector: customerOrdersProjector,
+  reader: (redis, keys) => new CustomerOrdersReader(redis, keys),
+});

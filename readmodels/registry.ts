@@ -1,0 +1,48 @@
+import type { Redis } from "ioredis";
+import { accountTransactionsView } from "./account-transactions";
+import { accountsView } from "./accounts";
+import { balanceHistoryView } from "./balance-history";
+import { customerOrdersView } from "./customer-orders";
+import { inventoryView } from "./inventory";
+import type { ReadModelKeys } from "./keys";
+import { ordersView } from "./orders";
+import { ordersByRegionView } from "./orders-by-region";
+import { revenueView } from "./revenue";
+import type { Projector } from "./view";
+
+/**
+ * Every read model, one line each. A view listed here gets a projector on its own consumer group
+ * (built from the start of the log the first time it runs), a reader the gateway hands to
+ * resolvers (`ctx.services.views.<key>`), and a place in freshness and read-your-writes.
+ */
+export const views = {
+  accounts: accountsView,
+  accountTransactions: accountTransactionsView,
+  balanceHistory: balanceHistoryView,
+  orders: ordersView,
+  customerOrders: customerOrdersView,
+  inventory: inventoryView,
+  revenue: revenueView,
+  ordersByRegion: ordersByRegionView,
+} as const;
+
+type Views = typeof views;
+export type ViewKey = keyof Views;
+
+/** Each view's reader, by the view's key in the registry. */
+export type ViewReaders = { readonly [K in ViewKey]: ReturnType<Views[K]["reader"]> };
+
+export function viewReaders(redis: Redis, keys: ReadModelKeys): ViewReaders {
+  const readers = Object.fromEntries(
+    Object.entries(views).map(([key, view]) => [key, view.reader(redis, keys)]),
+  ) as unknown as ViewReaders;
+  return readers;
+}
+
+/** Every view's projector; each runs on its own consumer group with its own checkpoint. */
+export function allProjectors(keys: ReadModelKeys): Projector[] {
+  return Object.values(views).map((view) => view.projector(keys));
+}
+
+/** The projectors' names, in registry order. */
+export const viewNames: readonly string[] = Object.values(views).map((view) => view.name);

@@ -1,0 +1,70 @@
+import { orderStreamPrefix } from "../../domain/ordering/state";
+import { orderEventFromStored } from "../../domain/ordering/upcasters";
+import type { RecordedEvent } from "../../eventstore/port";
+import { formatPosition } from "../../eventstore/position";
+import type { ViewOp } from "../batch-writer";
+import { ledgerGuard } from "../guards";
+import type { ReadModelKeys } from "../keys";
+import type { Projection, Projector } from "../view";
+import { entryIdOf } from "../view-history";
+import { revenueHistoryLength, revenueLayout as layout, revenueName as name } from "./layout";
+
+type Figure = "revenue" | "orders" | "refunds" | "refundCount";
+
+/**
+ * Revenue dashboard, per currency, per day (UTC, of the business instant) and in total: revenue
+ * (confirmed payments), paid order count, refunds (refunds issued, and payments returned on
+ * cancellation) and their count. Average order value is derived when read. All increments across
+ * every order stream: the ledger guard is what keeps them exact.
+ */
+export function revenueProjector(keys: ReadModelKeys): Projector {
+  return {
+    name,
+    filter: { streamPrefixes: [orderStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
+    project(recorded: RecordedEvent): Projection {
+      const event = orderEventFromStored(recorded);
+      const guard = ledgerGuard(keys, name, recorded);
+      let change: { currency: string; at: string; add: Partial<Record<Figure, number>> } | null = null;
+      switch (event.type) {
+        case "PaymentConfirmed": {
+          const { currency, confirmedAt, amount } = event.data;
+          change = { currency, at: confirmedAt, add: { revenue: amount, orders: 1 } };
+          break;
+        }
+        case "RefundIssued": {
+          const { currency, issuedAt, amount } = event.data;
+          change = { currency, at: issuedAt, add: { refunds: amount, refundCount: 1 } };
+          break;
+        }
+        case "OrderCancelled": {
+          const { currency, cancelledAt, amountPaid } = event.data;
+          if (amountPaid > 0)
+            change = { currency, at: cancelledAt, add: { refunds: amountPaid, refundCount: 1 } };
+          break;
+        }
+        default:
+          break;
+      }
+      if (!change) return { guard, ops: [], notices: [] };
+      const { currency } = change;
+      const position = formatPosition(recorded.position);
+      const day = change.at.slice(0, 10);
+      const total = keys.revenueTotal(currency);
+      const daily = keys.revenueDay(currency, day);
+      const ops: ViewOp[] = [
+        ["zadd", keys.revenueDays(currency), String(Date.parse(`${day}T00:00:00.000Z`)), day],
+        layout.set(total, { currency }),
+        layout.latestPosition(total, "position", position),
+        layout.latestText(total, "updatedAt", change.at),
+        layout.set(daily, { currency, day }),
+      ];
+      for (const [field, by] of Object.entries(change.add) as [Figure, number][]) {
+        ops.push(layout.increment(total, field, by), layout.increment(daily, field, by));
+      }
+      const history = keys.revenueHistory(currency);
+      ops.push(["snapshot", history, entryIdOf(position), String(revenueHistoryLength), total]);
+      return { guard, ops, notices: [[keys.revenueChanges(currency), position]] };
+    },
+  };
+}

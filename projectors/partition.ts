@@ -1,3 +1,6 @@
+import { partitionName } from "../readmodels/keys";
+
+export { partitionName };
 import type { Projector } from "./projector";
 
 /** Stable 32-bit FNV-1a hash: the same stream always lands in the same partition. */
@@ -12,10 +15,6 @@ function hash(text: string): number {
 
 export function partitionOf(streamId: string, count: number): number {
   return hash(streamId) % count;
-}
-
-export function partitionName(projector: string, index: number, count: number): string {
-  return `${projector}~${index}of${count}`;
 }
 
 /**

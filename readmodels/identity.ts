@@ -10,8 +10,8 @@ import type { ReadModelKeys } from "./keys";
 export async function adoptReadModels(redis: Redis, keys: ReadModelKeys, storeId: string): Promise<boolean> {
   const known = await redis.get(keys.storeIdentity());
   if (known === storeId) return false;
-  const foreign = known !== null || (await anyKey(redis, `${keys.prefix}projector:*:checkpoint`));
-  if (foreign) await deleteAll(redis, `${keys.prefix}*`);
+  const foreign = known !== null || (await anyKey(redis, keys.anyCheckpointPattern()));
+  if (foreign) await deleteAll(redis, keys.everythingPattern());
   await redis.set(keys.storeIdentity(), storeId);
   return foreign;
 }

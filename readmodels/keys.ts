@@ -14,6 +14,17 @@ export function part(value: string): string {
   return value.replace(/[%:{}\s\u0000-\u001f\u007f]/g, encodeURIComponent);
 }
 
+/** The name of partition `index` of `count` of a projector (its own group, checkpoint, ledger). */
+export function partitionName(projector: string, index: number, count: number): string {
+  return `${projector}~${index}of${count}`;
+}
+
+/** The names a projector runs under: itself, or each of its partitions. */
+export function partitionNames(projector: string, partitions: number): string[] {
+  if (partitions <= 1) return [projector];
+  return Array.from({ length: partitions }, (_, i) => partitionName(projector, i, partitions));
+}
+
 export type ReadModelKeys = ReturnType<typeof readModelKeys>;
 
 export function readModelKeys(prefix = "") {
@@ -54,6 +65,9 @@ export function readModelKeys(prefix = "") {
     regions: () => `${prefix}regions`,
     /** Position of the last event a projector has settled: the authority for where it resumes. */
     checkpoint: (projector: string) => `${prefix}projector:${part(projector)}:checkpoint`,
+    /** SCAN patterns: every projector's checkpoint; everything under the prefix. */
+    anyCheckpointPattern: () => `${prefix}projector:*:checkpoint`,
+    everythingPattern: () => `${prefix}*`,
     /** Per-projector "last revision applied per stream", for views that count across streams. */
     ledger: (projector: string) => `${prefix}projector:${part(projector)}:ledger`,
     /** Parked events an operator chose to skip: passed as no-ops (guard only) when replayed. */

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import type { ReadModelKeys } from "./keys";
+import { partitionNames, type ReadModelKeys } from "./keys";
+import { comparePositions, parsePosition } from "../eventstore/position";
 import { readHashes } from "./hashes";
 
 export type FreshnessStatus = "live" | "catching_up" | "rebuilding" | "stalled" | "stopped";
@@ -59,8 +60,7 @@ export class ProjectorStateStore {
   ) {}
 
   private partitionNames(projector: string): string[] {
-    if (this.partitions <= 1) return [projector];
-    return Array.from({ length: this.partitions }, (_, i) => `${projector}~${i}of${this.partitions}`);
+    return partitionNames(projector, this.partitions);
   }
 
   async report(state: ProjectorState): Promise<void> {
@@ -115,4 +115,30 @@ function stateFromHash(projector: string, hash: Record<string, string>, now: Dat
     consumer: hash.consumer ?? "",
     reportedAt,
   };
+}
+
+/**
+ * Where each projector's views are settled: its checkpoint, written atomically with the views
+ * (null before its first event). A partitioned projector has reached a position when all its
+ * partitions have, so its checkpoint is the lowest of theirs. Read-your-writes waits on these.
+ */
+export class ProjectorCheckpoints {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ReadModelKeys,
+    private readonly partitions = 1,
+  ) {}
+
+  async read(projectors: readonly string[]): Promise<(string | null)[]> {
+    const each = projectors.map((name) => partitionNames(name, this.partitions).map(this.keys.checkpoint));
+    const values = await this.redis.mget(each.flat());
+    let next = 0;
+    return each.map((group) => {
+      const found = group.map(() => values[next++] ?? null);
+      if (found.some((value) => value === null)) return null;
+      return found.reduce((low, value) =>
+        comparePositions(parsePosition(value!), parsePosition(low!)) < 0 ? value : low,
+      );
+    });
+  }
 }

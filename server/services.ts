@@ -4,15 +4,14 @@ import { CommandRuntime } from "../commands/runtime";
 import { storeIdentity } from "../eventstore/identity";
 import { openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
-import { comparePositions, parsePosition } from "../eventstore/position";
-import { partitioned, partitionName } from "../projectors/partition";
+import { partitioned } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
 import { viewReaders } from "../readmodels/registry";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
 import { skipParkedEvent } from "../projectors/parking";
 import { adoptReadModels } from "../readmodels/identity";
-import { ProjectorStateStore } from "../readmodels/projector-state";
+import { ProjectorCheckpoints, ProjectorStateStore } from "../readmodels/projector-state";
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys } from "../readmodels/keys";
 import { createGateway } from "./app";
@@ -135,28 +134,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
           skipParked: (projector, eventId) => skipParkedEvent(store, redis, keys, projector, eventId),
         },
         eventLog: { readStream: (streamId, options) => store.readStream(streamId, options) },
-        checkpoints: {
-          // A partitioned projector has reached a position when all its partitions have.
-          async read(names) {
-            const partitions = config.projectorPartitions;
-            const each = names.map((name) =>
-              partitions > 1
-                ? Array.from({ length: partitions }, (_, i) =>
-                    keys.checkpoint(partitionName(name, i, partitions)),
-                  )
-                : [keys.checkpoint(name)],
-            );
-            const values = await gatewayReads.mget(each.flat());
-            let next = 0;
-            return each.map((group) => {
-              const found = group.map(() => values[next++] ?? null);
-              if (found.some((value) => value === null)) return null;
-              return found.reduce((low, value) =>
-                comparePositions(parsePosition(value!), parsePosition(low!)) < 0 ? value : low,
-              );
-            });
-          },
-        },
+        checkpoints: new ProjectorCheckpoints(gatewayReads, keys, config.projectorPartitions),
         newId: randomUUID,
       },
     });

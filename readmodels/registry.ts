@@ -8,6 +8,7 @@ import type { ReadModelKeys } from "./keys";
 import { ordersView } from "./orders";
 import { ordersByRegionView } from "./orders-by-region";
 import { revenueView } from "./revenue";
+import { topCustomersView } from "./top-customers";
 import type { Projector } from "./view";
 
 /**
@@ -24,6 +25,7 @@ export const views = {
   inventory: inventoryView,
   revenue: revenueView,
   ordersByRegion: ordersByRegionView,
+  topCustomers: topCustomersView,
 } as const;
 
 type Views = typeof views;

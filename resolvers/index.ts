@@ -18,6 +18,7 @@ import "./at-position";
 import "./view-after-write";
 import "./debug-replay";
 import "./projection-subscriptions";
+import "./top-customers";
 
 let schema: GraphQLSchema | null = null;
 

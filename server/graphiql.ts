@@ -190,6 +190,17 @@ query Regions {
 subscription WatchRevenue {
   revenueUpdated(currency: "USD") { position revenue { revenue { amount } orders } }
 }
+
+query TopCustomers {
+  topCustomers(currency: "USD", first: 5) {
+    customers { rank customerId netSpend { amount } paid { amount } refunded { amount } paidOrders }
+    meta { status lagEvents }
+  }
+}
+
+subscription WatchTopCustomers {
+  topCustomersUpdated(currency: "USD", first: 5) { position topCustomers { customers { rank customerId netSpend { amount } } } }
+}
 `;
 
 const live = `# Live views, as customer "alice": the current view first, then every change.

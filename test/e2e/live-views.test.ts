@@ -34,6 +34,8 @@ describe("live order, customer, inventory and revenue views", () => {
       price: usd("8.00"),
       initialStock: 10,
     });
+    // Orders are priced from the catalog view: let it hold the new product first.
+    await projectionsCaughtUp(t);
     await mutate("placeOrder", {
       orderId: "lv-1",
       customerId: "lena",

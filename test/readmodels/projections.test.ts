@@ -8,6 +8,7 @@ import { inventoryFromHash, inventoryProjector } from "../../readmodels/inventor
 import { orderFromHash, ordersProjector } from "../../readmodels/orders";
 import { ordersByRegionProjector } from "../../readmodels/orders-by-region";
 import { revenueFromHash, revenueProjector } from "../../readmodels/revenue";
+import { spendLayout, topCustomersProjector } from "../../readmodels/top-customers";
 import { eventLog, projectionSpec } from "../support/projection-spec";
 
 /**
@@ -385,5 +386,38 @@ describe("revenue", () => {
     const e = shop();
     const views = spec.given([e.placed("o-4"), e.cancelled("o-4", 0)]);
     expect(views.hash(spec.keys.revenueTotal("EUR"))).toEqual({});
+  });
+});
+
+describe("top customers", () => {
+  it("given payments and refunds of two customers, then ranked by net spend with their figures", () => {
+    const spec = projectionSpec(topCustomersProjector);
+    const e = shop();
+    const views = spec.given([
+      e.placed("o-1", "cy"),
+      e.paid("o-1", "cy"),
+      e.placed("o-2", "cy"),
+      e.paid("o-2", "cy"),
+      e.refunded("o-2"),
+      e.placed("o-3", "di"),
+      e.paid("o-3", "di"),
+      e.placed("o-4", "di"),
+      e.paid("o-4", "di"),
+    ]);
+    const ranking = views.keys().find((key) => /top-customers:EUR$/.test(key))!;
+    expect(views.zset(ranking)).toEqual([
+      ["cy", 1071],
+      ["di", 2 * 1071],
+    ]);
+    const spendOf = (customer: string) =>
+      spendLayout.decode(views.hash(views.keys().find((key) => key.endsWith(`:customer:${customer}`))!));
+    expect(spendOf("cy")).toEqual({
+      customerId: "cy",
+      currency: "EUR",
+      paid: 2 * 1071,
+      refunded: 1071,
+      paidOrders: 2,
+    });
+    expect(spendOf("di")).toMatchObject({ paid: 2 * 1071, refunded: 0, paidOrders: 2 });
   });
 });

@@ -1,0 +1,193 @@
+import type { Redis } from "ioredis";
+import { orderStreamPrefix } from "../../domain/ordering/state";
+import { orderEventFromStored } from "../../domain/ordering/upcasters";
+import type { RecordedEvent } from "../../eventstore/port";
+import { formatPosition } from "../../eventstore/position";
+import { hashCodec, integer, text } from "../codec";
+import { ledgerGuard } from "../guards";
+import { readHashes } from "../hashes";
+import { part, type ReadModelKeys } from "../keys";
+import { defineView, type LiveSource, type Projection, type Projector } from "../view";
+import { entryIdOf, positionOfEntry } from "../view-history";
+
+/**
+ * Top customers: customers ranked by net spend (payments confirmed minus refunds, refunds of
+ * cancelled paid orders included) per currency. A sorted set per currency holds the ranking (its
+ * score the net spend, so the top N is one range), a hash per customer the figures, and a capped
+ * stream of changes gives live clients their resume point. Every figure is an increment across
+ * many order streams, so the ledger guard is what keeps each payment and refund counted once.
+ */
+const name = "top-customers";
+
+/** Changes kept per currency for live clients that reconnect with `since`. */
+const historyLength = 100;
+
+/** This view's keys: the key module's prefix and encoding, the names its own. */
+function keysOf(keys: ReadModelKeys) {
+  const base = (currency: string) => `${keys.prefix}top-customers:${part(currency)}`;
+  return {
+    ranking: base,
+    spend: (currency: string, customerId: string) => `${base(currency)}:customer:${part(customerId)}`,
+    history: (currency: string) => `${base(currency)}:history`,
+    changes: (currency: string) => `${keys.prefix}changes:top-customers:${part(currency)}`,
+  };
+}
+
+export interface StoredSpend {
+  readonly customerId: string;
+  readonly currency: string;
+  /** Minor units paid (payments confirmed). */
+  readonly paid: number;
+  /** Minor units given back (refunds issued, payments returned on cancellation). */
+  readonly refunded: number;
+  readonly paidOrders: number;
+}
+
+export const spendLayout = hashCodec<StoredSpend>({
+  customerId: text,
+  currency: text,
+  paid: integer(),
+  refunded: integer(),
+  paidOrders: integer(),
+});
+
+export interface CustomerSpend extends StoredSpend {
+  /** 1 for the customer who spent most. */
+  readonly rank: number;
+  /** Paid minus refunded. */
+  readonly netSpend: number;
+}
+
+export interface TopCustomersView {
+  readonly currency: string;
+  readonly customers: readonly CustomerSpend[];
+  /** Position of the last change the ranking includes; null before the first payment. */
+  readonly position: string | null;
+}
+
+type Change = { customerId: string; currency: string; paid?: number; refunded?: number; paidOrders?: number };
+
+function changeOf(recorded: RecordedEvent): Change | null {
+  const event = orderEventFromStored(recorded);
+  switch (event.type) {
+    case "PaymentConfirmed": {
+      const { customerId, currency, amount } = event.data;
+      return { customerId, currency, paid: amount, paidOrders: 1 };
+    }
+    case "RefundIssued": {
+      const { customerId, currency, amount } = event.data;
+      return { customerId, currency, refunded: amount };
+    }
+    case "OrderCancelled": {
+      const { customerId, currency, amountPaid } = event.data;
+      return amountPaid > 0 ? { customerId, currency, refunded: amountPaid } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export function topCustomersProjector(keys: ReadModelKeys): Projector {
+  const my = keysOf(keys);
+  return {
+    name,
+    filter: { streamPrefixes: [orderStreamPrefix] },
+    guardFor: (event) => ledgerGuard(keys, name, event),
+    project(recorded: RecordedEvent): Projection {
+      const guard = ledgerGuard(keys, name, recorded);
+      const change = changeOf(recorded);
+      if (!change) return { guard, ops: [], notices: [] };
+      const { customerId, currency } = change;
+      const position = formatPosition(recorded.position);
+      const spend = my.spend(currency, customerId);
+      const net = (change.paid ?? 0) - (change.refunded ?? 0);
+      return {
+        guard,
+        ops: [
+          spendLayout.set(spend, { customerId, currency }),
+          ...(["paid", "refunded", "paidOrders"] as const)
+            .filter((field) => change[field])
+            .map((field) => spendLayout.increment(spend, field, change[field]!)),
+          ["zincrby", my.ranking(currency), String(net), customerId],
+          [
+            "xappend",
+            my.history(currency),
+            entryIdOf(position),
+            String(historyLength),
+            "customerId",
+            customerId,
+          ],
+        ],
+        notices: [[my.changes(currency), position]],
+      };
+    },
+  };
+}
+
+export class TopCustomersReader {
+  private readonly my: ReturnType<typeof keysOf>;
+
+  constructor(
+    private readonly redis: Redis,
+    keys: ReadModelKeys,
+  ) {
+    this.my = keysOf(keys);
+  }
+
+  /** The `first` customers who spent most in `currency`, most first, and the position it reflects. */
+  async ranking(currency: string, first: number): Promise<TopCustomersView> {
+    const [ids, last] = await Promise.all([
+      this.redis.zrevrange(this.my.ranking(currency), 0, first - 1),
+      this.redis.xrevrange(this.my.history(currency), "+", "-", "COUNT", 1),
+    ]);
+    const hashes = await readHashes(
+      this.redis,
+      ids.map((id) => this.my.spend(currency, id)),
+    );
+    const customers = ids.map((customerId, i) => {
+      const spend = spendLayout.decode(hashes[i]!);
+      return { ...spend, customerId, rank: i + 1, netSpend: spend.paid - spend.refunded };
+    });
+    return { currency, customers, position: last[0] ? positionOfEntry(last[0][0]) : null };
+  }
+
+  /**
+   * The ranking, live: the ranking now, then the ranking after each change (changes that arrive
+   * together are answered with one ranking, at the last one's position).
+   */
+  live(currency: string, first: number): LiveSource<TopCustomersView> {
+    const history = this.my.history(currency);
+    return {
+      channel: this.my.changes(currency),
+      current: async () => {
+        const view = await this.ranking(currency, first);
+        return view.position ? { position: view.position, view } : null;
+      },
+      changesSince: async (since) => {
+        const [after, oldest, length] = await Promise.all([
+          this.redis.xrange(history, `(${entryIdOf(since)}`, "+"),
+          this.redis.xrange(history, "-", "+", "COUNT", 1),
+          this.redis.xlen(history),
+        ]);
+        const reaches = length < historyLength || (oldest[0] !== undefined && !isAfter(oldest[0][0], since));
+        if (after.length === 0) return { changes: [], complete: reaches };
+        const view = await this.ranking(currency, first);
+        const position = positionOfEntry(after.at(-1)![0]);
+        return { changes: [{ position, view: { ...view, position } }], complete: reaches };
+      },
+    };
+  }
+}
+
+function isAfter(entryId: string, position: string): boolean {
+  const [a1, a2] = entryId.split("-").map(BigInt) as [bigint, bigint];
+  const [b1, b2] = position.split(":").map(BigInt) as [bigint, bigint];
+  return a1 > b1 || (a1 === b1 && a2 > b2);
+}
+
+/** Top customers: customers ranked by net spend (paid minus refunded) per currency, live. */
+export const topCustomersView = defineView({
+  name,
+  projector: topCustomersProjector,
+  reader: (redis, keys) => new TopCustomersReader(redis, keys),
+});

@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CommandRuntime } from "../../commands/runtime";
 import { comparePositions, parsePosition } from "../../eventstore/position";
 import { projectorGroup } from "../../projectors/runtime";
-import { readModelKeys } from "../../readmodels/keys";
 import { topCustomersView } from "../../readmodels/top-customers";
 import { mintToken } from "../../server/auth/tokens";
 import { loadConfig } from "../../server/config";
@@ -24,7 +23,6 @@ import { dropTestData, eventually, testDatabaseUrl, testRedisUrl } from "../supp
 const id = randomBytes(6).toString("hex");
 const schema = `t_${id}`;
 const prefix = `test:${id}:`;
-const keys = readModelKeys(prefix);
 const config = loadConfig({
   PORT: "0",
   EVENT_STORE_URL: testDatabaseUrl,

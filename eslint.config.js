@@ -31,7 +31,10 @@ import tseslint from "typescript-eslint";
  *   server/                    anything                                         wiring and command-line entry points (server/cli/)
  *   test/, bench/              anything                                         they build whole systems
  *
- * "the port" is eventstore/ without open.ts and without the adapters. "(types)": `import type` only.
+ * "the port" is eventstore/ without open.ts and without the adapters. "(types)": `import type` only
+ * (`import { type X }` still loads the module, so it counts as a value import). A new top-level
+ * folder (jobs/ will be one, wired like server/) needs its row here and in `layers` before its first
+ * file lints: boundaries/no-unknown-files refuses code in no layer.
  */
 const layers = [
   // Adapters first: the first pattern a file matches names its layer.
@@ -135,7 +138,7 @@ export default tseslint.config(
             '{{from.type}} may not import "{{dependency.source}}" ({{dependency.kind}}): eslint.config.js lists what each layer may import.',
         },
       ],
-      // A new top-level folder of code gets a row above before it gets code.
+      // Code in no layer (a new top-level folder) is an error until the layering names it.
       "boundaries/no-unknown-files": "error",
     },
   },

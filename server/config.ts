@@ -4,7 +4,7 @@ import { loadLimitSettings, type LimitSettings } from "./limits/settings";
 import { parsePartition } from "../projectors/partition";
 
 /** Every setting comes from the environment; this table is mirrored in the README. */
-export type Role = "all" | "gateway" | "projector" | "worker";
+export type Role = "all" | "gateway" | "projector";
 
 export interface Config {
   readonly role: Role;
@@ -52,9 +52,14 @@ export class ConfigError extends Error {
   }
 }
 
-const roles: readonly Role[] = ["all", "gateway", "projector", "worker"];
+const roles: readonly Role[] = ["all", "gateway", "projector"];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Reserved for long jobs (BullMQ); until the first one ships, a worker would start and do nothing.
+  if (env.ROLE === "worker")
+    throw new ConfigError(
+      "ROLE=worker: the worker role has no jobs yet, so it would run nothing; use ROLE=gateway, ROLE=projector or ROLE=all (both in one process)",
+    );
   const role = (env.ROLE ?? "all") as Role;
   if (!roles.includes(role))
     throw new ConfigError(`ROLE must be one of ${roles.join(", ")}; got "${env.ROLE}"`);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { isObjectType, parse, validate, type GraphQLField } from "graphql";
 import { describe, expect, it } from "vitest";
 import { gatewaySchema } from "../../resolvers/index";
-import { schemaFile, schemaSdl } from "../../schema/print";
+import { schemaFile, schemaSdl } from "../../server/cli/print-schema";
 import { exampleTabs } from "../../server/graphiql";
 
 const schema = gatewaySchema();

@@ -27,7 +27,9 @@ import tseslint from "typescript-eslint";
  *   schema/                    domain/, the port, commands/ (errors; types),    the GraphQL types; the readers and the runtime
  *                                readmodels/ (types), graphql, @pothos/*, node:   come in through the context
  *   resolvers/                 schema/, domain/, commands/, the port,           read through the context's readers, write through
- *                                readmodels/ (types), graphql, @pothos/*, node:   the command runtime; no adapter, no Redis
+ *                                readmodels/ (types; a view module's entry,       the command runtime; no adapter, no Redis. A
+ *                                readmodels/<view>/index.ts, as a value),         field names the view it reads by its module
+ *                                graphql, @pothos/*, node:                        (`reads(accountsView)`, `viewMeta`)
  *   server/                    anything                                         wiring and command-line entry points (server/cli/)
  *   test/, bench/              anything                                         they build whole systems
  *
@@ -91,7 +93,12 @@ const policies = [
   },
   {
     from: layer("resolvers"),
-    allow: [...to(layer("schema", "domain", "commands"), port, graphql, nodeBuiltins), typesOf("readmodels")],
+    allow: [
+      ...to(layer("schema", "domain", "commands"), port, graphql, nodeBuiltins, {
+        file: { categories: "view-module" },
+      }),
+      typesOf("readmodels"),
+    ],
   },
   {
     from: [layer("server", "test", "bench"), { file: { categories: "tooling" } }],
@@ -119,6 +126,8 @@ export default tseslint.config(
         { category: "port", pattern: "eventstore/!(open).ts" },
         { category: "adapter-factory", pattern: "eventstore/open.ts" },
         { category: "command-errors", pattern: "commands/errors.ts" },
+        // A view module's entry: its name, projector and reader factory (no Redis connection in it).
+        { category: "view-module", pattern: "readmodels/*/index.ts" },
         // Configuration files at the top (vitest.config.ts): in no layer, free to import.
         { category: "tooling", pattern: "*.ts" },
       ],

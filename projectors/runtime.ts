@@ -145,8 +145,8 @@ export class ProjectorRunner {
   }
 
   private async align(): Promise<void> {
-    const { store } = this.options;
-    const aligned = await alignGroupWithRedis(store, this.groupName, this.bookkeeping, this.log, this.name);
+    const { bookkeeping, log, groupName } = this;
+    const aligned = await alignGroupWithRedis({ ...this.options, groupName, bookkeeping, log });
     this.progress.checkpoint = aligned.checkpoint;
     this.progress.status = aligned.status;
     this.rebuildTarget = aligned.rebuildTarget;

@@ -4,7 +4,7 @@ import {
   EventStoreUnavailable,
   IdempotencyKeyTaken,
   WrongExpectedRevision,
-  type EventStore,
+  type EventLog,
   type EventToAppend,
   type ExpectedRevision,
   type IdempotencyRecord,
@@ -19,7 +19,8 @@ import { KeyedMutex } from "./keyed-mutex";
 import { resultFromJson, type CommandResult } from "./result";
 
 export interface CommandRuntimeOptions {
-  readonly store: EventStore;
+  /** The command side appends and reads streams; it never needs consumer groups. */
+  readonly store: EventLog;
   /** Re-load and re-decide rounds on an optimistic-concurrency conflict. */
   readonly maxAttempts?: number;
   readonly newId?: () => string;
@@ -31,7 +32,7 @@ export interface CommandRuntimeOptions {
  * nothing; the record is written by the store in the append's own transaction.
  */
 export class CommandRuntime {
-  private readonly store: EventStore;
+  private readonly store: EventLog;
   private readonly maxAttempts: number;
   private readonly newId: () => string;
   private readonly streams = new KeyedMutex();

@@ -1,15 +1,22 @@
 /**
- * The EventStore port: the one interface every store adapter implements (PostgreSQL, PGlite,
- * KurrentDB). It is shaped after the KurrentDB client so that adapter is a thin mapping:
+ * The event store port, in two parts with one job each, both shaped after the KurrentDB client so
+ * that adapter is a thin mapping:
  *
+ * - `EventLog`: appends (with an expected revision and an idempotency record), stream reads, the
+ *   global log. What the command side needs, and all it may use.
+ * - `ConsumerGroups`: persistent subscriptions, i.e. consumer groups over the global log with a
+ *   server-side checkpoint, ack / nack (retry, park, skip) and parked-event replay. What
+ *   projectors need.
+ * - `EventStore`: both together, plus `close`. What an adapter (PostgreSQL, PGlite, KurrentDB)
+ *   implements and `openEventStore` returns; only whoever opened the store holds it whole.
+ *
+ * Terms:
  * - A stream revision is the 0-based index of an event in its stream (KurrentDB `revision`).
  * - A position is a place in the global log, `{ commit, prepare }` as in KurrentDB's `$all`.
  *   Positions are totally ordered by (commit, prepare). On PostgreSQL, `commit` is the id of the
  *   appending transaction and `prepare` the row's sequence number; readers only see rows of
  *   transactions older than every still-running one, which is what makes the order gap-free.
  * - Expected revision: "no_stream" | "stream_exists" | "any" | an exact revision.
- * - Persistent subscriptions are consumer groups over the global log with a server-side
- *   checkpoint, ack / nack (retry, park, skip) and parked-event replay.
  */
 
 export type StreamRevision = number;
@@ -110,6 +117,25 @@ export interface ReadAllOptions {
   readonly filter?: EventFilter;
 }
 
+/** Appends and reads: streams, the global log, idempotency records. */
+export interface EventLog {
+  appendToStream(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the newest event visible to readers of the global log (null when empty). */
+  headPosition(): Promise<Position | null>;
+  /** Number of visible events after a position (lag in events). */
+  countAfter(position: Position | null, filter?: EventFilter): Promise<number>;
+  /** The record an append with `idempotency` wrote (with what it appended); null if none used the key. */
+  readIdempotencyRecord(key: string): Promise<IdempotencyRecord | null>;
+  /** Checks the store answers (readiness). */
+  ping(): Promise<void>;
+}
+
 export type StartFrom = "start" | "end" | Position;
 
 export interface ConsumerGroupSettings {
@@ -180,21 +206,9 @@ export interface SubscribeOptions {
   readonly idleWaitMs?: number;
 }
 
-export interface EventStore {
-  appendToStream(
-    streamId: string,
-    events: readonly EventToAppend[],
-    options?: AppendOptions,
-  ): Promise<AppendResult>;
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
-  /** Position of the newest event visible to readers of the global log (null when empty). */
-  headPosition(): Promise<Position | null>;
-  /** Number of visible events after a position (lag in events). */
-  countAfter(position: Position | null, filter?: EventFilter): Promise<number>;
-
-  readIdempotencyRecord(key: string): Promise<IdempotencyRecord | null>;
-
+/** Persistent subscriptions over the global log: administration, delivery, parked events. */
+export interface ConsumerGroups {
+  /** Creating an existing group changes nothing: its settings and checkpoint stay. */
   createConsumerGroup(name: string, settings?: Partial<ConsumerGroupSettings>): Promise<void>;
   getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null>;
   /** Moves a group's checkpoint (to rewind a projector after its read model was lost). */
@@ -204,9 +218,11 @@ export interface EventStore {
   listParked(group: string, options?: { limit?: number }): Promise<ParkedEvent[]>;
   /** Re-delivers up to `limit` parked events (oldest first) through the group; returns how many. */
   replayParked(group: string, options?: { limit?: number }): Promise<number>;
+}
 
-  /** Checks the store answers (readiness). */
-  ping(): Promise<void>;
+/** The whole store, as opened: its log and its consumer groups over one connection. */
+export interface EventStore extends EventLog, ConsumerGroups {
+  /** Gives up every subscription's group and closes the connection. */
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import type { CommandRuntime } from "../commands/runtime";
-import type { ParkedEvent, RecordedEvent } from "../eventstore/port";
+import type { EventLog, ParkedEvent } from "../eventstore/port";
 import type { AccountHistoryReader, AccountReader } from "../readmodels/accounts";
 import type { InventoryReader } from "../readmodels/inventory";
 import type { OrderReader } from "../readmodels/orders";
@@ -20,9 +20,7 @@ export interface ProjectorAdmin {
  * The one read of the event store a query may make: the admin debug view replays an aggregate
  * from its stream (DESIGN.md contract 7's exception). Nothing else reaches the store from a query.
  */
-export interface EventLog {
-  readStream(streamId: string, options?: { until?: Date; maxCount?: number }): Promise<RecordedEvent[]>;
-}
+export type StreamReader = Pick<EventLog, "readStream">;
 
 /**
  * Where each projector's views are settled: its checkpoint in Redis, written atomically with the
@@ -47,7 +45,7 @@ export interface GatewayServices {
   /** Names of the projectors whose state `projections` reports. */
   readonly projectorNames: readonly string[];
   readonly admin: ProjectorAdmin;
-  readonly eventLog: EventLog;
+  readonly eventLog: StreamReader;
   readonly checkpoints: ProjectorCheckpoints;
   readonly newId: () => string;
 }

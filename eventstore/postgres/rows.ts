@@ -44,6 +44,11 @@ export function toPositionOrNull(commit: unknown, prepare: unknown): Position | 
   return commit === null || commit === undefined ? null : toPosition(commit, prepare);
 }
 
+/** A position as the two parameters of a checkpoint column pair (null: no checkpoint). */
+export function positionParams(position: Position | null): [string | null, string | null] {
+  return position ? [position.commit.toString(), position.prepare.toString()] : [null, null];
+}
+
 /** The condition "visible to readers of the global log" (DESIGN.md contract 5): only transactions
  * older than every transaction still running, so a slow one can never be overtaken and skipped. */
 export const VISIBLE = `e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;

@@ -208,7 +208,14 @@ export interface SubscribeOptions {
 
 /** Persistent subscriptions over the global log: administration, delivery, parked events. */
 export interface ConsumerGroups {
-  /** Creating an existing group changes nothing: its settings and checkpoint stay. */
+  /**
+   * Creates the group, or gives an existing one these settings (batch size, retries, timeouts,
+   * lease, filter), so a changed configuration reaches groups made by an earlier deployment. An
+   * existing group keeps where it is: `startFrom` applies to a new group only, and the checkpoint
+   * and parked events stay. A consumer holding the group uses the new settings once it takes the
+   * group again. An adapter that cannot apply a filter in place (KurrentDB cannot widen the filter a
+   * subscription was created with) refuses the change rather than deliver less than asked.
+   */
   createConsumerGroup(name: string, settings?: Partial<ConsumerGroupSettings>): Promise<void>;
   getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null>;
   /** Moves a group's checkpoint (to rewind a projector after its read model was lost). */

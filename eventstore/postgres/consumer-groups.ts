@@ -35,15 +35,24 @@ export class PostgresConsumerGroups implements ConsumerGroups {
     this.wakeups = new AppendWakeups(sql, channel);
   }
 
-  /** Creating an existing group changes nothing: its settings and checkpoint stay. */
+  /**
+   * Creating an existing group replaces its settings with these, all but `startFrom`: where a group
+   * starts was settled when it was made, and its checkpoint, lease and parked events stay as they
+   * are. So a deployment picks up a changed batch size, lease or filter at its next start; a
+   * consumer holding the group reads them when it next takes it (the lease renewal at once).
+   */
   async createConsumerGroup(name: string, partial: Partial<ConsumerGroupSettings> = {}): Promise<void> {
     const settings = validSettings({ ...defaultConsumerGroupSettings, ...partial });
     const start = settings.startFrom;
     // The checkpoint is "the last settled position": 'end' settles everything visible now.
     const checkpoint = start === "start" ? null : start === "end" ? await this.headPosition() : start;
+    // A filter left out is no filter: it is dropped from the stored settings, not kept.
     await this.sql.query(
-      `INSERT INTO consumer_groups (name, settings, checkpoint_commit, checkpoint_prepare)
-       VALUES ($1, $2::jsonb, $3::xid8, $4::bigint) ON CONFLICT (name) DO NOTHING`,
+      `INSERT INTO consumer_groups AS g (name, settings, checkpoint_commit, checkpoint_prepare)
+       VALUES ($1, $2::jsonb, $3::xid8, $4::bigint)
+       ON CONFLICT (name) DO UPDATE
+       SET settings = excluded.settings || jsonb_build_object('startFrom', g.settings->'startFrom')
+       WHERE (g.settings - 'startFrom') IS DISTINCT FROM (excluded.settings - 'startFrom')`,
       [name, JSON.stringify(settingsToJson(settings)), ...positionParams(checkpoint)],
     );
   }

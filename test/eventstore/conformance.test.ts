@@ -38,5 +38,5 @@ function conformance(factory: StoreFactory): void {
   });
 
   describe("EventLog", () => eventLogConformance(() => current().store, factory.limits));
-  describe("ConsumerGroups", () => consumerGroupConformance(current));
+  describe("ConsumerGroups", () => consumerGroupConformance(current, factory.limits));
 }

@@ -8,7 +8,7 @@ import {
   type EventLog,
   type PersistentSubscription,
 } from "../../../eventstore/port";
-import type { TestEventStore } from "../../support/eventstores";
+import type { StoreLimit, TestEventStore } from "../../support/eventstores";
 import { events, idsOf, iterate, nextBatch, stillPendingAfter, uniqueStream } from "../helpers";
 
 /** A group over its own streams only, so tests can share one store. */
@@ -25,7 +25,10 @@ const FAST = { idleWaitMs: 20 } as const;
  * The ConsumerGroups port: administration, delivery, settlement, parking, single active consumer.
  * The groups read the log of the same store, which the tests append to through its EventLog.
  */
-export function consumerGroupConformance(handle: () => TestEventStore): void {
+export function consumerGroupConformance(
+  handle: () => TestEventStore,
+  limits: readonly StoreLimit[] = [],
+): void {
   const groups = (): ConsumerGroups => handle().store;
   const log = (): EventLog => handle().store;
   const subscriptions: PersistentSubscription[] = [];
@@ -40,7 +43,7 @@ export function consumerGroupConformance(handle: () => TestEventStore): void {
   });
 
   describe("administration", () => {
-    it("creates a group with default settings; creating it again keeps its checkpoint", async () => {
+    it("creates a group with default settings; creating it again keeps its start and checkpoint", async () => {
       const { group, stream } = await newGroup(groups(), { batchSize: 10 });
       const info = await groups().getConsumerGroup(group);
       expect(info).toMatchObject({
@@ -56,11 +59,80 @@ export function consumerGroupConformance(handle: () => TestEventStore): void {
       await subscription.ack(await nextBatch(iterate(subscription)));
       await subscription.close();
 
-      await groups().createConsumerGroup(group, { batchSize: 1, startFrom: "end" });
+      await groups().createConsumerGroup(group, {
+        filter: info!.settings.filter,
+        batchSize: 1,
+        startFrom: "end",
+      });
       expect(await groups().getConsumerGroup(group)).toMatchObject({
-        settings: { batchSize: 10 },
+        settings: { batchSize: 1, startFrom: "start" },
         checkpoint: written.position,
       });
+    });
+
+    it("creating an existing group gives it the new settings and filter; checkpoint and parked events stay", async () => {
+      const { group, stream } = await newGroup(groups(), { batchSize: 10, leaseTimeoutMs: 2_000 });
+      await log().appendToStream(stream(), events(3));
+      const first = subscribe(group, "before-the-change");
+      const [poison, ...rest] = await nextBatch(iterate(first));
+      await first.nack(poison!, "park", "cannot parse");
+      await first.ack(rest);
+      await first.close();
+      const before = (await groups().getConsumerGroup(group))!;
+      expect(before).toMatchObject({ checkpoint: rest.at(-1)!.position, parkedCount: 1 });
+
+      // What a deployment with another PROJECTOR_BATCH_SIZE / PROJECTOR_LEASE_MS (and a projector
+      // that now reads one event type only) asks for at its start.
+      const kept = `Kept-${randomUUID()}`;
+      const changed = {
+        batchSize: 2,
+        maxRetryCount: 1,
+        messageTimeoutMs: 4_000,
+        leaseTimeoutMs: 700,
+        filter: { ...before.settings.filter, eventTypes: [kept] },
+      };
+      await groups().createConsumerGroup(group, { ...changed, startFrom: "end" });
+      expect(await groups().getConsumerGroup(group)).toEqual({
+        ...before,
+        settings: { ...before.settings, ...changed },
+      });
+      expect((await groups().listParked(group)).map((entry) => [entry.event.id, entry.reason])).toEqual([
+        [poison!.id, "cannot parse"],
+      ]);
+
+      // The next holder works by them: two events a batch, only the kept type.
+      await log().appendToStream(stream(), [...events(1, "Dropped"), ...events(3, kept)]);
+      const second = subscribe(group, "after-the-change");
+      const batches = iterate(second);
+      const batch = await nextBatch(batches);
+      expect(batch.map((event) => [event.type, event.revision])).toEqual([
+        [kept, 4],
+        [kept, 5],
+      ]);
+      await second.ack(batch);
+      expect((await nextBatch(batches)).map((event) => event.revision)).toEqual([6]);
+    });
+
+    it("a filter widened on an existing group takes what it now selects, from the checkpoint on", async () => {
+      const { group, stream } = await newGroup(groups());
+      const before = (await groups().getConsumerGroup(group))!;
+      const otherPrefix = `cx${randomUUID().slice(0, 8)}-`;
+      const widened = { streamPrefixes: [...before.settings.filter!.streamPrefixes!, otherPrefix] };
+      const recreate = groups().createConsumerGroup(group, { filter: widened });
+      if (limits.includes("filter-narrows-only")) {
+        await expect(recreate).rejects.toMatchObject({ code: "CONSUMER_GROUP_FILTER_FIXED", group });
+        expect(await groups().getConsumerGroup(group)).toEqual(before);
+        return;
+      }
+      await recreate;
+      expect((await groups().getConsumerGroup(group))?.settings.filter).toEqual(widened);
+      await log().appendToStream(`${otherPrefix}a`, events(1));
+      await log().appendToStream(stream(), events(1));
+      const subscription = subscribe(group);
+      expect((await nextBatch(iterate(subscription))).map((event) => event.streamId)).toEqual([
+        `${otherPrefix}a`,
+        stream(),
+      ]);
     });
 
     it("names an unknown group with ConsumerGroupNotFound", async () => {

@@ -16,13 +16,21 @@ import { fromClientEvent } from "./events";
 import { planFilter } from "./filters";
 import {
   fromNativeSettings,
+  nativeUpdate,
   settingsFromJson,
   settingsToJson,
   toNativeSettings,
   validSettings,
   type NativeGroupOptions,
 } from "./group-settings";
-import { GroupStates, newGroupState, positionToJson, type GroupState, type HeldState } from "./group-state";
+import {
+  GroupStates,
+  newGroupState,
+  positionToJson,
+  withSettings,
+  type GroupState,
+  type HeldState,
+} from "./group-state";
 import type { KurrentIo } from "./io";
 import { activeConsumer } from "./lease";
 import { checkpointStreamOf, countParked, readParked, waitUntilReplayed, type ParkedEntry } from "./parked";
@@ -68,7 +76,10 @@ export class KurrentDbConsumerGroups implements ConsumerGroups {
     this.states = new GroupStates(context.io);
   }
 
-  /** Creating an existing group changes nothing: its settings and checkpoint stay. */
+  /**
+   * Creates the persistent subscription and the group's state. For an existing group, see
+   * `updateSettings`: its settings follow these, where it starts from does not.
+   */
   async createConsumerGroup(name: string, partial: Partial<ConsumerGroupSettings> = {}): Promise<void> {
     const { io, native } = this.context;
     const settings = validSettings(partial);
@@ -88,12 +99,37 @@ export class KurrentDbConsumerGroups implements ConsumerGroups {
     }
     const fresh = (previous: HeldState | null) =>
       newGroupState(settingsToJson(settings), checkpoint, (previous?.state.generation ?? 0) + 1);
-    // A new subscription gets a new state (over one left by a deleted group of the same name); an
-    // existing one keeps its own, which is only written if it is missing.
-    await this.states.update(name, (current) =>
-      created || !current || current.state.deleted ? fresh(current) : null,
+    if (!created) return this.updateSettings(name, settings, fresh);
+    // A new subscription gets a new state, over one left by a deleted group of the same name.
+    await this.states.update(name, fresh);
+    this.checkpoints.forget(name);
+  }
+
+  /**
+   * An existing group takes new settings without moving: its state gets them (the lease timeout
+   * and the filter live only there), then the subscription on the server through
+   * `updatePersistentSubscriptionToAll` with its own start position, which keeps the server's
+   * checkpoint and parked events. The update reloads the subscription and drops its connections,
+   * so it is sent only when a server setting changed; the holder reconnects, and takes the new
+   * settings when it next takes the group. A state missing (group made with another tool, state
+   * lost) is written afresh as before. The server's filter cannot change (see ConsumerGroupFilterFixed).
+   */
+  private async updateSettings(
+    name: string,
+    settings: ConsumerGroupSettings,
+    fresh: (previous: HeldState | null) => GroupState,
+  ): Promise<void> {
+    const { io, native } = this.context;
+    const info = await this.info(name);
+    if (!info) throw new ConsumerGroupNotFound(name);
+    const held = await this.states.update(name, (current) =>
+      !current || current.state.deleted ? fresh(current) : withSettings(name, current.state, settings),
     );
-    if (created) this.checkpoints.forget(name);
+    const started = held ? settingsFromJson(held.state.settings).startFrom : settings.startFrom;
+    const update = nativeUpdate(info.settings, { ...settings, startFrom: started }, native);
+    if (update) {
+      await io.retrying(() => io.client.updatePersistentSubscriptionToAll(name, update), { group: name });
+    }
   }
 
   async getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null> {

@@ -15,6 +15,23 @@ import { actualRevision, fromStreamState } from "./revisions";
 export { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
 
 /**
+ * A group's filter asked to select more than its subscription was created with. KurrentDB filters
+ * a persistent subscription on the server and cannot change that filter afterwards, so the wider
+ * filter would silently deliver less than asked; it is refused instead. Deleting the group (its
+ * parked events go with it) or giving the consumer a new group name lets it start over.
+ */
+export class ConsumerGroupFilterFixed extends Error {
+  readonly code = "CONSUMER_GROUP_FILTER_FIXED";
+  constructor(readonly group: string) {
+    super(
+      `Consumer group ${group}: KurrentDB cannot widen the filter a persistent subscription was created ` +
+        "with; delete the group or use a new name",
+    );
+    this.name = "ConsumerGroupFilterFixed";
+  }
+}
+
+/**
  * gRPC statuses that say "not now" rather than "no": UNAVAILABLE (no connection, node restarting),
  * DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED. The client raises most as typed errors, but calls
  * that fail before they reach the server (discovery, capability probing) surface as plain gRPC

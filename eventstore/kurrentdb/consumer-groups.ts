@@ -106,13 +106,13 @@ export class KurrentDbConsumerGroups implements ConsumerGroups {
   }
 
   /**
-   * An existing group takes new settings without moving: its state gets them (the lease timeout
-   * and the filter live only there), then the subscription on the server through
-   * `updatePersistentSubscriptionToAll` with its own start position, which keeps the server's
+   * An existing group takes new settings without moving. First its state (the lease timeout lives
+   * only there, and the filter this side applies), then the subscription on the server through
+   * `updatePersistentSubscriptionToAll` at its own start position, which keeps the server's
    * checkpoint and parked events. The update reloads the subscription and drops its connections,
-   * so it is sent only when a server setting changed; the holder reconnects, and takes the new
-   * settings when it next takes the group. A state missing (group made with another tool, state
-   * lost) is written afresh as before. The server's filter cannot change (see ConsumerGroupFilterFixed).
+   * so it is sent only when a server setting changed; the holder then takes the group again, with
+   * the new settings. A missing state (group made with another tool, state lost) is written afresh
+   * as before. The server's filter cannot change: see ConsumerGroupFilterFixed.
    */
   private async updateSettings(
     name: string,

@@ -11,7 +11,7 @@ import {
   type JsonObject,
 } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
-import type { AggregateType } from "./aggregate";
+import { foldStored, type AggregateType } from "./aggregate";
 import type { CommandContext } from "./context";
 import { ConcurrencyConflict, IdempotencyKeyReused, ServiceUnavailable } from "./errors";
 import { fingerprint } from "./fingerprint";
@@ -146,9 +146,7 @@ export class CommandRuntime {
     streamId: string,
   ): Promise<{ state: S; expectedRevision: ExpectedRevision; revision: number }> {
     const recorded = await this.store.readStream(streamId);
-    const state = recorded
-      .map((event) => aggregate.fromStored(event))
-      .reduce(aggregate.decider.evolve, aggregate.decider.initialState);
+    const state = foldStored(aggregate, recorded);
     const last = recorded.at(-1);
     return last
       ? { state, expectedRevision: last.revision, revision: last.revision }

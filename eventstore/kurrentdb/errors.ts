@@ -7,13 +7,6 @@ import {
 } from "../port";
 import { actualRevision, fromStreamState } from "./revisions";
 
-/*
- * The adapter errors the port does not name are shared with the PostgreSQL adapter, so callers and
- * tests see the same classes and codes whichever store runs. (They belong beside the port; moving
- * them is for whoever owns it.)
- */
-export { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
-
 /**
  * A group's filter asked to select more than its subscription was created with. KurrentDB filters
  * a persistent subscription on the server and cannot change that filter afterwards, so the wider

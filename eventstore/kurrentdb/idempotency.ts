@@ -9,8 +9,9 @@ import {
   type IdempotencyRecord,
   type JsonObject,
 } from "../port";
+import { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
 import { appendEvents, findEarlierAppend, readRevisions } from "./append";
-import { EventIdsAlreadyUsed, InvalidAppend, isWrongExpectedVersion, translateError } from "./errors";
+import { isWrongExpectedVersion, translateError } from "./errors";
 import type { KurrentIo } from "./io";
 import { readLastEvent } from "./reads";
 

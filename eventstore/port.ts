@@ -31,7 +31,7 @@ export type ExpectedRevision = "no_stream" | "stream_exists" | "any" | StreamRev
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** Who caused an event and why; carried on every event (DESIGN.md, command runtime). */
+/** Who caused an event and why; the command runtime writes it on every event it appends. */
 export interface EventMetadata {
   readonly correlationId?: string;
   readonly causationId?: string;
@@ -73,8 +73,10 @@ export interface AppendResult {
 }
 
 /**
- * Idempotency record written atomically with an append (DESIGN.md contract 4). `fingerprint` is a
- * hash of the request that used the key; `answer` is what the first request answered.
+ * Idempotency record written atomically with an append, so a command repeated with the same key (a
+ * client retrying after a lost response, or two requests racing) appends nothing the second time
+ * and answers what the first one answered. `fingerprint` is a hash of the request that used the
+ * key; `answer` is what the first request answered.
  */
 export interface IdempotencyRecord {
   readonly key: string;

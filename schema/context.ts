@@ -17,8 +17,10 @@ export interface ProjectorAdmin {
 }
 
 /**
- * The one read of the event store a query may make: the admin debug view replays an aggregate
- * from its stream (DESIGN.md contract 7's exception). Nothing else reaches the store from a query.
+ * The one read of the event store a query may make. Queries read the Redis views only, so a read
+ * load never weighs on the store; the exception is the admin debug view, which replays an
+ * aggregate from its stream to compare it with the views. Nothing else reaches the store from a
+ * query.
  */
 export type StreamReader = Pick<EventLog, "readStream">;
 

@@ -16,7 +16,8 @@ import type { KurrentIo } from "./io";
 import { readLastEvent } from "./reads";
 
 /*
- * Idempotency records (DESIGN.md contract 4) on KurrentDB: one stream per key,
+ * Idempotency records on KurrentDB (a command repeated with its key answers what the first one
+ * answered and appends nothing, however the two race): one stream per key,
  * `ledgerline.idempotency-<sha256 of the key>`, whose first event is appended with "no stream".
  * That append is the lock: of two requests with one key, exactly one creates the stream; the
  * other gets IdempotencyKeyTaken and reads the first one's answer.

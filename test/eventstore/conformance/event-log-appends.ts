@@ -13,8 +13,9 @@ function idempotencyRecord(streamId: string, key = `key-${randomUUID()}`): Idemp
   return { key, fingerprint: "sha256:request", streamId, answer: { accountId: streamId, ok: true } };
 }
 
-/** Contracts 3 and 4 of DESIGN.md as the store sees them: expected revisions, event-id repeats,
- * idempotency records written with the append. */
+/** Optimistic concurrency (every append states the revision it expects) and idempotent commands
+ * (a repeated request appends nothing) as the store sees them: expected revisions, event-id
+ * repeats, idempotency records written with the append. */
 export function appendConformance(log: () => EventLog, limits: readonly StoreLimit[] = []): void {
   describe("expected revision", () => {
     it("no_stream starts a stream at revision 0; nextRevision is the revision of the last event", async () => {

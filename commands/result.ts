@@ -15,17 +15,6 @@ export interface CommandResult {
   readonly replayed: boolean;
 }
 
-export function resultToJson(result: CommandResult): JsonObject {
-  return {
-    aggregateId: result.aggregateId,
-    streamId: result.streamId,
-    revision: result.revision,
-    position: result.position,
-    eventIds: [...result.eventIds],
-    eventTypes: [...result.eventTypes],
-  };
-}
-
 export function resultFromJson(json: JsonObject): CommandResult {
   return {
     aggregateId: String(json.aggregateId),

@@ -4,14 +4,14 @@ import {
   EventStoreUnavailable,
   IdempotencyKeyTaken,
   WrongExpectedRevision,
-  type EventStore,
+  type EventLog,
   type EventToAppend,
   type ExpectedRevision,
   type IdempotencyRecord,
   type JsonObject,
 } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
-import type { AggregateType } from "./aggregate";
+import { foldStored, type AggregateType } from "./aggregate";
 import type { CommandContext } from "./context";
 import { ConcurrencyConflict, IdempotencyKeyReused, ServiceUnavailable } from "./errors";
 import { fingerprint } from "./fingerprint";
@@ -19,7 +19,8 @@ import { KeyedMutex } from "./keyed-mutex";
 import { resultFromJson, type CommandResult } from "./result";
 
 export interface CommandRuntimeOptions {
-  readonly store: EventStore;
+  /** The command side appends and reads streams; it never needs consumer groups. */
+  readonly store: EventLog;
   /** Re-load and re-decide rounds on an optimistic-concurrency conflict. */
   readonly maxAttempts?: number;
   readonly newId?: () => string;
@@ -31,7 +32,7 @@ export interface CommandRuntimeOptions {
  * nothing; the record is written by the store in the append's own transaction.
  */
 export class CommandRuntime {
-  private readonly store: EventStore;
+  private readonly store: EventLog;
   private readonly maxAttempts: number;
   private readonly newId: () => string;
   private readonly streams = new KeyedMutex();
@@ -145,9 +146,7 @@ export class CommandRuntime {
     streamId: string,
   ): Promise<{ state: S; expectedRevision: ExpectedRevision; revision: number }> {
     const recorded = await this.store.readStream(streamId);
-    const state = recorded
-      .map((event) => aggregate.fromStored(event))
-      .reduce(aggregate.decider.evolve, aggregate.decider.initialState);
+    const state = foldStored(aggregate, recorded);
     const last = recorded.at(-1);
     return last
       ? { state, expectedRevision: last.revision, revision: last.revision }

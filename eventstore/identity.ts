@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { WrongExpectedRevision, type EventStore } from "./port";
+import { WrongExpectedRevision, type EventLog } from "./port";
 
 /** A stream no projector reads, holding the store's identity in its first event. */
 export const identityStream = "ledgerline-store-identity";
@@ -10,7 +10,7 @@ export const identityStream = "ledgerline-store-identity";
  * `./data` was deleted while Redis kept its keys) and must be rebuilt. Uses only the port, so it is
  * the same on every adapter.
  */
-export async function storeIdentity(store: EventStore): Promise<string> {
+export async function storeIdentity(store: EventLog): Promise<string> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const [first] = await store.readStream(identityStream, { maxCount: 1 });
     if (first) return String(first.data.storeId);

@@ -1,15 +1,22 @@
 /**
- * The EventStore port: the one interface every store adapter implements (PostgreSQL, PGlite,
- * KurrentDB). It is shaped after the KurrentDB client so that adapter is a thin mapping:
+ * The event store port, in two parts with one job each, both shaped after the KurrentDB client so
+ * that adapter is a thin mapping:
  *
+ * - `EventLog`: appends (with an expected revision and an idempotency record), stream reads, the
+ *   global log. What the command side needs, and all it may use.
+ * - `ConsumerGroups`: persistent subscriptions, i.e. consumer groups over the global log with a
+ *   server-side checkpoint, ack / nack (retry, park, skip) and parked-event replay. What
+ *   projectors need.
+ * - `EventStore`: both together, plus `close`. What an adapter (PostgreSQL, PGlite, KurrentDB)
+ *   implements and `openEventStore` returns; only whoever opened the store holds it whole.
+ *
+ * Terms:
  * - A stream revision is the 0-based index of an event in its stream (KurrentDB `revision`).
  * - A position is a place in the global log, `{ commit, prepare }` as in KurrentDB's `$all`.
  *   Positions are totally ordered by (commit, prepare). On PostgreSQL, `commit` is the id of the
  *   appending transaction and `prepare` the row's sequence number; readers only see rows of
  *   transactions older than every still-running one, which is what makes the order gap-free.
  * - Expected revision: "no_stream" | "stream_exists" | "any" | an exact revision.
- * - Persistent subscriptions are consumer groups over the global log with a server-side
- *   checkpoint, ack / nack (retry, park, skip) and parked-event replay.
  */
 
 export type StreamRevision = number;
@@ -24,7 +31,7 @@ export type ExpectedRevision = "no_stream" | "stream_exists" | "any" | StreamRev
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** Who caused an event and why; carried on every event (DESIGN.md, command runtime). */
+/** Who caused an event and why; the command runtime writes it on every event it appends. */
 export interface EventMetadata {
   readonly correlationId?: string;
   readonly causationId?: string;
@@ -66,8 +73,10 @@ export interface AppendResult {
 }
 
 /**
- * Idempotency record written atomically with an append (DESIGN.md contract 4). `fingerprint` is a
- * hash of the request that used the key; `answer` is what the first request answered.
+ * Idempotency record written atomically with an append, so a command repeated with the same key (a
+ * client retrying after a lost response, or two requests racing) appends nothing the second time
+ * and answers what the first one answered. `fingerprint` is a hash of the request that used the
+ * key; `answer` is what the first request answered.
  */
 export interface IdempotencyRecord {
   readonly key: string;
@@ -108,6 +117,25 @@ export interface ReadAllOptions {
   readonly after?: Position;
   readonly maxCount?: number;
   readonly filter?: EventFilter;
+}
+
+/** Appends and reads: streams, the global log, idempotency records. */
+export interface EventLog {
+  appendToStream(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the newest event visible to readers of the global log (null when empty). */
+  headPosition(): Promise<Position | null>;
+  /** Number of visible events after a position (lag in events). */
+  countAfter(position: Position | null, filter?: EventFilter): Promise<number>;
+  /** The record an append with `idempotency` wrote (with what it appended); null if none used the key. */
+  readIdempotencyRecord(key: string): Promise<IdempotencyRecord | null>;
+  /** Checks the store answers (readiness). */
+  ping(): Promise<void>;
 }
 
 export type StartFrom = "start" | "end" | Position;
@@ -180,21 +208,16 @@ export interface SubscribeOptions {
   readonly idleWaitMs?: number;
 }
 
-export interface EventStore {
-  appendToStream(
-    streamId: string,
-    events: readonly EventToAppend[],
-    options?: AppendOptions,
-  ): Promise<AppendResult>;
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
-  /** Position of the newest event visible to readers of the global log (null when empty). */
-  headPosition(): Promise<Position | null>;
-  /** Number of visible events after a position (lag in events). */
-  countAfter(position: Position | null, filter?: EventFilter): Promise<number>;
-
-  readIdempotencyRecord(key: string): Promise<IdempotencyRecord | null>;
-
+/** Persistent subscriptions over the global log: administration, delivery, parked events. */
+export interface ConsumerGroups {
+  /**
+   * Creates the group, or gives an existing one these settings (batch size, retries, timeouts,
+   * lease, filter), so a changed configuration reaches groups made by an earlier deployment. An
+   * existing group keeps where it is: `startFrom` applies to a new group only, and the checkpoint
+   * and parked events stay. A consumer holding the group uses the new settings once it takes the
+   * group again. An adapter that cannot apply a filter in place (KurrentDB cannot widen the filter a
+   * subscription was created with) refuses the change rather than deliver less than asked.
+   */
   createConsumerGroup(name: string, settings?: Partial<ConsumerGroupSettings>): Promise<void>;
   getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null>;
   /** Moves a group's checkpoint (to rewind a projector after its read model was lost). */
@@ -204,9 +227,11 @@ export interface EventStore {
   listParked(group: string, options?: { limit?: number }): Promise<ParkedEvent[]>;
   /** Re-delivers up to `limit` parked events (oldest first) through the group; returns how many. */
   replayParked(group: string, options?: { limit?: number }): Promise<number>;
+}
 
-  /** Checks the store answers (readiness). */
-  ping(): Promise<void>;
+/** The whole store, as opened: its log and its consumer groups over one connection. */
+export interface EventStore extends EventLog, ConsumerGroups {
+  /** Gives up every subscription's group and closes the connection. */
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import type { AggregateType } from "../commands/aggregate";
+import { foldStored, type AggregateType } from "../commands/aggregate";
 import { accountAggregate } from "../commands/aggregates/account";
 import { orderAggregate } from "../commands/aggregates/order";
 import { productAggregate } from "../commands/aggregates/product";
@@ -138,9 +138,7 @@ builder.queryField("debugReplay", (t) =>
         args.atInstant ? { until: args.atInstant } : {},
       );
       const events = args.atRevision == null ? stored : stored.filter((e) => e.revision <= args.atRevision!);
-      const state = events
-        .map((e) => aggregate.fromStored(e))
-        .reduce(aggregate.decider.evolve, aggregate.decider.initialState);
+      const state = foldStored(aggregate, events);
       return { kind, streamId, state, events, shown: lastEvents === 0 ? [] : events.slice(-lastEvents) };
     },
   }),

@@ -95,7 +95,12 @@ export async function obtainRedis(options: {
   throw new RedisUnavailable(options.url);
 }
 
-/** BullMQ and the read models both need every key kept (DESIGN.md contract 6). */
+/**
+ * BullMQ and the read models both need every key kept. A view is applied exactly once per event by
+ * comparing the event's revision with the one stored beside the view, and the projector's
+ * checkpoint lives in Redis too: an evicted key would make events apply twice or views go missing
+ * without any error.
+ */
 export async function checkEvictionPolicy(redis: Redis): Promise<void> {
   const reply = (await redis.config("GET", "maxmemory-policy")) as string[];
   const policy = reply[1];

@@ -1,21 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
+import { foldStored } from "../../commands/aggregate";
 import { accountAggregate } from "../../commands/aggregates/account";
 import type { AccountState } from "../../domain/banking/state";
 import { accountStreamId } from "../../domain/banking/state";
-import type { RecordedEvent } from "../../eventstore/port";
 import { nowMs } from "../lib/clock";
 import type { Figure } from "../lib/figure";
 import { inRounds } from "../lib/figure";
 import { seedAccounts } from "../lib/events";
 import { row } from "../lib/report";
 import { quantile, ratios, summarize } from "../lib/stats";
-
-/** What the command runtime does to load an aggregate: upcast every stored event, fold it. */
-function fold(events: readonly RecordedEvent[], from: AccountState = accountAggregate.decider.initialState) {
-  return events
-    .map((event) => accountAggregate.fromStored(event))
-    .reduce(accountAggregate.decider.evolve, from);
-}
 
 function median(values: number[]): number {
   return quantile(
@@ -50,7 +43,7 @@ export const aggregateLoad: Figure = {
 
     const all = await store.readStream(streamId);
     const snapshotRevision = all.length - 1 - tail;
-    const snapshotState = fold(all.slice(0, snapshotRevision + 1));
+    const snapshotState = foldStored(accountAggregate, all.slice(0, snapshotRevision + 1));
     await db.query(
       `CREATE TABLE ${schema}.bench_snapshots (stream_id text PRIMARY KEY, revision bigint NOT NULL, state jsonb NOT NULL)`,
     );
@@ -64,7 +57,7 @@ export const aggregateLoad: Figure = {
       const start = nowMs();
       const recorded = await store.readStream(streamId);
       const read = nowMs();
-      const state = fold(recorded);
+      const state = foldStored(accountAggregate, recorded);
       return { ms: nowMs() - start, readMs: read - start, state };
     };
     const fromSnapshot = async () => {
@@ -75,7 +68,7 @@ export const aggregateLoad: Figure = {
       );
       const snapshot = rows[0]!;
       const recorded = await store.readStream(streamId, { fromRevision: Number(snapshot.revision) + 1 });
-      const state = fold(recorded, snapshot.state);
+      const state = foldStored(accountAggregate, recorded, snapshot.state);
       return { ms: nowMs() - start, state };
     };
     const check = [await full(), await fromSnapshot()];

@@ -15,11 +15,16 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
   readonly data: Data;
 }
 
+/**
+ * The state `events` lead to: each evolved in turn into the state, starting from the decider's
+ * initial state, or from `from` when the events continue a known state (a snapshot's).
+ */
 export function fold<Event, State>(
   decider: Pick<Decider<unknown, Event, State>, "evolve" | "initialState">,
   events: readonly Event[],
+  from: State = decider.initialState,
 ): State {
-  return events.reduce(decider.evolve, decider.initialState);
+  return events.reduce(decider.evolve, from);
 }
 
 /** Ends an exhaustive switch: compiling fails when a case is missing. */

@@ -1,9 +1,10 @@
 import { ValidationError } from "./errors";
 
 /**
- * Money is never a float (DESIGN.md contract 2): amounts are integers in the currency's minor
- * unit (cents for USD, yen for JPY), parsed from and printed to decimal strings at the edge.
- * Amounts are kept within Number.MAX_SAFE_INTEGER so JSON, Redis HINCRBY and JS agree exactly.
+ * Money is never a float (binary fractions cannot hold 0.10 exactly, and sums of them drift):
+ * amounts are integers in the currency's minor unit (cents for USD, yen for JPY), parsed from and
+ * printed to decimal strings at the edge. Amounts are kept within Number.MAX_SAFE_INTEGER so JSON,
+ * Redis HINCRBY and JS agree exactly.
  */
 export type MinorUnits = number;
 

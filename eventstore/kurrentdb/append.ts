@@ -5,7 +5,8 @@ import {
   type ExpectedRevision,
   type StreamRevision,
 } from "../port";
-import { EventIdsAlreadyUsed, InvalidAppend, isNoStream, translateError } from "./errors";
+import { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
+import { isNoStream, translateError } from "./errors";
 import { reservedMetadataKeys, toEventData } from "./events";
 import type { KurrentIo } from "./io";
 import { fromClientPosition } from "./positions";

@@ -4,16 +4,19 @@ import {
   ConsumerGroupNotFound,
   type ConsumerGroupInfo,
   type ConsumerGroupSettings,
+  type ConsumerGroups,
   type ParkedEvent,
   type Position,
   type RecordedEvent,
+  type SubscribeOptions,
 } from "../port";
-import { reportedCheckpoint, type LocalCheckpoints } from "./checkpoints";
+import { LocalCheckpoints, reportedCheckpoint } from "./checkpoints";
 import { isGroupExisting, isGroupMissing, isNoStream, translateError } from "./errors";
 import { fromClientEvent } from "./events";
 import { planFilter } from "./filters";
 import {
   fromNativeSettings,
+  nativeUpdate,
   settingsFromJson,
   settingsToJson,
   toNativeSettings,
@@ -21,25 +24,34 @@ import {
   type NativeGroupOptions,
 } from "./group-settings";
 import {
+  GroupStates,
   newGroupState,
   positionToJson,
+  withSettings,
   type GroupState,
-  type GroupStates,
   type HeldState,
 } from "./group-state";
 import type { KurrentIo } from "./io";
 import { activeConsumer } from "./lease";
 import { checkpointStreamOf, countParked, readParked, waitUntilReplayed, type ParkedEntry } from "./parked";
 import { readLastEvent } from "./reads";
+import { KurrentDbPersistentSubscription } from "./subscription";
 
 export interface ConsumerGroupsContext {
   readonly io: KurrentIo;
-  readonly states: GroupStates;
-  readonly checkpoints: LocalCheckpoints;
   readonly native: NativeGroupOptions;
+  /** This process's client connection name, as the server lists it among a group's connections. */
+  readonly connectionName: string;
+  /** Pause in pushed events that ends a batch before it is full. */
+  readonly batchLingerMs: number;
+  /** Longest wait for the server to show what it does asynchronously (parking, replays). */
   readonly settleWaitMs: number;
+  /** How often a consumer stores its checkpoint in the group's state while it moves. */
+  readonly storeCheckpointEveryMs: number;
   readonly headPosition: () => Promise<Position | null>;
 }
+
+const DEFAULT_IDLE_WAIT_MS = 250;
 
 /** Most parked events a replay takes at once when no limit is given. */
 const REPLAY_ALL = 10_000;
@@ -49,15 +61,27 @@ const CHECKPOINT_CLEARED = "$ledgerline.checkpoint-cleared";
 const SERVER_CHECKPOINT = "$SubscriptionCheckpoint";
 
 /**
- * Administration of consumer groups: a KurrentDB persistent subscription to `$all` (filter,
- * settings, where it starts, parked events) plus the group's state (group-state.ts).
+ * The ConsumerGroups port over KurrentDB. A group is a persistent subscription to `$all` (filter,
+ * settings, where it starts, parked events) plus the group's state (group-state.ts), which adds
+ * what the port promises beyond the server's: one active consumer, its checkpoint, replays still
+ * listed until settled. The delivery itself is in subscription.ts.
  */
-export class ConsumerGroups {
-  constructor(private readonly context: ConsumerGroupsContext) {}
+export class KurrentDbConsumerGroups implements ConsumerGroups {
+  private readonly states: GroupStates;
+  private readonly checkpoints = new LocalCheckpoints();
+  private readonly subscriptions = new Set<KurrentDbPersistentSubscription>();
+  private closing: Promise<void> | null = null;
 
-  /** Creating an existing group changes nothing: its settings and checkpoint stay. */
-  async create(name: string, partial: Partial<ConsumerGroupSettings> = {}): Promise<void> {
-    const { io, states, native } = this.context;
+  constructor(private readonly context: ConsumerGroupsContext) {
+    this.states = new GroupStates(context.io);
+  }
+
+  /**
+   * Creates the persistent subscription and the group's state. For an existing group, see
+   * `updateSettings`: its settings follow these, where it starts from does not.
+   */
+  async createConsumerGroup(name: string, partial: Partial<ConsumerGroupSettings> = {}): Promise<void> {
+    const { io, native } = this.context;
     const settings = validSettings(partial);
     const start = settings.startFrom;
     // The checkpoint is "the last settled position": 'end' settles everything there is now.
@@ -75,16 +99,41 @@ export class ConsumerGroups {
     }
     const fresh = (previous: HeldState | null) =>
       newGroupState(settingsToJson(settings), checkpoint, (previous?.state.generation ?? 0) + 1);
-    // A new subscription gets a new state (over one left by a deleted group of the same name); an
-    // existing one keeps its own, which is only written if it is missing.
-    await states.update(name, (current) =>
-      created || !current || current.state.deleted ? fresh(current) : null,
-    );
-    if (created) this.context.checkpoints.forget(name);
+    if (!created) return this.updateSettings(name, settings, fresh);
+    // A new subscription gets a new state, over one left by a deleted group of the same name.
+    await this.states.update(name, fresh);
+    this.checkpoints.forget(name);
   }
 
-  async get(name: string): Promise<ConsumerGroupInfo | null> {
-    const [info, held] = await Promise.all([this.info(name), this.context.states.read(name)]);
+  /**
+   * An existing group takes new settings without moving. First its state (the lease timeout lives
+   * only there, and the filter this side applies), then the subscription on the server through
+   * `updatePersistentSubscriptionToAll` at its own start position, which keeps the server's
+   * checkpoint and parked events. The update reloads the subscription and drops its connections,
+   * so it is sent only when a server setting changed; the holder then takes the group again, with
+   * the new settings. A missing state (group made with another tool, state lost) is written afresh
+   * as before. The server's filter cannot change: see ConsumerGroupFilterFixed.
+   */
+  private async updateSettings(
+    name: string,
+    settings: ConsumerGroupSettings,
+    fresh: (previous: HeldState | null) => GroupState,
+  ): Promise<void> {
+    const { io, native } = this.context;
+    const info = await this.info(name);
+    if (!info) throw new ConsumerGroupNotFound(name);
+    const held = await this.states.update(name, (current) =>
+      !current || current.state.deleted ? fresh(current) : withSettings(name, current.state, settings),
+    );
+    const started = held ? settingsFromJson(held.state.settings).startFrom : settings.startFrom;
+    const update = nativeUpdate(info.settings, { ...settings, startFrom: started }, native);
+    if (update) {
+      await io.retrying(() => io.client.updatePersistentSubscriptionToAll(name, update), { group: name });
+    }
+  }
+
+  async getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null> {
+    const [info, held] = await Promise.all([this.info(name), this.states.read(name)]);
     if (!info) return null;
     const state = this.stateOf(info, held);
     const settings = settingsFromJson(state.settings);
@@ -92,7 +141,7 @@ export class ConsumerGroups {
     return {
       name,
       settings,
-      checkpoint: reportedCheckpoint(state, this.context.checkpoints.get(name)),
+      checkpoint: reportedCheckpoint(state, this.checkpoints.get(name)),
       parkedCount: parked + state.replaying.length,
       activeConsumer: activeConsumer(
         state,
@@ -112,10 +161,10 @@ export class ConsumerGroups {
    * its connections. The consumer reconnects, takes the group again and gets what follows the
    * position. Parked events stay (deleting and recreating the subscription would lose them).
    */
-  async reset(name: string, to: Position | null): Promise<void> {
+  async resetConsumerGroup(name: string, to: Position | null): Promise<void> {
     const info = await this.info(name);
     if (!info) throw new ConsumerGroupNotFound(name);
-    const held = await this.context.states.update(name, (current) => {
+    const held = await this.states.update(name, (current) => {
       const state = this.stateOf(info, current);
       return {
         ...state,
@@ -125,7 +174,7 @@ export class ConsumerGroups {
         lastHolder: null,
       };
     });
-    this.context.checkpoints.forget(name);
+    this.checkpoints.forget(name);
     const settings = settingsFromJson(held!.state.settings);
     await this.restartFrom(name, { ...settings, startFrom: to ?? "start" });
   }
@@ -154,22 +203,22 @@ export class ConsumerGroups {
   }
 
   /** The subscription (its server checkpoint and parked events with it) and the state go. */
-  async delete(name: string): Promise<void> {
-    const { io, states } = this.context;
+  async deleteConsumerGroup(name: string): Promise<void> {
+    const { io } = this.context;
     await io.retrying(() => io.client.deletePersistentSubscriptionToAll(name), { group: name });
-    await states.update(name, (current) =>
+    await this.states.update(name, (current) =>
       current && !current.state.deleted ? { ...current.state, owner: null, deleted: true } : null,
     );
-    this.context.checkpoints.forget(name);
+    this.checkpoints.forget(name);
   }
 
   /**
    * Parked events, oldest first: those asked back by a replay stay listed until settled (the
    * server has struck them from its parked stream already), then the parked stream's.
    */
-  async listParked(name: string, limit = 100): Promise<ParkedEvent[]> {
+  async listParked(name: string, { limit = 100 }: { limit?: number } = {}): Promise<ParkedEvent[]> {
     const { io } = this.context;
-    const [info, held] = await Promise.all([this.info(name), this.context.states.read(name)]);
+    const [info, held] = await Promise.all([this.info(name), this.states.read(name)]);
     if (!info) throw new ConsumerGroupNotFound(name);
     const state = this.stateOf(info, held);
     const replaying: ParkedEntry[] = state.replaying.map((entry) => ({
@@ -203,8 +252,8 @@ export class ConsumerGroups {
    * it pushes them to the consumer and then truncates its parked stream past them, which is
    * waited for, so they are on their way when this returns.
    */
-  async replayParked(name: string, limit?: number): Promise<number> {
-    const { io, states, settleWaitMs } = this.context;
+  async replayParked(name: string, { limit }: { limit?: number } = {}): Promise<number> {
+    const { io, settleWaitMs } = this.context;
     const info = await this.info(name);
     if (!info) throw new ConsumerGroupNotFound(name);
     const entries = await readParked(io, name, limit ?? REPLAY_ALL);
@@ -224,7 +273,7 @@ export class ConsumerGroups {
         parkedNumber: entry.number.toString(),
       });
     }
-    await states.update(name, (current) => {
+    await this.states.update(name, (current) => {
       const state = this.stateOf(info, current);
       const known = new Set(state.replaying.map((entry) => entry.eventId));
       return {
@@ -237,6 +286,34 @@ export class ConsumerGroups {
     });
     await waitUntilReplayed(io, name, last.number, settleWaitMs);
     return entries.length;
+  }
+
+  subscribe(group: string, options: SubscribeOptions): KurrentDbPersistentSubscription {
+    if (this.closing) throw new Error("The event store is closed");
+    const subscription = new KurrentDbPersistentSubscription({
+      io: this.context.io,
+      states: this.states,
+      checkpoints: this.checkpoints,
+      group,
+      consumerName: options.consumerName,
+      connectionName: this.context.connectionName,
+      idleWaitMs: options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
+      lingerMs: this.context.batchLingerMs,
+      settleWaitMs: this.context.settleWaitMs,
+      storeCheckpointEveryMs: this.context.storeCheckpointEveryMs,
+      onClosed: (closed) => this.subscriptions.delete(closed),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Gives up every subscription's group; the client is the store's to dispose of. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.subscriptions].map((subscription) => subscription.shutdown()));
+      this.subscriptions.clear();
+    })();
+    return this.closing;
   }
 
   private async info(name: string): Promise<PersistentSubscriptionToAllInfo | null> {

@@ -7,12 +7,22 @@ import {
 } from "../port";
 import { actualRevision, fromStreamState } from "./revisions";
 
-/*
- * The adapter errors the port does not name are shared with the PostgreSQL adapter, so callers and
- * tests see the same classes and codes whichever store runs. (They belong beside the port; moving
- * them is for whoever owns it.)
+/**
+ * A group's filter asked to select more than its subscription was created with. KurrentDB filters
+ * a persistent subscription on the server and cannot change that filter afterwards, so the wider
+ * filter would silently deliver less than asked; it is refused instead. Deleting the group (its
+ * parked events go with it) or giving the consumer a new group name lets it start over.
  */
-export { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
+export class ConsumerGroupFilterFixed extends Error {
+  readonly code = "CONSUMER_GROUP_FILTER_FIXED";
+  constructor(readonly group: string) {
+    super(
+      `Consumer group ${group}: KurrentDB cannot widen the filter a persistent subscription was created ` +
+        "with; delete the group or use a new name",
+    );
+    this.name = "ConsumerGroupFilterFixed";
+  }
+}
 
 /**
  * gRPC statuses that say "not now" rather than "no": UNAVAILABLE (no connection, node restarting),

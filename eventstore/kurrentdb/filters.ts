@@ -50,6 +50,32 @@ function serverFilter(prefixes: readonly string[] | undefined, types: readonly s
   return excludeSystemEvents();
 }
 
+/**
+ * Whether a subscription created with the filter `created` sends everything `wanted` selects. The
+ * server keeps the filter a persistent subscription was created with (its update takes none), so
+ * a group's filter can change in place only within what that filter lets through; this side then
+ * drops the rest (`FilterPlan.matches` with the new filter).
+ */
+export function serverFilterCovers(
+  created: EventFilter | undefined,
+  wanted: EventFilter | undefined,
+): boolean {
+  // An empty list selects nothing, which any subscription covers.
+  if (wanted?.streamPrefixes?.length === 0 || wanted?.eventTypes?.length === 0) return true;
+  const sentPrefixes = created?.streamPrefixes;
+  if (sentPrefixes !== undefined) {
+    return (
+      wanted?.streamPrefixes !== undefined &&
+      wanted.streamPrefixes.every((prefix) => sentPrefixes.some((sent) => prefix.startsWith(sent)))
+    );
+  }
+  const sentTypes = created?.eventTypes;
+  if (sentTypes !== undefined) {
+    return wanted?.eventTypes !== undefined && wanted.eventTypes.every((type) => sentTypes.includes(type));
+  }
+  return true;
+}
+
 export function isSystemRecord(event: { readonly streamId: string; readonly type: string }): boolean {
   return event.type.startsWith("$") || event.streamId.startsWith("$");
 }

@@ -56,6 +56,23 @@ export function toNativeSettings(
 }
 
 /**
+ * The server's settings for an existing subscription to take `settings`, or null when it has them
+ * already (an update reloads the subscription and drops its connections, so it is only sent for a
+ * change). The start stays the server's own: an update that moved it would move where a
+ * subscription without a checkpoint of its own begins.
+ */
+export function nativeUpdate(
+  current: PersistentSubscriptionToAllSettings,
+  settings: ConsumerGroupSettings,
+  options: NativeGroupOptions = defaultNativeGroupOptions,
+): PersistentSubscriptionToAllSettings | null {
+  const wanted = toNativeSettings(settings, options);
+  const next = { ...wanted, startFrom: current.startFrom ?? wanted.startFrom };
+  const keys = Object.keys(wanted) as (keyof PersistentSubscriptionToAllSettings)[];
+  return keys.every((key) => key === "startFrom" || current[key] === next[key]) ? null : next;
+}
+
+/**
  * The port's settings of a group this adapter did not create (made with another tool): what the
  * server knows, the port's defaults for the rest (its filter cannot be read back).
  */
@@ -84,10 +101,15 @@ export function validSettings(partial: Partial<ConsumerGroupSettings>): Consumer
   return settings;
 }
 
+export interface FilterJson {
+  streamPrefixes?: string[];
+  eventTypes?: string[];
+}
+
 /** Settings as stored in JSON: a position's bigints become decimal strings. */
 export interface SettingsJson {
   startFrom: "start" | "end" | { commit: string; prepare: string };
-  filter?: { streamPrefixes?: string[]; eventTypes?: string[] };
+  filter?: FilterJson;
   batchSize: number;
   maxRetryCount: number;
   messageTimeoutMs: number;
@@ -121,7 +143,7 @@ export function settingsFromJson(json: SettingsJson): ConsumerGroupSettings {
   };
 }
 
-function filterToJson(filter: EventFilter): NonNullable<SettingsJson["filter"]> {
+export function filterToJson(filter: EventFilter): FilterJson {
   return {
     ...(filter.streamPrefixes && { streamPrefixes: [...filter.streamPrefixes] }),
     ...(filter.eventTypes && { eventTypes: [...filter.eventTypes] }),

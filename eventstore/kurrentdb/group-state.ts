@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { jsonEvent } from "@kurrent/kurrentdb-client";
-import type { Position } from "../port";
-import { isWrongExpectedVersion, translateError } from "./errors";
-import type { SettingsJson } from "./group-settings";
+import type { ConsumerGroupSettings, EventFilter, Position } from "../port";
+import { ConsumerGroupFilterFixed, isWrongExpectedVersion, translateError } from "./errors";
+import { serverFilterCovers } from "./filters";
+import {
+  filterToJson,
+  settingsFromJson,
+  settingsToJson,
+  type FilterJson,
+  type SettingsJson,
+} from "./group-settings";
 import type { KurrentIo } from "./io";
 import { readLastEvent } from "./reads";
 
@@ -57,6 +65,11 @@ export interface ReplayingJson {
 
 export interface GroupState {
   settings: SettingsJson;
+  /**
+   * The filter the server's subscription was created with (null: none), once `settings.filter`
+   * was changed since: the server keeps filtering by it. Absent: the same as `settings.filter`.
+   */
+  serverFilter?: FilterJson | null;
   /** Bumped by a reset: a checkpoint a consumer learned before it no longer counts. */
   generation: number;
   /**
@@ -99,6 +112,31 @@ export function newGroupState(
     lastHolder: null,
     replaying: [],
   };
+}
+
+/** The filter the server applies to the group's subscription (see `GroupState.serverFilter`). */
+export function serverFilterOf(state: GroupState): EventFilter | undefined {
+  return state.serverFilter === undefined ? state.settings.filter : (state.serverFilter ?? undefined);
+}
+
+/**
+ * The state of an existing group given new settings, or null when it has them already. Only the
+ * settings change: where the group started stays, and so do its checkpoint, owner and replays. A
+ * filter the server would not send everything for is refused (ConsumerGroupFilterFixed).
+ */
+export function withSettings(
+  group: string,
+  state: GroupState,
+  settings: ConsumerGroupSettings,
+): GroupState | null {
+  const serverFilter = serverFilterOf(state);
+  if (!serverFilterCovers(serverFilter, settings.filter)) throw new ConsumerGroupFilterFixed(group);
+  const next: GroupState = {
+    ...state,
+    settings: settingsToJson({ ...settings, startFrom: settingsFromJson(state.settings).startFrom }),
+    serverFilter: serverFilter ? filterToJson(serverFilter) : null,
+  };
+  return isDeepStrictEqual(next.settings, state.settings) ? null : next;
 }
 
 export class StateConflict extends Error {

@@ -9,13 +9,15 @@ import {
   type IdempotencyRecord,
   type JsonObject,
 } from "../port";
+import { EventIdsAlreadyUsed, InvalidAppend } from "../append-errors";
 import { appendEvents, findEarlierAppend, readRevisions } from "./append";
-import { EventIdsAlreadyUsed, InvalidAppend, isWrongExpectedVersion, translateError } from "./errors";
+import { isWrongExpectedVersion, translateError } from "./errors";
 import type { KurrentIo } from "./io";
 import { readLastEvent } from "./reads";
 
 /*
- * Idempotency records (DESIGN.md contract 4) on KurrentDB: one stream per key,
+ * Idempotency records on KurrentDB (a command repeated with its key answers what the first one
+ * answered and appends nothing, however the two race): one stream per key,
  * `ledgerline.idempotency-<sha256 of the key>`, whose first event is appended with "no stream".
  * That append is the lock: of two requests with one key, exactly one creates the stream; the
  * other gets IdempotencyKeyTaken and reads the first one's answer.

@@ -3,38 +3,61 @@ import {
   defaultConsumerGroupSettings,
   type ConsumerGroupInfo,
   type ConsumerGroupSettings,
+  type ConsumerGroups,
   type ParkedEvent,
   type Position,
+  type SubscribeOptions,
 } from "../port";
-import { EVENT_COLUMNS, toPositionOrNull, toRecordedEvent, type EventRow } from "./rows";
+import { settingsFromJson, settingsToJson, validSettings, type SettingsJson } from "./group-settings";
+import { EVENT_COLUMNS, positionParams, toPositionOrNull, toRecordedEvent, type EventRow } from "./rows";
 import type { SqlClient } from "./sql";
+import { PostgresPersistentSubscription } from "./subscription";
+import { AppendWakeups } from "./wakeups";
+
+const DEFAULT_IDLE_WAIT_MS = 250;
 
 /**
- * Administration of consumer groups (the delivery itself is in subscription.ts). A group row holds
- * the settings, the checkpoint (position of the last settled event) and the lease of the consumer
- * that holds it.
+ * The ConsumerGroups port over PostgreSQL (and PGlite): administration of the groups here, the
+ * delivery itself in subscription.ts. A group row holds the settings, the checkpoint (position of
+ * the last settled event) and the lease of the consumer that holds it. One LISTEN per store
+ * (wakeups.ts) wakes every subscription when the log grows.
  */
-export class ConsumerGroups {
+export class PostgresConsumerGroups implements ConsumerGroups {
+  private readonly wakeups: AppendWakeups;
+  private readonly subscriptions = new Set<PostgresPersistentSubscription>();
+  private closing: Promise<void> | null = null;
+
   constructor(
     private readonly sql: SqlClient,
     private readonly channel: string,
     private readonly headPosition: () => Promise<Position | null>,
-  ) {}
+  ) {
+    this.wakeups = new AppendWakeups(sql, channel);
+  }
 
-  /** Creating an existing group changes nothing: its settings and checkpoint stay. */
-  async create(name: string, partial: Partial<ConsumerGroupSettings> = {}): Promise<void> {
+  /**
+   * Creating an existing group replaces its settings with these, all but `startFrom`: where a group
+   * starts was settled when it was made, and its checkpoint, lease and parked events stay as they
+   * are. So a deployment picks up a changed batch size, lease or filter at its next start; a
+   * consumer holding the group reads them when it next takes it (the lease renewal at once).
+   */
+  async createConsumerGroup(name: string, partial: Partial<ConsumerGroupSettings> = {}): Promise<void> {
     const settings = validSettings({ ...defaultConsumerGroupSettings, ...partial });
     const start = settings.startFrom;
     // The checkpoint is "the last settled position": 'end' settles everything visible now.
     const checkpoint = start === "start" ? null : start === "end" ? await this.headPosition() : start;
+    // A filter left out is no filter: it is dropped from the stored settings, not kept.
     await this.sql.query(
-      `INSERT INTO consumer_groups (name, settings, checkpoint_commit, checkpoint_prepare)
-       VALUES ($1, $2::jsonb, $3::xid8, $4::bigint) ON CONFLICT (name) DO NOTHING`,
+      `INSERT INTO consumer_groups AS g (name, settings, checkpoint_commit, checkpoint_prepare)
+       VALUES ($1, $2::jsonb, $3::xid8, $4::bigint)
+       ON CONFLICT (name) DO UPDATE
+       SET settings = excluded.settings || jsonb_build_object('startFrom', g.settings->'startFrom')
+       WHERE (g.settings - 'startFrom') IS DISTINCT FROM (excluded.settings - 'startFrom')`,
       [name, JSON.stringify(settingsToJson(settings)), ...positionParams(checkpoint)],
     );
   }
 
-  async get(name: string): Promise<ConsumerGroupInfo | null> {
+  async getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null> {
     const [row] = await this.sql.query<{
       settings: SettingsJson;
       commit: string | null;
@@ -64,7 +87,7 @@ export class ConsumerGroups {
    * no longer store a checkpoint over the reset; the consumer takes the group again and continues
    * from the new checkpoint. Pending retries go too: the reset says where delivery starts.
    */
-  async reset(name: string, to: Position | null): Promise<void> {
+  async resetConsumerGroup(name: string, to: Position | null): Promise<void> {
     const [row] = await this.sql.query<{ found: number }>(
       `WITH reset AS (
          UPDATE consumer_groups
@@ -80,13 +103,13 @@ export class ConsumerGroups {
     if (!row?.found) throw new ConsumerGroupNotFound(name);
   }
 
-  async delete(name: string): Promise<void> {
+  async deleteConsumerGroup(name: string): Promise<void> {
     const rows = await this.sql.query("DELETE FROM consumer_groups WHERE name = $1 RETURNING name", [name]);
     if (rows.length === 0) throw new ConsumerGroupNotFound(name);
   }
 
   /** Parked events, oldest first; those asked back by a replay stay listed until acked. */
-  async listParked(name: string, limit = 100): Promise<ParkedEvent[]> {
+  async listParked(name: string, { limit = 100 }: { limit?: number } = {}): Promise<ParkedEvent[]> {
     const rows = await this.sql.query<EventRow & { reason: string; attempts: number; parked_at: Date }>(
       `SELECT p.reason, p.attempts, p.parked_at, ${EVENT_COLUMNS}
        FROM parked_events p
@@ -106,7 +129,7 @@ export class ConsumerGroups {
   }
 
   /** Puts up to `limit` parked events (oldest first) back ahead of the log; wakes the consumer. */
-  async replayParked(name: string, limit?: number): Promise<number> {
+  async replayParked(name: string, { limit }: { limit?: number } = {}): Promise<number> {
     const [row] = await this.sql.query<{ replayed: number }>(
       `WITH picked AS (
          SELECT event_prepare FROM parked_events
@@ -126,55 +149,32 @@ export class ConsumerGroups {
     return replayed;
   }
 
+  subscribe(group: string, options: SubscribeOptions): PostgresPersistentSubscription {
+    if (this.closing) throw new Error("The event store is closed");
+    const subscription = new PostgresPersistentSubscription({
+      sql: this.sql,
+      wakeups: this.wakeups,
+      group,
+      consumerName: options.consumerName,
+      idleWaitMs: options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
+      onClosed: (closed) => this.subscriptions.delete(closed),
+    });
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Gives up every subscription's group and stops listening; the connections are the store's. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.subscriptions].map((subscription) => subscription.shutdown()));
+      this.subscriptions.clear();
+      await this.wakeups.close();
+    })();
+    return this.closing;
+  }
+
   private async mustExist(name: string): Promise<void> {
     const rows = await this.sql.query("SELECT 1 FROM consumer_groups WHERE name = $1", [name]);
     if (rows.length === 0) throw new ConsumerGroupNotFound(name);
   }
 }
-
-export function positionParams(position: Position | null): [string | null, string | null] {
-  return position ? [position.commit.toString(), position.prepare.toString()] : [null, null];
-}
-
-function validSettings(settings: ConsumerGroupSettings): ConsumerGroupSettings {
-  const positive = ["batchSize", "messageTimeoutMs", "leaseTimeoutMs"] as const;
-  for (const field of positive) {
-    if (!(Number.isInteger(settings[field]) && settings[field] > 0)) {
-      throw new RangeError(`Consumer group setting ${field} must be a positive integer`);
-    }
-  }
-  if (!(Number.isInteger(settings.maxRetryCount) && settings.maxRetryCount >= 0)) {
-    throw new RangeError("Consumer group setting maxRetryCount must be a non-negative integer");
-  }
-  return settings;
-}
-
-/** Settings as stored in jsonb: a Position's bigints become decimal strings. */
-type SettingsJson = Omit<ConsumerGroupSettings, "startFrom"> & {
-  startFrom: "start" | "end" | { commit: string; prepare: string };
-};
-
-function settingsToJson(settings: ConsumerGroupSettings): SettingsJson {
-  const { startFrom } = settings;
-  return {
-    ...settings,
-    startFrom:
-      typeof startFrom === "string"
-        ? startFrom
-        : { commit: startFrom.commit.toString(), prepare: startFrom.prepare.toString() },
-  };
-}
-
-export function settingsFromJson(json: SettingsJson): ConsumerGroupSettings {
-  const { startFrom } = json;
-  return {
-    ...defaultConsumerGroupSettings,
-    ...json,
-    startFrom:
-      typeof startFrom === "string"
-        ? startFrom
-        : { commit: BigInt(startFrom.commit), prepare: BigInt(startFrom.prepare) },
-  };
-}
-
-export type { SettingsJson };

@@ -44,8 +44,15 @@ export function toPositionOrNull(commit: unknown, prepare: unknown): Position | 
   return commit === null || commit === undefined ? null : toPosition(commit, prepare);
 }
 
-/** The condition "visible to readers of the global log" (DESIGN.md contract 5): only transactions
- * older than every transaction still running, so a slow one can never be overtaken and skipped. */
+/** A position as the two parameters of a checkpoint column pair (null: no checkpoint). */
+export function positionParams(position: Position | null): [string | null, string | null] {
+  return position ? [position.commit.toString(), position.prepare.toString()] : [null, null];
+}
+
+/** The condition "visible to readers of the global log". The log is read gap-free: once a reader
+ * has passed a position, no event can still appear before it. Sequence numbers are taken at insert
+ * but become visible at commit, in another order, so only transactions older than every
+ * transaction still running are shown, and a slow one can never be overtaken and skipped. */
 export const VISIBLE = `e.transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;
 
 /** Events strictly after a position (or all, for null); `params` receives the two values. */

@@ -7,7 +7,6 @@ import type {
   EventStore,
   EventToAppend,
   IdempotencyRecord,
-  JsonObject,
   ParkedEvent,
   Position,
   ReadAllOptions,
@@ -15,33 +14,20 @@ import type {
   RecordedEvent,
   SubscribeOptions,
 } from "../port";
-import { appendEvents } from "./append";
-import { ConsumerGroups } from "./consumer-groups";
-import {
-  EVENT_COLUMNS,
-  VISIBLE,
-  afterPosition,
-  matchesFilter,
-  toPosition,
-  toPositionOrNull,
-  toRecordedEvent,
-  type EventRow,
-} from "./rows";
+import { PostgresConsumerGroups } from "./consumer-groups";
+import { PostgresEventLog } from "./log";
 import { appendChannel, assertSchemaName, type SqlClient } from "./sql";
-import { PostgresPersistentSubscription } from "./subscription";
-import { AppendAnnouncer, AppendWakeups } from "./wakeups";
-
-const DEFAULT_IDLE_WAIT_MS = 250;
+import type { PostgresPersistentSubscription } from "./subscription";
 
 /**
  * The EventStore port over PostgreSQL, written once against SqlClient so the same SQL runs on a
  * PostgreSQL server (node-postgres) and on embedded PGlite. The schema must exist (migrations.ts).
+ * The log (log.ts) and the consumer groups (consumer-groups.ts) share the connections, which this
+ * store owns and closes.
  */
 export class PostgresEventStore implements EventStore {
-  private readonly wakeups: AppendWakeups;
-  private readonly announcer: AppendAnnouncer;
-  private readonly groups: ConsumerGroups;
-  private readonly subscriptions = new Set<PostgresPersistentSubscription>();
+  private readonly log: PostgresEventLog;
+  private readonly groups: PostgresConsumerGroups;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -49,155 +35,79 @@ export class PostgresEventStore implements EventStore {
     readonly schema: string,
   ) {
     const channel = appendChannel(assertSchemaName(schema));
-    this.wakeups = new AppendWakeups(sql, channel);
-    this.announcer = new AppendAnnouncer(sql, channel);
-    this.groups = new ConsumerGroups(sql, channel, () => this.headPosition());
+    this.log = new PostgresEventLog(sql, channel);
+    this.groups = new PostgresConsumerGroups(sql, channel, () => this.log.headPosition());
   }
 
-  async appendToStream(
+  // EventLog
+
+  appendToStream(
     streamId: string,
     events: readonly EventToAppend[],
     options?: AppendOptions,
   ): Promise<AppendResult> {
-    const result = await appendEvents(this.sql, streamId, events, options);
-    this.announcer.announce();
-    return result;
+    return this.log.appendToStream(streamId, events, options);
   }
 
-  /** Every committed event of the stream (no snapshot rule: a stream is serialized by its row). */
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const backwards = options.direction === "backwards";
-    const params: unknown[] = [streamId];
-    const conditions = ["e.stream_id = $1"];
-    if (options.fromRevision !== undefined) {
-      params.push(options.fromRevision);
-      conditions.push(`e.revision ${backwards ? "<=" : ">="} $${params.length}`);
-    }
-    if (options.until) {
-      params.push(options.until);
-      conditions.push(`e.recorded_at <= $${params.length}`);
-    }
-    params.push(options.maxCount ?? null);
-    const rows = await this.sql.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${conditions.join(" AND ")}
-       ORDER BY e.revision ${backwards ? "DESC" : "ASC"} LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map(toRecordedEvent);
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.log.readStream(streamId, options);
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const params: unknown[] = [];
-    const after = afterPosition(options.after, params);
-    const filter = matchesFilter(options.filter, params);
-    params.push(options.maxCount ?? null);
-    const rows = await this.sql.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${after} AND ${VISIBLE} AND ${filter}
-       ORDER BY e.transaction_id, e.global_seq LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map(toRecordedEvent);
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.log.readAll(options);
   }
 
-  async headPosition(): Promise<Position | null> {
-    const [row] = await this.sql.query<{ commit: string; prepare: string }>(
-      `SELECT e.transaction_id::text AS commit, e.global_seq::text AS prepare FROM events e
-       WHERE ${VISIBLE} ORDER BY e.transaction_id DESC, e.global_seq DESC LIMIT 1`,
-    );
-    return row ? toPosition(row.commit, row.prepare) : null;
+  headPosition(): Promise<Position | null> {
+    return this.log.headPosition();
   }
 
-  async countAfter(position: Position | null, filter?: EventFilter): Promise<number> {
-    const params: unknown[] = [];
-    const after = afterPosition(position, params);
-    const [row] = await this.sql.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM events e
-       WHERE ${after} AND ${VISIBLE} AND ${matchesFilter(filter, params)}`,
-      params,
-    );
-    return row?.count ?? 0;
+  countAfter(position: Position | null, filter?: EventFilter): Promise<number> {
+    return this.log.countAfter(position, filter);
   }
 
-  async readIdempotencyRecord(key: string): Promise<IdempotencyRecord | null> {
-    const [row] = await this.sql.query<{
-      key: string;
-      fingerprint: string;
-      stream_id: string;
-      answer: JsonObject;
-      revision: string | null;
-      commit: string | null;
-      prepare: string | null;
-    }>(
-      `SELECT k.key, k.fingerprint, k.stream_id, k.answer, e.revision::text AS revision,
-              e.transaction_id::text AS commit, e.global_seq::text AS prepare
-       FROM idempotency_keys k
-       LEFT JOIN LATERAL (
-         SELECT revision, transaction_id, global_seq FROM events
-         WHERE transaction_id = k.transaction_id ORDER BY global_seq DESC LIMIT 1
-       ) e ON true
-       WHERE k.key = $1`,
-      [key],
-    );
-    if (!row) return null;
-    const position = toPositionOrNull(row.commit, row.prepare);
-    return {
-      key: row.key,
-      fingerprint: row.fingerprint,
-      streamId: row.stream_id,
-      answer: row.answer,
-      ...(position && { appended: { nextRevision: Number(row.revision), position } }),
-    };
+  readIdempotencyRecord(key: string): Promise<IdempotencyRecord | null> {
+    return this.log.readIdempotencyRecord(key);
   }
+
+  ping(): Promise<void> {
+    return this.log.ping();
+  }
+
+  // ConsumerGroups
 
   createConsumerGroup(name: string, settings?: Partial<ConsumerGroupSettings>): Promise<void> {
-    return this.groups.create(name, settings);
+    return this.groups.createConsumerGroup(name, settings);
   }
 
   getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null> {
-    return this.groups.get(name);
+    return this.groups.getConsumerGroup(name);
   }
 
   resetConsumerGroup(name: string, to: Position | null): Promise<void> {
-    return this.groups.reset(name, to);
+    return this.groups.resetConsumerGroup(name, to);
   }
 
   deleteConsumerGroup(name: string): Promise<void> {
-    return this.groups.delete(name);
-  }
-
-  listParked(group: string, options: { limit?: number } = {}): Promise<ParkedEvent[]> {
-    return this.groups.listParked(group, options.limit);
-  }
-
-  replayParked(group: string, options: { limit?: number } = {}): Promise<number> {
-    return this.groups.replayParked(group, options.limit);
+    return this.groups.deleteConsumerGroup(name);
   }
 
   subscribe(group: string, options: SubscribeOptions): PostgresPersistentSubscription {
-    if (this.closing) throw new Error("The event store is closed");
-    const subscription = new PostgresPersistentSubscription({
-      sql: this.sql,
-      wakeups: this.wakeups,
-      group,
-      consumerName: options.consumerName,
-      idleWaitMs: options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
-      onClosed: (closed) => this.subscriptions.delete(closed),
-    });
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.groups.subscribe(group, options);
   }
 
-  async ping(): Promise<void> {
-    await this.sql.query("SELECT 1");
+  listParked(group: string, options?: { limit?: number }): Promise<ParkedEvent[]> {
+    return this.groups.listParked(group, options);
+  }
+
+  replayParked(group: string, options?: { limit?: number }): Promise<number> {
+    return this.groups.replayParked(group, options);
   }
 
   /** Gives up every subscription's group, stops listening, closes the connections. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.all([...this.subscriptions].map((subscription) => subscription.shutdown()));
-      this.subscriptions.clear();
-      await this.announcer.flush();
-      await this.wakeups.close();
+      await this.groups.close();
+      await this.log.close();
       await this.sql.close();
     })();
     return this.closing;

@@ -9,8 +9,16 @@ import {
   type PersistentSubscription,
 } from "../port";
 import { BatchInHand } from "./batch";
-import { positionParams, settingsFromJson, type SettingsJson } from "./consumer-groups";
-import { EVENT_COLUMNS, VISIBLE, matchesFilter, toPosition, toRecordedEvent, type EventRow } from "./rows";
+import { settingsFromJson, type SettingsJson } from "./group-settings";
+import {
+  EVENT_COLUMNS,
+  VISIBLE,
+  matchesFilter,
+  positionParams,
+  toPosition,
+  toRecordedEvent,
+  type EventRow,
+} from "./rows";
 import type { SqlClient } from "./sql";
 import type { AppendWakeups } from "./wakeups";
 

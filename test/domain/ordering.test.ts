@@ -192,6 +192,12 @@ describe("Order state machine", () => {
   it.each(Object.keys(history) as Status[])("folds the %s history into that status", (status) =>
     spec.given(history[status]).thenState({ status }),
   );
+  it("folds the rest of a history on from the state its beginning left", () => {
+    const events = history.refunded;
+    const half = Math.floor(events.length / 2);
+    const continued = fold(orderDecider, events.slice(half), fold(orderDecider, events.slice(0, half)));
+    expect(continued).toEqual(fold(orderDecider, events));
+  });
 });
 
 describe("Placing an order", () => {

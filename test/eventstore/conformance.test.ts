@@ -1,17 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
 import {
   kurrentDbFactory,
   storeFactories,
   type StoreFactory,
   type TestEventStore,
 } from "../support/eventstores";
-import { appendConformance } from "./conformance/appends";
 import { consumerGroupConformance } from "./conformance/consumer-groups";
-import { readConformance } from "./conformance/reads";
+import { eventLogConformance } from "./conformance/event-log";
 
 /**
- * One suite, run against every EventStore adapter. Each adapter gets one fresh store (its own
- * schema on PostgreSQL) for the whole suite; tests keep apart by using their own streams and groups.
+ * One suite, run against every EventStore adapter, in two parts: the EventLog port
+ * (conformance/event-log.ts) and the ConsumerGroups port (conformance/consumer-groups.ts). Each
+ * adapter gets one fresh store (its own schema on PostgreSQL) for the whole suite; tests keep
+ * apart by using their own streams and groups.
  * Tests that need two transactions open at once are PostgreSQL-only (postgres-*.test.ts): PGlite
  * is a single connection, so one transaction can never wait on another there.
  */
@@ -36,13 +37,6 @@ function conformance(factory: StoreFactory): void {
     await handle?.close();
   });
 
-  const limits = factory.limits ?? [];
-  describe("appends", () => appendConformance(() => current().store, limits));
-  describe("reads", () => readConformance(() => current().store, limits));
-  describe("consumer groups", () => consumerGroupConformance(current));
-  describe("health", () => {
-    it("answers ping", async () => {
-      await expect(current().store.ping()).resolves.toBeUndefined();
-    });
-  });
+  describe("EventLog", () => eventLogConformance(() => current().store, factory.limits));
+  describe("ConsumerGroups", () => consumerGroupConformance(current, factory.limits));
 }

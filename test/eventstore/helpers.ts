@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type {
   DeliveredEvent,
-  EventStore,
+  EventLog,
   EventToAppend,
   JsonObject,
   PersistentSubscription,
@@ -21,9 +21,9 @@ export function events(count: number, type = "MoneyDeposited"): EventToAppend[] 
 }
 
 /** Appends `count` events, one append each, and returns them as recorded. */
-export async function appendOneByOne(store: EventStore, streamId: string, count: number, type?: string) {
-  for (const event of events(count, type)) await store.appendToStream(streamId, [event]);
-  return store.readStream(streamId);
+export async function appendOneByOne(log: EventLog, streamId: string, count: number, type?: string) {
+  for (const event of events(count, type)) await log.appendToStream(streamId, [event]);
+  return log.readStream(streamId);
 }
 
 export type BatchIterator = AsyncIterator<readonly DeliveredEvent[]>;

@@ -7,14 +7,21 @@ import {
   reportedCheckpoint,
 } from "../../eventstore/kurrentdb/checkpoints";
 import { DeliveryBuffer } from "../../eventstore/kurrentdb/delivery-buffer";
+import { serverFilterCovers } from "../../eventstore/kurrentdb/filters";
 import {
   fromNativeSettings,
+  nativeUpdate,
   settingsFromJson,
   settingsToJson,
   toNativeSettings,
   validSettings,
 } from "../../eventstore/kurrentdb/group-settings";
-import { newGroupState, type GroupState } from "../../eventstore/kurrentdb/group-state";
+import {
+  newGroupState,
+  serverFilterOf,
+  withSettings,
+  type GroupState,
+} from "../../eventstore/kurrentdb/group-state";
 import { AbsenceClock, activeConsumer, decideLease } from "../../eventstore/kurrentdb/lease";
 import {
   checkpointStreamOf,
@@ -105,6 +112,80 @@ describe("KurrentDB consumer groups (no server)", () => {
       expect(settingsFromJson(JSON.parse(JSON.stringify(settingsToJson(validSettings({}))))).startFrom).toBe(
         "start",
       );
+    });
+  });
+
+  describe("settings of an existing group", () => {
+    it("reach the server only when one of its settings changed, keeping the server's start", () => {
+      const current = toNativeSettings(validSettings({ startFrom: at(3), batchSize: 50 }));
+      expect(nativeUpdate(current, validSettings({ batchSize: 50 }))).toBeNull();
+      // The lease and the filter are this side's: nothing for the server.
+      expect(nativeUpdate(current, validSettings({ batchSize: 50, leaseTimeoutMs: 900 }))).toBeNull();
+      const update = nativeUpdate(
+        current,
+        validSettings({ batchSize: 20, maxRetryCount: 1, startFrom: "end" }),
+      );
+      expect(update).toEqual({
+        ...current,
+        readBatchSize: 20,
+        checkPointUpperBound: 20,
+        maxRetryCount: 1,
+        startFrom: { commit: 3n, prepare: 3n },
+      });
+    });
+
+    it("replace the state's settings but where the group started, and nothing else of the state", () => {
+      const state: GroupState = {
+        ...newGroupState(
+          settingsToJson(validSettings({ startFrom: at(2), filter: { streamPrefixes: ["order-"] } })),
+          at(5),
+          3,
+        ),
+        owner: { name: "c", token: "t", connection: "conn", since: "2024-01-01T00:00:00.000Z" },
+      };
+      const changed = validSettings({
+        batchSize: 7,
+        leaseTimeoutMs: 900,
+        filter: { streamPrefixes: ["order-"], eventTypes: ["OrderPlaced"] },
+      });
+      const next = withSettings("g", state, changed)!;
+      expect(settingsFromJson(next.settings)).toEqual({ ...changed, startFrom: at(2) });
+      expect(next).toMatchObject({ generation: 3, checkpoint: state.checkpoint, owner: state.owner });
+      // The server keeps filtering by the filter the subscription was made with.
+      expect(serverFilterOf(next)).toEqual({ streamPrefixes: ["order-"] });
+      expect(withSettings("g", next, changed)).toBeNull();
+    });
+
+    it("refuse a filter that selects more than the subscription's own", () => {
+      const state = newGroupState(
+        settingsToJson(validSettings({ filter: { streamPrefixes: ["order-"] } })),
+        null,
+        1,
+      );
+      expect(() => withSettings("g", state, validSettings({}))).toThrow(
+        expect.objectContaining({ code: "CONSUMER_GROUP_FILTER_FIXED", group: "g" }),
+      );
+      const narrowed = withSettings("g", state, validSettings({ filter: { streamPrefixes: ["order-1"] } }))!;
+      // Back to the filter it was made with: still within what the server sends.
+      expect(
+        withSettings("g", narrowed, validSettings({ filter: { streamPrefixes: ["order-"] } })),
+      ).not.toBeNull();
+    });
+
+    it("know what a server-side filter sends", () => {
+      expect(serverFilterCovers(undefined, { streamPrefixes: ["a-"] })).toBe(true);
+      expect(serverFilterCovers({ streamPrefixes: ["a-"] }, { streamPrefixes: ["a-1", "a-"] })).toBe(true);
+      expect(serverFilterCovers({ streamPrefixes: ["a-"] }, { streamPrefixes: ["a-", "b-"] })).toBe(false);
+      expect(serverFilterCovers({ streamPrefixes: ["a-"] }, { eventTypes: ["T"] })).toBe(false);
+      expect(serverFilterCovers({ streamPrefixes: ["a-"] }, undefined)).toBe(false);
+      expect(
+        serverFilterCovers({ streamPrefixes: ["a-"], eventTypes: ["T"] }, { streamPrefixes: ["a-"] }),
+      ).toBe(true);
+      expect(
+        serverFilterCovers({ eventTypes: ["T", "U"] }, { streamPrefixes: ["x-"], eventTypes: ["U"] }),
+      ).toBe(true);
+      expect(serverFilterCovers({ eventTypes: ["T"] }, { eventTypes: ["T", "U"] })).toBe(false);
+      expect(serverFilterCovers({ eventTypes: ["T"] }, { streamPrefixes: [] })).toBe(true);
     });
   });
 

@@ -16,8 +16,9 @@ import {
 import { appendOnConnection } from "./postgres-sql";
 
 /**
- * DESIGN.md contract 5 on a real server: a transaction that took its sequence number first but
- * commits last must not be skipped by readers of the global log. PostgreSQL-only: it needs a second
+ * The global log is gap-free (a reader that passed a position never finds an event before it
+ * later), here on a real server: a transaction that took its sequence number first but commits
+ * last must not be skipped by readers of the global log. PostgreSQL-only: it needs a second
  * transaction open at the same time, and PGlite is one connection.
  *
  * Every PostgreSQL transaction in the cluster holds the snapshot's xmin back, other test files' too;

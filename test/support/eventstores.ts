@@ -29,8 +29,11 @@ export interface TestEventStore {
  * - `no-global-id-index`: an event id is only known within its stream (KurrentDB).
  * - `repeat-needs-original-revision`: a repeated append is recognised at the revision it was first
  *   sent with, not at the stream's current one (KurrentDB).
+ * - `filter-narrows-only`: an existing group's filter cannot select more than the one it was
+ *   created with; such a change is refused (KurrentDB filters on the server and cannot change that).
  */
-export type StoreLimit = "per-event-commit" | "no-global-id-index" | "repeat-needs-original-revision";
+export type StoreLimit =
+  "per-event-commit" | "no-global-id-index" | "repeat-needs-original-revision" | "filter-narrows-only";
 
 export interface StoreFactory {
   readonly name: string;
@@ -96,7 +99,7 @@ export async function createKurrentDbTestStore(): Promise<TestEventStore> {
 export const kurrentDbFactory: StoreFactory = {
   name: "KurrentDB",
   create: createKurrentDbTestStore,
-  limits: ["per-event-commit", "no-global-id-index", "repeat-needs-original-revision"],
+  limits: ["per-event-commit", "no-global-id-index", "repeat-needs-original-revision", "filter-narrows-only"],
 };
 
 export const storeFactories: readonly StoreFactory[] = [

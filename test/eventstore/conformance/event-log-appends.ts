@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   IdempotencyKeyTaken,
   WrongExpectedRevision,
-  type EventStore,
+  type EventLog,
   type IdempotencyRecord,
 } from "../../../eventstore/port";
 import { anEvent, events, idsOf, uniqueStream } from "../helpers";
@@ -13,23 +13,24 @@ function idempotencyRecord(streamId: string, key = `key-${randomUUID()}`): Idemp
   return { key, fingerprint: "sha256:request", streamId, answer: { accountId: streamId, ok: true } };
 }
 
-/** Contracts 3 and 4 of DESIGN.md as the store sees them: expected revisions, event-id repeats,
- * idempotency records written with the append. */
-export function appendConformance(store: () => EventStore, limits: readonly StoreLimit[] = []): void {
+/** Optimistic concurrency (every append states the revision it expects) and idempotent commands
+ * (a repeated request appends nothing) as the store sees them: expected revisions, event-id
+ * repeats, idempotency records written with the append. */
+export function appendConformance(log: () => EventLog, limits: readonly StoreLimit[] = []): void {
   describe("expected revision", () => {
     it("no_stream starts a stream at revision 0; nextRevision is the revision of the last event", async () => {
       const stream = uniqueStream();
-      const first = await store().appendToStream(stream, events(3), { expectedRevision: "no_stream" });
+      const first = await log().appendToStream(stream, events(3), { expectedRevision: "no_stream" });
       expect(first.nextRevision).toBe(2);
-      const recorded = await store().readStream(stream);
+      const recorded = await log().readStream(stream);
       expect(recorded.map((event) => event.revision)).toEqual([0, 1, 2]);
       expect(first.position).toEqual(recorded[2]!.position);
     });
 
     it("no_stream on an existing stream throws WrongExpectedRevision and appends nothing", async () => {
       const stream = uniqueStream();
-      await store().appendToStream(stream, events(1), { expectedRevision: "no_stream" });
-      const refused = store().appendToStream(stream, events(1), { expectedRevision: "no_stream" });
+      await log().appendToStream(stream, events(1), { expectedRevision: "no_stream" });
+      const refused = log().appendToStream(stream, events(1), { expectedRevision: "no_stream" });
       await expect(refused).rejects.toMatchObject({
         name: "WrongExpectedRevision",
         streamId: stream,
@@ -37,68 +38,68 @@ export function appendConformance(store: () => EventStore, limits: readonly Stor
         actual: 0,
       });
       await expect(refused).rejects.toBeInstanceOf(WrongExpectedRevision);
-      expect(await store().readStream(stream)).toHaveLength(1);
+      expect(await log().readStream(stream)).toHaveLength(1);
     });
 
     it("stream_exists appends to an existing stream and refuses a missing one", async () => {
       const stream = uniqueStream();
       await expect(
-        store().appendToStream(stream, events(1), { expectedRevision: "stream_exists" }),
+        log().appendToStream(stream, events(1), { expectedRevision: "stream_exists" }),
       ).rejects.toMatchObject({ code: "WRONG_EXPECTED_REVISION", actual: "no_stream" });
-      expect(await store().readStream(stream)).toEqual([]);
-      await store().appendToStream(stream, events(1));
-      const result = await store().appendToStream(stream, events(2), { expectedRevision: "stream_exists" });
+      expect(await log().readStream(stream)).toEqual([]);
+      await log().appendToStream(stream, events(1));
+      const result = await log().appendToStream(stream, events(2), { expectedRevision: "stream_exists" });
       expect(result.nextRevision).toBe(2);
     });
 
     it("any appends whatever the stream's state (and is the default)", async () => {
       const stream = uniqueStream();
-      expect(
-        (await store().appendToStream(stream, events(1), { expectedRevision: "any" })).nextRevision,
-      ).toBe(0);
-      expect(
-        (await store().appendToStream(stream, events(1), { expectedRevision: "any" })).nextRevision,
-      ).toBe(1);
-      expect((await store().appendToStream(stream, events(1))).nextRevision).toBe(2);
+      expect((await log().appendToStream(stream, events(1), { expectedRevision: "any" })).nextRevision).toBe(
+        0,
+      );
+      expect((await log().appendToStream(stream, events(1), { expectedRevision: "any" })).nextRevision).toBe(
+        1,
+      );
+      expect((await log().appendToStream(stream, events(1))).nextRevision).toBe(2);
     });
 
     it("an exact revision appends when it is current; a stale one throws and appends nothing", async () => {
       const stream = uniqueStream();
-      await store().appendToStream(stream, events(2));
-      expect((await store().appendToStream(stream, events(1), { expectedRevision: 1 })).nextRevision).toBe(2);
-      await expect(store().appendToStream(stream, events(2), { expectedRevision: 1 })).rejects.toMatchObject({
+      await log().appendToStream(stream, events(2));
+      expect((await log().appendToStream(stream, events(1), { expectedRevision: 1 })).nextRevision).toBe(2);
+      await expect(log().appendToStream(stream, events(2), { expectedRevision: 1 })).rejects.toMatchObject({
         name: "WrongExpectedRevision",
         expected: 1,
         actual: 2,
       });
       await expect(
-        store().appendToStream(uniqueStream(), events(1), { expectedRevision: 0 }),
+        log().appendToStream(uniqueStream(), events(1), { expectedRevision: 0 }),
       ).rejects.toMatchObject({ actual: "no_stream" });
-      expect(await store().readStream(stream)).toHaveLength(3);
+      expect(await log().readStream(stream)).toHaveLength(3);
     });
 
     it("of several appends with the same expected revision, exactly one wins", async () => {
       const stream = uniqueStream();
-      await store().appendToStream(stream, events(1));
+      await log().appendToStream(stream, events(1));
       const attempts = await Promise.allSettled(
-        Array.from({ length: 8 }, () => store().appendToStream(stream, events(2), { expectedRevision: 0 })),
+        Array.from({ length: 8 }, () => log().appendToStream(stream, events(2), { expectedRevision: 0 })),
       );
       const won = attempts.filter((attempt) => attempt.status === "fulfilled");
       const lost = attempts.filter((attempt) => attempt.status === "rejected");
       expect(won).toHaveLength(1);
       for (const attempt of lost) expect(attempt.reason).toBeInstanceOf(WrongExpectedRevision);
-      expect(await store().readStream(stream)).toHaveLength(3);
+      expect(await log().readStream(stream)).toHaveLength(3);
     });
 
     it("refuses malformed appends with a clear error", async () => {
       const stream = uniqueStream();
-      await expect(store().appendToStream(stream, [])).rejects.toMatchObject({ code: "INVALID_APPEND" });
-      await expect(store().appendToStream(stream, [{ ...anEvent(), id: "not-a-uuid" }])).rejects.toThrow(
+      await expect(log().appendToStream(stream, [])).rejects.toMatchObject({ code: "INVALID_APPEND" });
+      await expect(log().appendToStream(stream, [{ ...anEvent(), id: "not-a-uuid" }])).rejects.toThrow(
         /not a UUID/,
       );
       const event = anEvent();
-      await expect(store().appendToStream(stream, [event, event])).rejects.toThrow(/twice/);
-      expect(await store().readStream(stream)).toEqual([]);
+      await expect(log().appendToStream(stream, [event, event])).rejects.toThrow(/twice/);
+      expect(await log().readStream(stream)).toEqual([]);
     });
   });
 
@@ -106,26 +107,26 @@ export function appendConformance(store: () => EventStore, limits: readonly Stor
     it("a repeated append of the same ids answers the first result and adds nothing, even later", async () => {
       const stream = uniqueStream();
       const batch = events(2);
-      const first = await store().appendToStream(stream, batch, { expectedRevision: "no_stream" });
-      await store().appendToStream(stream, events(3));
+      const first = await log().appendToStream(stream, batch, { expectedRevision: "no_stream" });
+      await log().appendToStream(stream, events(3));
 
-      expect(await store().appendToStream(stream, batch, { expectedRevision: "no_stream" })).toEqual(first);
+      expect(await log().appendToStream(stream, batch, { expectedRevision: "no_stream" })).toEqual(first);
       if (!limits.includes("repeat-needs-original-revision")) {
-        expect(await store().appendToStream(stream, batch, { expectedRevision: 4 })).toEqual(first);
+        expect(await log().appendToStream(stream, batch, { expectedRevision: 4 })).toEqual(first);
       }
-      expect(await store().appendToStream(stream, batch)).toEqual(first);
-      expect(await store().readStream(stream)).toHaveLength(5);
+      expect(await log().appendToStream(stream, batch)).toEqual(first);
+      expect(await log().readStream(stream)).toHaveLength(5);
     });
 
     it("ids partly appended before are an error, and nothing is appended", async () => {
       const stream = uniqueStream();
       const [a, b] = events(2);
-      await store().appendToStream(stream, [a!]);
-      await expect(store().appendToStream(stream, [a!, b!])).rejects.toMatchObject({
+      await log().appendToStream(stream, [a!]);
+      await expect(log().appendToStream(stream, [a!, b!])).rejects.toMatchObject({
         code: "EVENT_IDS_ALREADY_USED",
         usedIds: [a!.id],
       });
-      expect(idsOf(await store().readStream(stream))).toEqual([a!.id]);
+      expect(idsOf(await log().readStream(stream))).toEqual([a!.id]);
     });
 
     it.skipIf(limits.includes("no-global-id-index"))(
@@ -133,12 +134,12 @@ export function appendConformance(store: () => EventStore, limits: readonly Stor
       async () => {
         const event = anEvent();
         const elsewhere = uniqueStream();
-        await store().appendToStream(elsewhere, [event]);
+        await log().appendToStream(elsewhere, [event]);
         const stream = uniqueStream();
-        await expect(store().appendToStream(stream, [event])).rejects.toThrow(
+        await expect(log().appendToStream(stream, [event])).rejects.toThrow(
           new RegExp(`already appended to stream ${elsewhere}`),
         );
-        expect(await store().readStream(stream)).toEqual([]);
+        expect(await log().readStream(stream)).toEqual([]);
       },
     );
   });
@@ -147,45 +148,45 @@ export function appendConformance(store: () => EventStore, limits: readonly Stor
     it("are stored with the append and read back with its result", async () => {
       const stream = uniqueStream();
       const record = idempotencyRecord(stream);
-      const result = await store().appendToStream(stream, events(2), { idempotency: record });
-      expect(await store().readIdempotencyRecord(record.key)).toEqual({ ...record, appended: result });
-      expect(await store().readIdempotencyRecord(`missing-${randomUUID()}`)).toBeNull();
+      const result = await log().appendToStream(stream, events(2), { idempotency: record });
+      expect(await log().readIdempotencyRecord(record.key)).toEqual({ ...record, appended: result });
+      expect(await log().readIdempotencyRecord(`missing-${randomUUID()}`)).toBeNull();
     });
 
     it("a second append with a taken key fails with IdempotencyKeyTaken and appends nothing", async () => {
       const first = uniqueStream();
       const record = idempotencyRecord(first);
-      await store().appendToStream(first, events(1), { idempotency: record });
+      await log().appendToStream(first, events(1), { idempotency: record });
       const second = uniqueStream();
-      const refused = store().appendToStream(second, events(1), {
+      const refused = log().appendToStream(second, events(1), {
         idempotency: { ...record, streamId: second },
       });
       await expect(refused).rejects.toBeInstanceOf(IdempotencyKeyTaken);
       await expect(refused).rejects.toMatchObject({ key: record.key });
-      expect(await store().readStream(second)).toEqual([]);
-      expect((await store().readIdempotencyRecord(record.key))?.streamId).toBe(first);
+      expect(await log().readStream(second)).toEqual([]);
+      expect((await log().readIdempotencyRecord(record.key))?.streamId).toBe(first);
     });
 
     it("are not kept when the append is refused", async () => {
       const stream = uniqueStream();
-      await store().appendToStream(stream, events(1));
+      await log().appendToStream(stream, events(1));
       const record = idempotencyRecord(stream);
       await expect(
-        store().appendToStream(stream, events(1), { expectedRevision: "no_stream", idempotency: record }),
+        log().appendToStream(stream, events(1), { expectedRevision: "no_stream", idempotency: record }),
       ).rejects.toBeInstanceOf(WrongExpectedRevision);
-      expect(await store().readIdempotencyRecord(record.key)).toBeNull();
+      expect(await log().readIdempotencyRecord(record.key)).toBeNull();
     });
 
     it("a repeat of earlier ids under a new key records the key against the earlier append", async () => {
       const stream = uniqueStream();
       const batch = events(2);
-      const first = await store().appendToStream(stream, batch);
-      await store().appendToStream(stream, events(1));
+      const first = await log().appendToStream(stream, batch);
+      await log().appendToStream(stream, events(1));
       const record = idempotencyRecord(stream);
-      expect(
-        await store().appendToStream(stream, batch, { expectedRevision: 0, idempotency: record }),
-      ).toEqual(first);
-      expect((await store().readIdempotencyRecord(record.key))?.appended).toEqual(first);
+      expect(await log().appendToStream(stream, batch, { expectedRevision: 0, idempotency: record })).toEqual(
+        first,
+      );
+      expect((await log().readIdempotencyRecord(record.key))?.appended).toEqual(first);
     });
   });
 }

@@ -11,6 +11,7 @@ import { useAuthentication } from "./auth/plugin";
 import type { AuthSettings } from "./auth/settings";
 import { mintToken, tokenVerifier } from "./auth/tokens";
 import { exampleTabs } from "./graphiql";
+import { contentSecurityPolicy, renderGraphiQLPage, useGraphiQLAssets } from "./graphiql-page";
 import { armorPlugin } from "./limits/armor";
 import { requestIdOf, useErrorMasking } from "./limits/masking";
 import { persistedOperationsPlugin, type PersistedOperations } from "./limits/persisted";
@@ -61,6 +62,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const verify = tokenVerifier(auth);
   const persisted = options.persistedOperations ?? null;
   const plugins: Plugin<GraphQLContext>[] = [
+    // GraphiQL's own files are static: answered before any GraphQL request handling.
+    ...(options.graphiql ? [useGraphiQLAssets() as Plugin<GraphQLContext>] : []),
     useRequestShape() as Plugin<GraphQLContext>,
     ...(persisted ? [persistedOperationsPlugin(persisted) as Plugin<GraphQLContext>] : []),
     // Browsers may send urlencoded / multipart / text posts and GETs cross-site without a preflight:
@@ -75,6 +78,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     {
       onResponse({ request, response }) {
         response.headers.set("x-request-id", requestIdOf(request));
+        // Every page this gateway serves (GraphiQL) loads from its own origin only.
+        if (response.headers.get("content-type")?.startsWith("text/html")) {
+          response.headers.set("content-security-policy", contentSecurityPolicy);
+          response.headers.set("x-content-type-options", "nosniff");
+        }
       },
     },
     ...((options.operations ? operationsPlugins(options.operations) : []) as Plugin<GraphQLContext>[]),
@@ -94,6 +102,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return allowed ? { origin, credentials: false, exposedHeaders: ["x-request-id"] } : false;
     },
     graphiql: options.graphiql ? graphiqlOptions(auth) : false,
+    renderGraphiQL: renderGraphiQLPage,
     context: async ({ request }) => ({
       services: options.services,
       requestId: requestIdOf(request),

@@ -10,6 +10,11 @@ export interface AggregateType<Command extends { type: string }, Event extends D
   fromStored(event: RecordedEvent): Event;
   /** Schema version written with new events of this type. */
   schemaVersionOf(event: Event): number;
+  /**
+   * Version of the state's shape, kept with snapshots: raise it whenever the state type changes,
+   * and snapshots of the old shape are ignored (and replaced) instead of being mis-read.
+   */
+  readonly stateVersion: number;
 }
 
 /**

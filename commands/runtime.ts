@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DomainEvent } from "../domain/shared/decider";
+import { fold, type DomainEvent } from "../domain/shared/decider";
 import {
   EventStoreUnavailable,
   IdempotencyKeyTaken,
@@ -9,9 +9,11 @@ import {
   type ExpectedRevision,
   type IdempotencyRecord,
   type JsonObject,
+  type JsonValue,
 } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
 import { foldStored, type AggregateType } from "./aggregate";
+import { defaultSnapshotPolicy, shouldSnapshot, type SnapshotSettings } from "./snapshots";
 import type { CommandContext } from "./context";
 import { ConcurrencyConflict, IdempotencyKeyReused, ServiceUnavailable } from "./errors";
 import { fingerprint } from "./fingerprint";
@@ -24,6 +26,8 @@ export interface CommandRuntimeOptions {
   /** Re-load and re-decide rounds on an optimistic-concurrency conflict. */
   readonly maxAttempts?: number;
   readonly newId?: () => string;
+  /** Load snapshot + tail instead of the whole stream, and keep snapshots by a policy. */
+  readonly snapshots?: SnapshotSettings;
 }
 
 /**
@@ -36,9 +40,11 @@ export class CommandRuntime {
   private readonly maxAttempts: number;
   private readonly newId: () => string;
   private readonly streams = new KeyedMutex();
+  private readonly snapshots: SnapshotSettings | null;
 
   constructor(options: CommandRuntimeOptions) {
     this.store = options.store;
+    this.snapshots = options.snapshots ?? null;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.newId = options.newId ?? randomUUID;
   }
@@ -77,7 +83,8 @@ export class CommandRuntime {
     const streamId = aggregate.streamId(aggregateId);
     return this.streams.run(streamId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const { state, expectedRevision, revision } = await this.load(aggregate, streamId);
+        const loaded = await this.load(aggregate, streamId);
+        const { state, expectedRevision, revision } = loaded;
         const events = aggregate.decider.decide(command, state);
         if (events.length === 0) {
           return {
@@ -104,6 +111,7 @@ export class CommandRuntime {
             expectedRevision,
             idempotency: record,
           });
+          await this.maybeSnapshot(aggregate, streamId, loaded, events, appended.nextRevision);
           return {
             aggregateId,
             streamId,
@@ -141,16 +149,62 @@ export class CommandRuntime {
     };
   }
 
+  /**
+   * The aggregate's state and revision: from its snapshot plus the events after it when a snapshot
+   * of today's state shape exists, else from the whole stream.
+   */
   private async load<C extends { type: string }, E extends DomainEvent, S>(
     aggregate: AggregateType<C, E, S>,
     streamId: string,
-  ): Promise<{ state: S; expectedRevision: ExpectedRevision; revision: number }> {
-    const recorded = await this.store.readStream(streamId);
-    const state = foldStored(aggregate, recorded);
-    const last = recorded.at(-1);
-    return last
-      ? { state, expectedRevision: last.revision, revision: last.revision }
-      : { state, expectedRevision: "no_stream", revision: -1 };
+  ): Promise<Loaded<S>> {
+    const snapshot = await this.usableSnapshot(aggregate, streamId);
+    const recorded = await this.store.readStream(
+      streamId,
+      snapshot ? { fromRevision: snapshot.revision + 1 } : undefined,
+    );
+    const state = foldStored(aggregate, recorded, snapshot ? (snapshot.state as S) : undefined);
+    const revision = recorded.at(-1)?.revision ?? snapshot?.revision ?? -1;
+    const snapshotRevision = snapshot?.revision ?? -1;
+    return revision >= 0
+      ? { state, expectedRevision: revision, revision, snapshotRevision }
+      : { state, expectedRevision: "no_stream", revision: -1, snapshotRevision };
+  }
+
+  private async usableSnapshot<C extends { type: string }, E extends DomainEvent, S>(
+    aggregate: AggregateType<C, E, S>,
+    streamId: string,
+  ) {
+    if (!this.snapshots) return null;
+    const snapshot = await this.snapshots.store.readSnapshot(streamId);
+    if (!snapshot) return null;
+    if (snapshot.stateVersion === aggregate.stateVersion) return snapshot;
+    this.snapshots.onIgnored?.({ streamId, found: snapshot.stateVersion, expected: aggregate.stateVersion });
+    return null;
+  }
+
+  /** After an append: snapshot the state it produced when the aggregate's policy says so. */
+  private async maybeSnapshot<C extends { type: string }, E extends DomainEvent, S>(
+    aggregate: AggregateType<C, E, S>,
+    streamId: string,
+    loaded: Loaded<S>,
+    events: readonly E[],
+    revision: number,
+  ): Promise<void> {
+    if (!this.snapshots) return;
+    const policy = this.snapshots.policyFor?.(aggregate.name) ?? defaultSnapshotPolicy;
+    const state = fold(aggregate.decider, events, loaded.state);
+    if (!shouldSnapshot(policy, revision, loaded.snapshotRevision, state)) return;
+    try {
+      await this.snapshots.store.writeSnapshot({
+        streamId,
+        revision,
+        stateVersion: aggregate.stateVersion,
+        state: state as JsonValue,
+      });
+    } catch (error) {
+      // A snapshot is a cache: the command succeeded; the next one tries again.
+      this.snapshots.onWriteFailed?.({ streamId, error });
+    }
   }
 
   private toAppend<C extends { type: string }, E extends DomainEvent, S>(
@@ -177,6 +231,14 @@ export class CommandRuntime {
       },
     }));
   }
+}
+
+interface Loaded<S> {
+  readonly state: S;
+  readonly expectedRevision: ExpectedRevision;
+  readonly revision: number;
+  /** Revision the snapshot used covers (-1: none used). */
+  readonly snapshotRevision: number;
 }
 
 /** Jittered exponential backoff so conflicting writers from several processes spread out. */

@@ -230,7 +230,32 @@ export interface ConsumerGroups {
 }
 
 /** The whole store, as opened: its log and its consumer groups over one connection. */
-export interface EventStore extends EventLog, ConsumerGroups {
+/**
+ * An aggregate's state as of a revision of its stream, kept so a command need not fold the whole
+ * stream: it loads the snapshot and folds only the events after it. A cache: deleting every
+ * snapshot changes no answer, only how much is read.
+ */
+export interface Snapshot {
+  readonly streamId: string;
+  /** The stream revision the state includes (every event up to and including it). */
+  readonly revision: StreamRevision;
+  /** Version of the state's shape: a snapshot of another shape is not trusted. */
+  readonly stateVersion: number;
+  readonly state: JsonValue;
+  readonly takenAt: Date;
+}
+
+/** Where snapshots live: beside the events (a table; in KurrentDB a stream per aggregate). */
+export interface SnapshotStore {
+  /** The newest snapshot of a stream, or null. */
+  readSnapshot(streamId: string): Promise<Snapshot | null>;
+  /** Keeps the snapshot unless one of a later revision is already kept. */
+  writeSnapshot(snapshot: Omit<Snapshot, "takenAt">): Promise<void>;
+  /** Deletes every snapshot (of streams starting with `streamPrefix`, when given); returns how many. */
+  deleteSnapshots(streamPrefix?: string): Promise<number>;
+}
+
+export interface EventStore extends EventLog, ConsumerGroups, SnapshotStore {
   /** Gives up every subscription's group and closes the connection. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { loadAuthSettings, type AuthSettings } from "./auth/settings";
 import { loadLimitSettings, type LimitSettings } from "./limits/settings";
 
+import { defaultSnapshotPolicy, type SnapshotPolicy } from "../commands/snapshots";
 import { parsePartition } from "../projectors/partition";
 
 /** Every setting comes from the environment; this table is mirrored in the README. */
@@ -39,6 +40,8 @@ export interface Config {
   readonly graphiql: boolean;
   /** SIGTERM / SIGINT: how long the process may take to stop before it exits anyway. */
   readonly shutdownGraceMs: number;
+  /** When the command runtime snapshots an aggregate, per aggregate type (account, order, product). */
+  readonly snapshots: (aggregate: string) => SnapshotPolicy;
   /** Who may call the API (JWT settings, introspection, allowed origins). */
   readonly auth: AuthSettings;
   /** Limits against abuse (body size, depth, cost, aliases, batch, rate, persisted operations). */
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readyMaxLagEvents: Number(env.READY_MAX_LAG_EVENTS ?? 1000),
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
+    snapshots: snapshotPolicies(env),
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
   };
@@ -106,6 +110,37 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   if (!Number.isInteger(value) || value <= 0)
     throw new ConfigError(`${name} must be a positive integer; got "${raw}"`);
   return value;
+}
+
+/**
+ * SNAPSHOT_EVERY (default 100 events) and SNAPSHOT_LARGER_THAN_BYTES (default 65536), each
+ * overridable per aggregate type (SNAPSHOT_EVERY_ACCOUNT, SNAPSHOT_LARGER_THAN_BYTES_ORDER, ...);
+ * 0 turns a rule off.
+ */
+function snapshotPolicies(env: NodeJS.ProcessEnv): (aggregate: string) => SnapshotPolicy {
+  const count = (name: string, fallback: number | null): number | null => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0)
+      throw new ConfigError(`${name} must be 0 or a positive integer; got "${raw}"`);
+    return value === 0 ? null : value;
+  };
+  const every = count("SNAPSHOT_EVERY", defaultSnapshotPolicy.everyEvents);
+  const larger = count("SNAPSHOT_LARGER_THAN_BYTES", defaultSnapshotPolicy.largerThanBytes);
+  const policies = new Map(
+    ["account", "order", "product"].map((aggregate) => {
+      const suffix = aggregate.toUpperCase();
+      const policy: SnapshotPolicy = {
+        everyEvents: count(`SNAPSHOT_EVERY_${suffix}`, every),
+        largerThanBytes: count(`SNAPSHOT_LARGER_THAN_BYTES_${suffix}`, larger),
+        minEventsBetween: defaultSnapshotPolicy.minEventsBetween,
+      };
+      return [aggregate, policy] as const;
+    }),
+  );
+  const fallback: SnapshotPolicy = { ...defaultSnapshotPolicy, everyEvents: every, largerThanBytes: larger };
+  return (aggregate) => policies.get(aggregate) ?? fallback;
 }
 
 function parseDemo(value: string): Config["demo"] {

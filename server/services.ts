@@ -51,7 +51,17 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
   const keys = readModelKeys(config.redisPrefix);
 
-  const commands = new CommandRuntime({ store });
+  const commands = new CommandRuntime({
+    store,
+    snapshots: {
+      store,
+      policyFor: config.snapshots,
+      onIgnored: (info) =>
+        log.warn(info, "snapshot of another state shape ignored; the stream was read whole"),
+      onWriteFailed: ({ streamId, error }) =>
+        log.warn({ streamId, err: error }, "could not write a snapshot (the command succeeded)"),
+    },
+  });
   if (config.sampleData) await seedSampleData(store, commands, log);
   let demoActivity: DemoActivity | null = null;
   if (config.demo !== "off" && config.role !== "projector") {

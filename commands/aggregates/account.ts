@@ -11,4 +11,5 @@ export const accountAggregate: AggregateType<AccountCommand, AccountEvent, Accou
   // Banking events have had one shape so far (schema version 1): nothing to upcast yet.
   fromStored: (event) => ({ type: event.type, data: event.data }) as AccountEvent,
   schemaVersionOf: () => 1,
+  stateVersion: 1,
 };

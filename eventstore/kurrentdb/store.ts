@@ -13,6 +13,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  Snapshot,
   SubscribeOptions,
 } from "../port";
 import { clientConnectionString } from "./connection";
@@ -20,6 +21,7 @@ import { KurrentDbConsumerGroups } from "./consumer-groups";
 import { defaultNativeGroupOptions, type NativeGroupOptions } from "./group-settings";
 import { KurrentIo } from "./io";
 import { KurrentDbEventLog } from "./log";
+import { KurrentDbSnapshots } from "./snapshots";
 import type { KurrentDbPersistentSubscription } from "./subscription";
 
 export interface KurrentDbStoreOptions extends Partial<NativeGroupOptions> {
@@ -43,11 +45,13 @@ export class KurrentDbEventStore implements EventStore {
   private readonly io: KurrentIo;
   private readonly log: KurrentDbEventLog;
   private readonly groups: KurrentDbConsumerGroups;
+  private readonly snapshots: KurrentDbSnapshots;
   private closing: Promise<void> | null = null;
 
   constructor(client: KurrentDBClient, connectionName: string, options: KurrentDbStoreOptions = {}) {
     this.io = new KurrentIo(client);
     this.log = new KurrentDbEventLog(this.io, options.countLimit ?? 100_000);
+    this.snapshots = new KurrentDbSnapshots(this.io);
     this.groups = new KurrentDbConsumerGroups({
       io: this.io,
       native: {
@@ -134,6 +138,20 @@ export class KurrentDbEventStore implements EventStore {
 
   replayParked(group: string, options?: { limit?: number }): Promise<number> {
     return this.groups.replayParked(group, options);
+  }
+
+  // SnapshotStore
+
+  readSnapshot(streamId: string): Promise<Snapshot | null> {
+    return this.snapshots.readSnapshot(streamId);
+  }
+
+  writeSnapshot(snapshot: Omit<Snapshot, "takenAt">): Promise<void> {
+    return this.snapshots.writeSnapshot(snapshot);
+  }
+
+  deleteSnapshots(streamPrefix?: string): Promise<number> {
+    return this.snapshots.deleteSnapshots(streamPrefix);
   }
 
   /** Gives up every subscription's group, then closes the connection. */

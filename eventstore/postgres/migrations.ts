@@ -12,6 +12,7 @@ import { assertSchemaName, type SqlClient } from "./sql";
  * - `idempotency_keys`: written first in the append's transaction, so a second request with the same
  *   key waits on the first and then finds the key taken. `transaction_id` finds what it appended.
  * - `consumer_groups`, `parked_events`: persistent subscriptions (see subscription.ts).
+ * - `snapshots`: the newest snapshot of an aggregate's state per stream (snapshots.ts); a cache.
  */
 export async function migrate(sql: SqlClient, schema: string): Promise<void> {
   const s = assertSchemaName(schema);
@@ -24,6 +25,13 @@ export async function migrate(sql: SqlClient, schema: string): Promise<void> {
 function schemaStatements(s: string): string[] {
   return [
     `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE IF NOT EXISTS ${s}.snapshots (
+       stream_id text PRIMARY KEY,
+       revision bigint NOT NULL,
+       state_version int NOT NULL,
+       state jsonb NOT NULL,
+       taken_at timestamptz NOT NULL DEFAULT now()
+     )`,
     `CREATE TABLE IF NOT EXISTS ${s}.streams (
        stream_id text PRIMARY KEY,
        revision bigint NOT NULL

@@ -12,10 +12,12 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  Snapshot,
   SubscribeOptions,
 } from "../port";
 import { PostgresConsumerGroups } from "./consumer-groups";
 import { PostgresEventLog } from "./log";
+import { PostgresSnapshots } from "./snapshots";
 import { appendChannel, assertSchemaName, type SqlClient } from "./sql";
 import type { PostgresPersistentSubscription } from "./subscription";
 
@@ -28,6 +30,7 @@ import type { PostgresPersistentSubscription } from "./subscription";
 export class PostgresEventStore implements EventStore {
   private readonly log: PostgresEventLog;
   private readonly groups: PostgresConsumerGroups;
+  private readonly snapshots: PostgresSnapshots;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -37,6 +40,7 @@ export class PostgresEventStore implements EventStore {
     const channel = appendChannel(assertSchemaName(schema));
     this.log = new PostgresEventLog(sql, channel);
     this.groups = new PostgresConsumerGroups(sql, channel, () => this.log.headPosition());
+    this.snapshots = new PostgresSnapshots(sql);
   }
 
   // EventLog
@@ -101,6 +105,20 @@ export class PostgresEventStore implements EventStore {
 
   replayParked(group: string, options?: { limit?: number }): Promise<number> {
     return this.groups.replayParked(group, options);
+  }
+
+  // SnapshotStore
+
+  readSnapshot(streamId: string): Promise<Snapshot | null> {
+    return this.snapshots.readSnapshot(streamId);
+  }
+
+  writeSnapshot(snapshot: Omit<Snapshot, "takenAt">): Promise<void> {
+    return this.snapshots.writeSnapshot(snapshot);
+  }
+
+  deleteSnapshots(streamPrefix?: string): Promise<number> {
+    return this.snapshots.deleteSnapshots(streamPrefix);
   }
 
   /** Gives up every subscription's group, stops listening, closes the connections. */

@@ -7,10 +7,12 @@ import {
 } from "../support/eventstores";
 import { consumerGroupConformance } from "./conformance/consumer-groups";
 import { eventLogConformance } from "./conformance/event-log";
+import { snapshotConformance } from "./conformance/snapshots";
 
 /**
- * One suite, run against every EventStore adapter, in two parts: the EventLog port
- * (conformance/event-log.ts) and the ConsumerGroups port (conformance/consumer-groups.ts). Each
+ * One suite, run against every EventStore adapter, in three parts: the EventLog port
+ * (conformance/event-log.ts), the ConsumerGroups port (conformance/consumer-groups.ts) and the
+ * SnapshotStore port (conformance/snapshots.ts). Each
  * adapter gets one fresh store (its own schema on PostgreSQL) for the whole suite; tests keep
  * apart by using their own streams and groups.
  * Tests that need two transactions open at once are PostgreSQL-only (postgres-*.test.ts): PGlite
@@ -39,4 +41,5 @@ function conformance(factory: StoreFactory): void {
 
   describe("EventLog", () => eventLogConformance(() => current().store, factory.limits));
   describe("ConsumerGroups", () => consumerGroupConformance(current, factory.limits));
+  describe("SnapshotStore", () => snapshotConformance(() => current().store));
 }

@@ -30,12 +30,14 @@ import tseslint from "typescript-eslint";
  *                                readmodels/ (types; a view module's entry,       the command runtime; no adapter, no Redis. A
  *                                readmodels/<view>/index.ts, as a value),         field names the view it reads by its module
  *                                graphql, @pothos/*, node:                        (`reads(accountsView)`, `viewMeta`)
+ *   jobs/                      domain/, commands/, readmodels/, projectors/,    long work on BullMQ in worker processes (snapshots,
+ *                                the port, bullmq, ioredis, node:                 rebuilds); no GraphQL, no adapter
  *   server/                    anything                                         wiring and command-line entry points (server/cli/)
  *   test/, bench/              anything                                         they build whole systems
  *
  * "the port" is eventstore/ without open.ts and without the adapters. "(types)": `import type` only
  * (`import { type X }` still loads the module, so it counts as a value import). A new top-level
- * folder (jobs/ will be one, wired like server/) needs its row here and in `layers` before its first
+ * folder needs its row here and in `layers` before its first
  * file lints: boundaries/no-unknown-files refuses code in no layer.
  */
 const layers = [
@@ -51,6 +53,7 @@ const layers = [
   { type: "projectors", pattern: "projectors" },
   { type: "schema", pattern: "schema" },
   { type: "resolvers", pattern: "resolvers" },
+  { type: "jobs", pattern: "jobs" },
   { type: "server", pattern: "server" },
   { type: "test", pattern: "test" },
   { type: "bench", pattern: "bench" },
@@ -85,10 +88,19 @@ const policies = [
     allow: to(layer("domain", "readmodels"), port, packages("ioredis"), nodeBuiltins),
   },
   {
+    from: layer("jobs"),
+    allow: to(
+      layer("domain", "commands", "readmodels", "projectors", "jobs"),
+      port,
+      packages("bullmq", "ioredis"),
+      nodeBuiltins,
+    ),
+  },
+  {
     from: layer("schema"),
     allow: [
       ...to(layer("domain"), port, graphql, nodeBuiltins, { file: { categories: "command-errors" } }),
-      typesOf("commands", "readmodels"),
+      typesOf("commands", "readmodels", "jobs"),
     ],
   },
   {
@@ -97,7 +109,7 @@ const policies = [
       ...to(layer("schema", "domain", "commands"), port, graphql, nodeBuiltins, {
         file: { categories: "view-module" },
       }),
-      typesOf("readmodels"),
+      typesOf("readmodels", "jobs"),
     ],
   },
   {

@@ -150,6 +150,29 @@ export class CommandRuntime {
   }
 
   /**
+   * Snapshots a stream now if events came since its last snapshot (the time-based rule: a sweep
+   * calls this for every aggregate changed in its period). Returns whether it wrote one.
+   */
+  async snapshotNow<C extends { type: string }, E extends DomainEvent, S>(
+    aggregate: AggregateType<C, E, S>,
+    streamId: string,
+  ): Promise<boolean> {
+    if (!this.snapshots) return false;
+    const store = this.snapshots.store;
+    return this.streams.run(streamId, async () => {
+      const loaded = await this.load(aggregate, streamId);
+      if (loaded.revision < 0 || loaded.revision <= loaded.snapshotRevision) return false;
+      await store.writeSnapshot({
+        streamId,
+        revision: loaded.revision,
+        stateVersion: aggregate.stateVersion,
+        state: loaded.state as JsonValue,
+      });
+      return true;
+    });
+  }
+
+  /**
    * The aggregate's state and revision: from its snapshot plus the events after it when a snapshot
    * of today's state shape exists, else from the whole stream.
    */

@@ -6,19 +6,23 @@ import type { SnapshotStore } from "../eventstore/port";
  * - count-based: `everyEvents` events after the last snapshot (or the start of the stream);
  * - size-based: the state's JSON is larger than `largerThanBytes` and at least `minEventsBetween`
  *   events came since the last snapshot (so a large aggregate is not snapshotted on every command).
- * Null turns a rule off. A time-based rule (snapshot what changed in the last period) needs the
- * job workers and is not here yet.
+ * - time-based: `sweep`, a periodic job (jobs/snapshot-sweep.ts) snapshots every aggregate of the
+ *   type that changed since the last sweep.
+ * Null (false) turns a rule off.
  */
 export interface SnapshotPolicy {
   readonly everyEvents: number | null;
   readonly largerThanBytes: number | null;
   readonly minEventsBetween: number;
+  /** Time-based: the periodic sweep snapshots this type's aggregates that changed since the last one. */
+  readonly sweep: boolean;
 }
 
 export const defaultSnapshotPolicy: SnapshotPolicy = {
   everyEvents: 100,
   largerThanBytes: 64 * 1024,
   minEventsBetween: 10,
+  sweep: true,
 };
 
 export interface SnapshotSettings {

@@ -73,6 +73,8 @@ export function readModelKeys(prefix = "") {
     /** Parked events an operator chose to skip: passed as no-ops (guard only) when replayed. */
     skippedEvents: (projector: string) => `${prefix}projector:${part(projector)}:skip`,
     projectorState: (projector: string) => `${prefix}projector:${part(projector)}:state`,
+    /** What a kind of job remembers between its runs (the snapshot sweep: where the log was read to). */
+    jobState: (kind: string) => `${prefix}jobs:${part(kind)}:state`,
     /** Mutation calls a user made in one fixed rate-limit window (a counter that expires with it). */
     rateLimit: (userId: string, window: number) => `${prefix}ratelimit:${part(userId)}:${window}`,
     /** Everything a projector writes lives under this pattern, so a rebuild can clear it. */

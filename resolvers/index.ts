@@ -19,6 +19,7 @@ import "./view-after-write";
 import "./debug-replay";
 import "./projection-subscriptions";
 import "./top-customers";
+import "./jobs";
 
 let schema: GraphQLSchema | null = null;
 

@@ -3,6 +3,7 @@ import type { EventLog, ParkedEvent } from "../eventstore/port";
 import type { ChangeFeed } from "../readmodels/change-feed";
 import type { ProjectorStateStore } from "../readmodels/projector-state";
 import type { ViewReaders } from "../readmodels/registry";
+import type { JobScheduleView, JobState, JobView } from "../jobs/admin";
 
 /** Operator actions on projectors' consumer groups (parked events). */
 export interface ProjectorAdmin {
@@ -28,6 +29,15 @@ export interface ProjectorCheckpoints {
   read(projectors: readonly string[]): Promise<(string | null)[]>;
 }
 
+/** Operators' view of the background jobs (BullMQ): list, follow, retry. */
+export interface JobsService {
+  list(state: JobState | null, offset: number, limit: number): Promise<{ items: JobView[]; total: number }>;
+  get(id: string): Promise<JobView | null>;
+  retry(id: string): Promise<JobView | null>;
+  schedules(): Promise<JobScheduleView[]>;
+  watch(jobId: string | null, signal: AbortSignal): AsyncGenerator<JobView>;
+}
+
 /**
  * What the gateway hands every resolver. Queries use the views' readers (Redis), one per view
  * module of `readmodels/registry.ts`; mutations the command runtime.
@@ -43,6 +53,7 @@ export interface GatewayServices {
   readonly admin: ProjectorAdmin;
   readonly eventLog: StreamReader;
   readonly checkpoints: ProjectorCheckpoints;
+  readonly jobs: JobsService;
   readonly newId: () => string;
 }
 

@@ -5,7 +5,7 @@ import { defaultSnapshotPolicy, type SnapshotPolicy } from "../commands/snapshot
 import { parsePartition } from "../projectors/partition";
 
 /** Every setting comes from the environment; this table is mirrored in the README. */
-export type Role = "all" | "gateway" | "projector";
+export type Role = "all" | "gateway" | "projector" | "worker";
 
 export interface Config {
   readonly role: Role;
@@ -42,6 +42,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** When the command runtime snapshots an aggregate, per aggregate type (account, order, product). */
   readonly snapshots: (aggregate: string) => SnapshotPolicy;
+  /** The time-based snapshot sweep: how often it runs (null: off). */
+  readonly snapshotSweepEveryMs: number | null;
   /** Who may call the API (JWT settings, introspection, allowed origins). */
   readonly auth: AuthSettings;
   /** Limits against abuse (body size, depth, cost, aliases, batch, rate, persisted operations). */
@@ -55,14 +57,9 @@ export class ConfigError extends Error {
   }
 }
 
-const roles: readonly Role[] = ["all", "gateway", "projector"];
+const roles: readonly Role[] = ["all", "gateway", "projector", "worker"];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Reserved for long jobs (BullMQ); until the first one ships, a worker would start and do nothing.
-  if (env.ROLE === "worker")
-    throw new ConfigError(
-      "ROLE=worker: the worker role has no jobs yet, so it would run nothing; use ROLE=gateway, ROLE=projector or ROLE=all (both in one process)",
-    );
   const role = (env.ROLE ?? "all") as Role;
   if (!roles.includes(role))
     throw new ConfigError(`ROLE must be one of ${roles.join(", ")}; got "${env.ROLE}"`);
@@ -98,9 +95,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     snapshots: snapshotPolicies(env),
+    snapshotSweepEveryMs: optionalInterval(env, "SNAPSHOT_SWEEP_EVERY_MS", 3_600_000),
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
   };
+}
+
+/** A period in milliseconds; 0 turns it off (null). */
+function optionalInterval(env: NodeJS.ProcessEnv, name: string, fallback: number): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be 0 or a number of milliseconds; got "${raw}"`);
+  return value === 0 ? null : value;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -135,6 +143,7 @@ function snapshotPolicies(env: NodeJS.ProcessEnv): (aggregate: string) => Snapsh
         everyEvents: count(`SNAPSHOT_EVERY_${suffix}`, every),
         largerThanBytes: count(`SNAPSHOT_LARGER_THAN_BYTES_${suffix}`, larger),
         minEventsBetween: defaultSnapshotPolicy.minEventsBetween,
+        sweep: (env[`SNAPSHOT_SWEEP_${suffix}`] ?? "true") !== "false",
       };
       return [aggregate, policy] as const;
     }),

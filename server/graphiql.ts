@@ -237,6 +237,21 @@ mutation SkipParked {
   skipParkedEvent(projector: "accounts", eventId: "00000000-0000-0000-0000-000000000000")
 }
 
+# Background jobs (ROLE=worker or all): snapshots, with progress; a failed one keeps its error.
+query Jobs {
+  jobs(first: 10) { totalCount edges { node { id kind state attempts error progress { done total ratePerSecond etaSeconds stage } createdAt finishedAt } } }
+  jobSchedules { kind everyMs nextRunAt }
+}
+
+# Take an id from Jobs (state FAILED).
+mutation RetryJob {
+  retryJob(id: "1") { id state attempts }
+}
+
+subscription WatchJobs {
+  jobUpdated { id kind state progress { done stage } error }
+}
+
 subscription WatchProjections {
   projectionsUpdated(everyMs: 1000) { projector status lagEvents lagMs eventsPerSecond parked }
 }

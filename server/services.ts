@@ -14,6 +14,9 @@ import { adoptReadModels } from "../readmodels/identity";
 import { ProjectorCheckpoints, ProjectorStateStore } from "../readmodels/projector-state";
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys } from "../readmodels/keys";
+import { JobsAdmin } from "../jobs/admin";
+import { bullConnection, maintenanceQueue } from "../jobs/queues";
+import { startWorkers } from "../jobs/workers";
 import { createGateway } from "./app";
 import type { Config } from "./config";
 import { listen, type HttpListener } from "./http";
@@ -64,11 +67,30 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   });
   if (config.sampleData) await seedSampleData(store, commands, log);
   let demoActivity: DemoActivity | null = null;
-  if (config.demo !== "off" && config.role !== "projector") {
+  if (config.demo !== "off" && (config.role === "all" || config.role === "gateway")) {
     const summary = await loadDemoData(commands, { store, log });
     if (config.demo === "live")
       demoActivity = startDemoActivity(commands, { log, openOrders: summary.openOrders });
   }
+
+  // Jobs: one queue, reachable from every role; workers where the role runs them.
+  const bull = { connection: bullConnection(redisHandle.url), prefix: `${config.redisPrefix}bull` };
+  const queue = maintenanceQueue(bull);
+  const workers =
+    config.role === "all" || config.role === "worker"
+      ? await startWorkers({
+          ...bull,
+          queue,
+          log: store,
+          commands,
+          snapshotPolicy: config.snapshots,
+          snapshotSweepEveryMs: config.snapshotSweepEveryMs,
+          redis,
+          keys,
+          logger: log,
+        })
+      : null;
+  const jobsAdmin = new JobsAdmin(queue, bull.connection, bull.prefix);
 
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
@@ -145,6 +167,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         },
         eventLog: { readStream: (streamId, options) => store.readStream(streamId, options) },
         checkpoints: new ProjectorCheckpoints(gatewayReads, keys, config.projectorPartitions),
+        jobs: jobsAdmin,
         newId: randomUUID,
       },
     });
@@ -164,6 +187,9 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         await demoActivity?.stop();
         await listener?.close();
         await Promise.all(projectors.map((runner) => runner.stop()));
+        await workers?.stop();
+        await jobsAdmin.close();
+        await queue.close();
         await store.close();
         subscriber?.disconnect();
         reads?.disconnect();

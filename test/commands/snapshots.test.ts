@@ -79,7 +79,12 @@ function runtime(policy: SnapshotPolicy, onIgnored?: (info: { found: number; exp
   return { commands, counter };
 }
 
-const every100: SnapshotPolicy = { everyEvents: 100, largerThanBytes: null, minEventsBetween: 10 };
+const every100: SnapshotPolicy = {
+  everyEvents: 100,
+  largerThanBytes: null,
+  minEventsBetween: 10,
+  sweep: false,
+};
 
 describe("snapshots on the command path", () => {
   it("loads an aggregate of 10,000 events from its snapshot and reads only the tail after it", async () => {
@@ -170,7 +175,12 @@ describe("snapshots on the command path", () => {
   });
 
   it("snapshots by size: a state grown past the threshold, not a small one", async () => {
-    const policy: SnapshotPolicy = { everyEvents: null, largerThanBytes: 1_000, minEventsBetween: 10 };
+    const policy: SnapshotPolicy = {
+      everyEvents: null,
+      largerThanBytes: 1_000,
+      minEventsBetween: 10,
+      sweep: false,
+    };
     const { commands } = runtime(policy);
     for (const id of ["small-1", "big-1"]) {
       await commands.execute(

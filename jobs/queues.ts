@@ -1,0 +1,56 @@
+import { Queue, type ConnectionOptions } from "bullmq";
+
+/**
+ * The one module that names the queues and the kinds of job. Long work runs on BullMQ in worker
+ * processes (ROLE=worker, or ROLE=all): a job survives the process that started it, a worker that
+ * dies mid-job has it taken over by another (BullMQ's stalled-job check), and every job's state,
+ * progress, attempts and error are visible to operators.
+ */
+export const queueNames = {
+  /** Work on the views and the aggregates that is not a request's: snapshots, rebuilds. */
+  maintenance: "maintenance",
+} as const;
+
+export const jobKinds = {
+  /** Time-based snapshots: every aggregate changed since the last sweep. */
+  snapshotSweep: "snapshot-sweep",
+} as const;
+
+export type JobKind = (typeof jobKinds)[keyof typeof jobKinds];
+
+export interface QueueSettings {
+  /** BullMQ's Redis connection (its workers need `maxRetriesPerRequest: null`). */
+  readonly connection: ConnectionOptions;
+  /** Key prefix of the queues, so deployments sharing a Redis keep apart (`<REDIS_PREFIX>bull`). */
+  readonly prefix: string;
+}
+
+export function maintenanceQueue(settings: QueueSettings): Queue {
+  return new Queue(queueNames.maintenance, {
+    connection: settings.connection,
+    prefix: settings.prefix,
+    defaultJobOptions: {
+      attempts: 3,
+      backoff: { type: "exponential", delay: 1_000 },
+      // Finished jobs stay listed for operators for a while, failed ones with their error.
+      removeOnComplete: { age: 24 * 3600, count: 1_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+/** BullMQ's connection settings from a Redis URL, as its docs ask for workers. */
+export function bullConnection(redisUrl: string): ConnectionOptions {
+  const url = new URL(redisUrl);
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    db,
+    ...(url.username && { username: decodeURIComponent(url.username) }),
+    ...(url.password && { password: decodeURIComponent(url.password) }),
+    ...(url.protocol === "rediss:" && { tls: {} }),
+    // A worker blocks on Redis; it must wait out outages instead of failing its commands.
+    maxRetriesPerRequest: null,
+  };
+}

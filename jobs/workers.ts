@@ -1,0 +1,91 @@
+import { Worker, type ConnectionOptions, type Job, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { CommandRuntime } from "../commands/runtime";
+import type { SnapshotPolicy } from "../commands/snapshots";
+import type { EventLog } from "../eventstore/port";
+import type { ReadModelKeys } from "../readmodels/keys";
+import type { Log } from "../projectors/log";
+import { progressMeter } from "./progress";
+import { jobKinds, queueNames } from "./queues";
+import { sweepSnapshots } from "./snapshot-sweep";
+
+export interface WorkerOptions {
+  readonly connection: ConnectionOptions;
+  readonly prefix: string;
+  readonly queue: Queue;
+  readonly log: EventLog;
+  readonly commands: CommandRuntime;
+  readonly snapshotPolicy: (aggregate: string) => SnapshotPolicy;
+  /** How often the snapshot sweep runs (null: not scheduled). */
+  readonly snapshotSweepEveryMs: number | null;
+  /** Where jobs keep what they must remember between runs (the sweep's position). */
+  readonly redis: Redis;
+  readonly keys: ReadModelKeys;
+  readonly logger: Log;
+}
+
+export interface RunningWorkers {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the workers of this process (ROLE=worker or ROLE=all) and keeps the repeatable jobs'
+ * schedules as configured. A job a worker was running when its process died is detected by BullMQ
+ * (stalled: its lock lapses) and taken by another worker.
+ */
+export async function startWorkers(options: WorkerOptions): Promise<RunningWorkers> {
+  const { queue, logger } = options;
+  if (options.snapshotSweepEveryMs !== null) {
+    await queue.upsertJobScheduler(
+      jobKinds.snapshotSweep,
+      { every: options.snapshotSweepEveryMs },
+      { name: jobKinds.snapshotSweep, data: {} },
+    );
+  } else {
+    await queue.removeJobScheduler(jobKinds.snapshotSweep);
+  }
+  const worker = new Worker(queueNames.maintenance, (job) => run(options, job), {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: 2,
+  });
+  worker.on("failed", (job, error) =>
+    logger.warn({ jobId: job?.id, kind: job?.name, attempts: job?.attemptsMade, err: error }, "job failed"),
+  );
+  worker.on("error", (error) => logger.warn({ err: error }, "job worker error"));
+  await worker.waitUntilReady();
+  return {
+    async stop() {
+      await worker.close();
+    },
+  };
+}
+
+async function run(options: WorkerOptions, job: Job): Promise<unknown> {
+  switch (job.name) {
+    case jobKinds.snapshotSweep:
+      return snapshotSweep(options, job);
+    default:
+      throw new Error(`no worker knows jobs of kind "${job.name}"`);
+  }
+}
+
+async function snapshotSweep(options: WorkerOptions, job: Job) {
+  const { redis, keys } = options;
+  const meter = progressMeter();
+  const positionKey = keys.jobState(jobKinds.snapshotSweep);
+  const after = await redis.get(positionKey);
+  const result = await sweepSnapshots({
+    log: options.log,
+    commands: options.commands,
+    policyFor: options.snapshotPolicy,
+    after,
+    onProgress: (p) =>
+      job.updateProgress({
+        ...meter(p.eventsRead, null, `${p.streams} aggregates changed, ${p.snapshotted} snapshotted`),
+      }),
+  });
+  if (result.position) await redis.set(positionKey, result.position);
+  await job.updateProgress({ ...meter(result.eventsRead, result.eventsRead, "done") });
+  return result;
+}

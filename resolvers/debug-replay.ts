@@ -3,7 +3,7 @@ import { foldStored, type AggregateType } from "../commands/aggregate";
 import { accountAggregate } from "../commands/aggregates/account";
 import { orderAggregate } from "../commands/aggregates/order";
 import { productAggregate } from "../commands/aggregates/product";
-import type { RecordedEvent } from "../eventstore/port";
+import type { RecordedEvent, Snapshot } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
 import { builder } from "../schema/builder";
 
@@ -23,7 +23,19 @@ interface Replay {
   readonly state: unknown;
   readonly events: readonly RecordedEvent[];
   readonly shown: readonly RecordedEvent[];
+  /** The snapshot the state was folded from (null: from the first event). */
+  readonly snapshot: Snapshot | null;
 }
+
+const DebugSnapshotRef = builder.objectRef<Snapshot>("DebugSnapshot").implement({
+  description: "The snapshot a replay started from: the state as of a revision, then the events after it.",
+  authScopes: { admin: true },
+  fields: (t) => ({
+    revision: t.exposeInt("revision"),
+    stateVersion: t.exposeInt("stateVersion"),
+    takenAt: t.field({ type: "DateTime", resolve: (s) => s.takenAt.toISOString() }),
+  }),
+});
 
 const DebugEventRef = builder.objectRef<RecordedEvent>("DebugEvent").implement({
   description: "One stored event, as the event store holds it (data before upcasting).",
@@ -75,6 +87,14 @@ const DebugReplayRef = builder.objectRef<Replay>("DebugReplay").implement({
       description: "The decider's state after those events.",
       resolve: (r) => r.state,
     }),
+    snapshot: t.field({
+      type: DebugSnapshotRef,
+      nullable: true,
+      description:
+        "The snapshot the state was folded from, then the events after it; null when it was folded from the first event " +
+        "(no usable snapshot, one of another state shape, one after the point asked for, or `ignoreSnapshot`).",
+      resolve: (r) => r.snapshot,
+    }),
     eventCount: t.int({ resolve: (r) => r.events.length }),
     events: t.field({
       type: [DebugEventRef],
@@ -115,6 +135,11 @@ builder.queryField("debugReplay", (t) =>
         defaultValue: 100,
         description: "How many events to list (≤ 1000).",
       }),
+      ignoreSnapshot: t.arg.boolean({
+        required: false,
+        defaultValue: false,
+        description: "Fold from the first event even when a snapshot could be used (to check the snapshot).",
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const bad = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
@@ -138,8 +163,20 @@ builder.queryField("debugReplay", (t) =>
         args.atInstant ? { until: args.atInstant } : {},
       );
       const events = args.atRevision == null ? stored : stored.filter((e) => e.revision <= args.atRevision!);
-      const state = foldStored(aggregate, events);
-      return { kind, streamId, state, events, shown: lastEvents === 0 ? [] : events.slice(-lastEvents) };
+      const last = events.at(-1)?.revision ?? -1;
+      const found = args.ignoreSnapshot ? null : await ctx.services.eventLog.readSnapshot(streamId);
+      // Usable when of today's state shape and not after the point asked for.
+      const snapshot =
+        found && found.stateVersion === aggregate.stateVersion && found.revision <= last ? found : null;
+      const state = snapshot
+        ? foldStored(
+            aggregate,
+            events.filter((e) => e.revision > snapshot.revision),
+            snapshot.state,
+          )
+        : foldStored(aggregate, events);
+      const shown = lastEvents === 0 ? [] : events.slice(-lastEvents);
+      return { kind, streamId, state, events, shown, snapshot };
     },
   }),
 );

@@ -1,5 +1,5 @@
 import type { CommandRuntime } from "../commands/runtime";
-import type { EventLog, ParkedEvent } from "../eventstore/port";
+import type { EventLog, ParkedEvent, SnapshotStore } from "../eventstore/port";
 import type { ChangeFeed } from "../readmodels/change-feed";
 import type { ProjectorStateStore } from "../readmodels/projector-state";
 import type { ViewReaders } from "../readmodels/registry";
@@ -14,12 +14,12 @@ export interface ProjectorAdmin {
 }
 
 /**
- * The one read of the event store a query may make. Queries read the Redis views only, so a read
+ * The one read of the event store a query may make (with the snapshot it may start from). Queries read the Redis views only, so a read
  * load never weighs on the store; the exception is the admin debug view, which replays an
  * aggregate from its stream to compare it with the views. Nothing else reaches the store from a
  * query.
  */
-export type StreamReader = Pick<EventLog, "readStream">;
+export type StreamReader = Pick<EventLog, "readStream"> & Pick<SnapshotStore, "readSnapshot">;
 
 /**
  * Where each projector's views are settled: its checkpoint in Redis, written atomically with the

@@ -165,7 +165,10 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
           replayParked: (projector, limit) => store.replayParked(projectorGroup(projector), { limit }),
           skipParked: (projector, eventId) => skipParkedEvent(store, redis, keys, projector, eventId),
         },
-        eventLog: { readStream: (streamId, options) => store.readStream(streamId, options) },
+        eventLog: {
+          readStream: (streamId, options) => store.readStream(streamId, options),
+          readSnapshot: (streamId) => store.readSnapshot(streamId),
+        },
         checkpoints: new ProjectorCheckpoints(gatewayReads, keys, config.projectorPartitions),
         jobs: jobsAdmin,
         newId: randomUUID,

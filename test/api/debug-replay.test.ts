@@ -76,3 +76,39 @@ describe("the admin debug view replays an aggregate from the event store", () =>
     });
   });
 });
+
+describe("the debug view and snapshots", () => {
+  it("says which snapshot it folded from, gives the state a full replay gives, and can ignore it", async () => {
+    const streamId = "account-replayed";
+    const full = await admin.gql<{ debugReplay: { state: unknown; snapshot: null } }>(
+      `{ debugReplay(streamId: "${streamId}") { state snapshot { revision } } }`,
+    );
+    expect(full.data?.debugReplay.snapshot).toBeNull();
+    // A snapshot as of revision 1 (opened and the deposit): the replay folds it, then the withdrawal.
+    const atOne = await admin.gql<{ debugReplay: { state: unknown } }>(
+      `{ debugReplay(streamId: "${streamId}", atRevision: 1) { state } }`,
+    );
+    await t.service.store.writeSnapshot({
+      streamId,
+      revision: 1,
+      stateVersion: 1,
+      state: atOne.data!.debugReplay.state as never,
+    });
+    const fromSnapshot = await admin.gql<{
+      debugReplay: { state: unknown; snapshot: { revision: number; stateVersion: number } | null };
+    }>(`{ debugReplay(streamId: "${streamId}") { state snapshot { revision stateVersion takenAt } } }`);
+    expect(fromSnapshot.errors).toBeUndefined();
+    expect(fromSnapshot.data!.debugReplay.snapshot).toMatchObject({ revision: 1, stateVersion: 1 });
+    expect(fromSnapshot.data!.debugReplay.state).toEqual(full.data!.debugReplay.state);
+    const ignored = await admin.gql<{ debugReplay: { snapshot: null } }>(
+      `{ debugReplay(streamId: "${streamId}", ignoreSnapshot: true) { snapshot { revision } } }`,
+    );
+    expect(ignored.data!.debugReplay.snapshot).toBeNull();
+    // Before the snapshot's revision it cannot be used.
+    const early = await admin.gql<{ debugReplay: { snapshot: null } }>(
+      `{ debugReplay(streamId: "${streamId}", atRevision: 0) { snapshot { revision } } }`,
+    );
+    expect(early.data!.debugReplay.snapshot).toBeNull();
+    await t.service.store.deleteSnapshots(streamId);
+  });
+});

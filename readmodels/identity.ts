@@ -3,15 +3,15 @@ import type { ReadModelKeys } from "./keys";
 
 /**
  * Makes sure the read models under this prefix were built from the event store with this id. If
- * they were built from another one (or from an unknown one: checkpoints but no id), every key under
- * the prefix is deleted, so the projectors rebuild from this log instead of trusting checkpoints
+ * they were built from another one (or from an unknown one: checkpoints but no id), every read-model
+ * key under the prefix is deleted (the job queues stay), so the projectors rebuild from this log instead of trusting checkpoints
  * that point into a different log. Returns true when it had to forget.
  */
 export async function adoptReadModels(redis: Redis, keys: ReadModelKeys, storeId: string): Promise<boolean> {
   const known = await redis.get(keys.storeIdentity());
   if (known === storeId) return false;
   const foreign = known !== null || (await anyKey(redis, keys.anyCheckpointPattern()));
-  if (foreign) await deleteAll(redis, keys.everythingPattern());
+  if (foreign) await deleteAll(redis, keys.everythingPattern(), (key) => !keys.isJobKey(key));
   await redis.set(keys.storeIdentity(), storeId);
   return foreign;
 }
@@ -26,10 +26,12 @@ async function anyKey(redis: Redis, pattern: string): Promise<boolean> {
   return false;
 }
 
-async function deleteAll(redis: Redis, pattern: string): Promise<void> {
+/** Unlinks every key matching `pattern` that `keep` does not exclude, a SCAN page at a time. */
+async function deleteAll(redis: Redis, pattern: string, select: (key: string) => boolean): Promise<void> {
   let cursor = "0";
   do {
-    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    const [next, scanned] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    const found = scanned.filter(select);
     if (found.length > 0) await redis.unlink(...found);
     cursor = next;
   } while (cursor !== "0");

@@ -73,6 +73,10 @@ export function readModelKeys(prefix = "") {
     /** Parked events an operator chose to skip: passed as no-ops (guard only) when replayed. */
     skippedEvents: (projector: string) => `${prefix}projector:${part(projector)}:skip`,
     projectorState: (projector: string) => `${prefix}projector:${part(projector)}:state`,
+    /** BullMQ's key prefix for the queues (not read models: a rebuild or Redis reset keeps them apart). */
+    queuePrefix: () => `${prefix}bull`,
+    /** Whether a key holds jobs rather than read models (queues, job state). */
+    isJobKey: (key: string) => key.startsWith(`${prefix}bull:`) || key.startsWith(`${prefix}jobs:`),
     /** What a kind of job remembers between its runs (the snapshot sweep: where the log was read to). */
     jobState: (kind: string) => `${prefix}jobs:${part(kind)}:state`,
     /** Mutation calls a user made in one fixed rate-limit window (a counter that expires with it). */

@@ -73,11 +73,11 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
       demoActivity = startDemoActivity(commands, { log, openOrders: summary.openOrders });
   }
 
-  // Jobs: one queue, reachable from every role; workers where the role runs them.
-  const bull = { connection: bullConnection(redisHandle.url), prefix: `${config.redisPrefix}bull` };
-  const queue = maintenanceQueue(bull);
+  // Jobs: the queue, for the roles that run its workers or show it to operators (not projectors).
+  const bull = { connection: bullConnection(redisHandle.url), prefix: keys.queuePrefix() };
+  const queue = config.role === "projector" ? null : maintenanceQueue(bull);
   const workers =
-    config.role === "all" || config.role === "worker"
+    queue && (config.role === "all" || config.role === "worker")
       ? await startWorkers({
           ...bull,
           queue,
@@ -90,7 +90,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
           logger: log,
         })
       : null;
-  const jobsAdmin = new JobsAdmin(queue, bull.connection, bull.prefix);
+  const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
 
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
@@ -170,7 +170,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
           readSnapshot: (streamId) => store.readSnapshot(streamId),
         },
         checkpoints: new ProjectorCheckpoints(gatewayReads, keys, config.projectorPartitions),
-        jobs: jobsAdmin,
+        jobs: jobsAdmin!,
         newId: randomUUID,
       },
     });
@@ -191,8 +191,8 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         await listener?.close();
         await Promise.all(projectors.map((runner) => runner.stop()));
         await workers?.stop();
-        await jobsAdmin.close();
-        await queue.close();
+        await jobsAdmin?.close();
+        await queue?.close();
         await store.close();
         subscriber?.disconnect();
         reads?.disconnect();

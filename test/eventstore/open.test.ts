@@ -56,7 +56,14 @@ describe("openEventStore", () => {
         );
         return rows.map((row) => row.name);
       });
-      expect(tables).toEqual(["consumer_groups", "events", "idempotency_keys", "parked_events", "streams"]);
+      expect(tables).toEqual([
+        "consumer_groups",
+        "events",
+        "idempotency_keys",
+        "parked_events",
+        "snapshots",
+        "streams",
+      ]);
     } finally {
       await withRawClient(schema, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
     }

@@ -60,7 +60,9 @@ export async function cleanRebuild(store: EventStore, redisUrl: string): Promise
 
 /** Every read-model key under a prefix with the prefix taken off (projector state reports left out). */
 export async function readModels(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
-  // Projector state reports change every second; the store identity is bookkeeping, not a view.
-  const dump = await dumpKeys(redis, prefix, [/:state$/, /store-identity$/]);
+  // Projector state reports change every second; the store identity is bookkeeping, and the job
+  // queues and job state are jobs: none of them is a view.
+  const jobs = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(bull|jobs):`);
+  const dump = await dumpKeys(redis, prefix, [/:state$/, /store-identity$/, jobs]);
   return Object.fromEntries(Object.entries(dump).map(([key, value]) => [key.slice(prefix.length), value]));
 }

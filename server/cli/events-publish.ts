@@ -1,8 +1,15 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { eventCatalogue } from "../../domain/event-catalogue";
+import type { EventContract } from "../../domain/shared/contracts";
 import { detectDrift } from "../contracts/drift";
-import { publishedFiles, readPublished, repositoryRoot, writePublished } from "../contracts/published";
+import {
+  catalogueGaps,
+  publishedFiles,
+  readPublished,
+  repositoryRoot,
+  writePublished,
+} from "../contracts/published";
 
 const usage = `Usage: npm run events:publish [-- --check]
 
@@ -14,7 +21,8 @@ Publishes the event contracts from the schemas in domain/ (domain/event-catalogu
 A change to a published version is classified first. Additive changes (a new event or version, a
 new optional field, a rule loosened, a new description or example) are written. A breaking change
 (a field removed, retyped or made required, a rule tightened, a version gone) is refused and nothing
-is written: give the new shape a new version with an upcaster instead.
+is written: give the new shape a new version with an upcaster instead. So is a version without an
+example (domain/<context>/examples.ts) or, below the current one, without an upcaster.
 
 Options:
   --check   write nothing; exit 1 when the published files differ from the code (what CI checks)
@@ -22,7 +30,12 @@ Options:
 
 Exit codes: 0 published (or up to date), 1 refused or out of date, 2 bad arguments.`;
 
-export function main(argv: readonly string[], root = repositoryRoot): number {
+/** Runs the command on `root` (the repository) for `catalogue` (the domain's); answers the exit code. */
+export function main(
+  argv: readonly string[],
+  root = repositoryRoot,
+  catalogue: readonly EventContract[] = eventCatalogue,
+): number {
   let values;
   try {
     ({ values } = parseArgs({
@@ -41,16 +54,17 @@ export function main(argv: readonly string[], root = repositoryRoot): number {
     console.log(usage);
     return 0;
   }
-  const files = publishedFiles(eventCatalogue);
+  const gaps = catalogueGaps(catalogue);
+  const files = publishedFiles(catalogue);
   const report = detectDrift(files, readPublished(root));
-  if (report.upToDate) {
-    console.log(
-      `Event contracts are up to date (${eventCatalogue.length} event types, ${files.size} files).`,
-    );
+  const incomplete =
+    gaps.length > 0 && `The event catalogue is incomplete:\n${gaps.map((gap) => `  - ${gap}`).join("\n")}`;
+  if (report.upToDate && !incomplete) {
+    console.log(`Event contracts are up to date (${catalogue.length} event types, ${files.size} files).`);
     return 0;
   }
-  if (values.check || report.breaking.length > 0) {
-    console.error(report.message);
+  if (values.check || report.breaking.length > 0 || incomplete) {
+    console.error([report.message, incomplete].filter(Boolean).join("\n\n"));
     return 1;
   }
   writePublished(files, root);

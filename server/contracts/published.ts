@@ -1,7 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { EventContract, EventVersionContract } from "../../domain/shared/contracts";
+import {
+  contractProblems,
+  type EventContract,
+  type EventVersionContract,
+} from "../../domain/shared/contracts";
 import type { EventFilter, RecordedEvent } from "../../eventstore/port";
 import { readModelKeys } from "../../readmodels/keys";
 import { allProjectors } from "../../readmodels/registry";
@@ -112,6 +116,35 @@ export function exampleAsRecorded(
     schemaVersion,
     recordedAt: new Date("2026-03-01T09:00:00.000Z"),
   };
+}
+
+/**
+ * What a catalogue lacks before it can be published, one line each: every version of every event
+ * needs an example (a contract fixture) that fits its schema, and every version but the current one
+ * an upcaster to the next. Empty when complete.
+ */
+export function catalogueGaps(catalogue: readonly EventContract[]): string[] {
+  const gaps: string[] = [];
+  for (const contract of catalogue) {
+    for (const version of contract.versions) {
+      const name = `${contract.type} v${version.version}`;
+      const isCurrent = version.version === contract.versions.length;
+      if (version.examples.length === 0)
+        gaps.push(`${name} has no example (domain/${contract.context}/examples.ts)`);
+      for (const [index, example] of version.examples.entries()) {
+        for (const { field, problem } of contractProblems(version.schema, example)) {
+          gaps.push(`${name}: example ${index + 1} does not fit its schema: ${field} ${problem}`);
+        }
+      }
+      if (!isCurrent && !version.upcaster) {
+        gaps.push(
+          `${name} has no upcaster to v${version.version + 1} (domain/${contract.context}/upcasters.ts)`,
+        );
+      }
+      if (isCurrent && version.upcaster) gaps.push(`${name} is the current version but has an upcaster`);
+    }
+  }
+  return gaps;
 }
 
 /** Every file the catalogue publishes, by path relative to the repository root, with its text. */

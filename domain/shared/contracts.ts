@@ -136,6 +136,10 @@ export function fieldName(pointer: string): string {
 function describeError(message: string, schema: TSchema, value: unknown): string {
   if (message === "Expected required property") return "is required but missing";
   if (message === "Unexpected property") return "is not a field of this event";
+  const maximum = (schema as { maximum?: unknown }).maximum;
+  if (typeof value === "number" && typeof maximum === "number" && value > maximum) {
+    return `must be at most ${maximum}, got ${shown(value)}`;
+  }
   return `must be ${typeText(schema)}, got ${shown(value)}`;
 }
 

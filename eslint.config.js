@@ -12,7 +12,11 @@ import tseslint from "typescript-eslint";
  * the wiring (server/) knows which event store adapter runs.
  *
  *   layer                      may import                                       why
- *   domain/                    domain/ only                                     pure business rules: no I/O, no node:, no libraries
+ *   domain/                    domain/, TypeBox (@sinclair/typebox)             pure business rules: no I/O, no node:, no other library.
+ *                                                                                 TypeBox is the one exception: an event's schema (its
+ *                                                                                 published contract) is plain JSON Schema data its type is
+ *                                                                                 derived from, and its checker is a pure function; both
+ *                                                                                 belong with the events (domain/shared/contracts.ts)
  *   eventstore/ (the port:     itself, node:                                    what every layer may know of the store: interfaces,
  *     port.ts, position.ts,                                                       positions, errors; it never knows an adapter
  *     errors, identity.ts)
@@ -71,7 +75,7 @@ const to = (...targets) => targets.map((target) => ({ to: target }));
 const typesOf = (...types) => ({ to: layer(...types), dependency: { kind: "type" } });
 
 const policies = [
-  { from: layer("domain"), allow: to(layer("domain")) },
+  { from: layer("domain"), allow: to(layer("domain"), packages("@sinclair/typebox", "@sinclair/typebox/*")) },
   { from: layer("eventstore"), allow: to(port, nodeBuiltins) },
   { from: { file: { categories: "adapter-factory" } }, allow: to(layer("eventstore-adapter")) },
   {

@@ -1,3 +1,4 @@
+import { withContracts, type EventContracts } from "./contracts";
 import { KURRENTDB_SCHEMES } from "./kurrentdb/connection";
 import type { EventStore } from "./port";
 import { migrate } from "./postgres/migrations";
@@ -10,6 +11,11 @@ import { PostgresEventStore } from "./postgres/store";
 export interface OpenEventStoreOptions {
   /** PostgreSQL schema holding the store's tables; created if missing. */
   readonly schema?: string;
+  /**
+   * The published event contracts: when given, every append is checked against them first and a
+   * misfit is refused with nothing stored (contracts.ts). The service always opens its store so.
+   */
+  readonly contracts?: EventContracts;
 }
 
 const ACCEPTED =
@@ -32,8 +38,14 @@ export class UnsupportedEventStoreUrl extends Error {
  * in <dir> (created if missing); `memory://` → embedded PGlite in memory;
  * `kurrentdb://` / `esdb://` (and their `+discover` forms) → KurrentDB, which has no schema to
  * migrate and connects on first use (an unreachable server answers EventStoreUnavailable then).
+ * With `contracts`, the store refuses events that do not fit them (see contracts.ts).
  */
 export async function openEventStore(url: string, options: OpenEventStoreOptions = {}): Promise<EventStore> {
+  const store = await openAdapter(url, options);
+  return options.contracts ? withContracts(store, options.contracts) : store;
+}
+
+async function openAdapter(url: string, options: OpenEventStoreOptions): Promise<EventStore> {
   if ((KURRENTDB_SCHEMES as readonly string[]).includes(schemeOf(url) ?? "")) return openKurrentDb(url);
   const schema = assertSchemaName(options.schema ?? "eventstore");
   const sql = await connect(url, schema);

@@ -9,6 +9,7 @@ import {
   WithdrawalAlreadyReversed,
   WithdrawalNotFound,
 } from "../domain/banking/errors";
+import { EventContractViolation } from "../domain/shared/contracts";
 import { ValidationError } from "../domain/shared/errors";
 import { builder } from "./builder";
 import { MoneyRef } from "./money";
@@ -128,10 +129,24 @@ builder.objectType(ServiceUnavailable, {
   }),
 });
 
-/** Errors every account command can answer with. */
+builder.objectType(EventContractViolation, {
+  name: "EventContractViolation",
+  description:
+    "The command produced an event that does not fit its published schema (schema/events/), so the event store " +
+    "refused it and nothing was written. A fault of the service, not of the request; `field` names what did not fit.",
+  interfaces,
+  fields: (t) => ({
+    eventType: t.exposeString("eventType"),
+    schemaVersion: t.exposeInt("schemaVersion"),
+    field: t.exposeString("field", { description: "The first field at fault, e.g. `lines[0].quantity`." }),
+  }),
+});
+
+/** Errors every command can answer with. */
 export const commandErrors = [
   ValidationError,
   ConcurrencyConflict,
   IdempotencyKeyReused,
   ServiceUnavailable,
+  EventContractViolation,
 ] as const;

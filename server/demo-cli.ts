@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { CommandRuntime } from "../commands/runtime";
+import { eventContracts } from "../domain/event-catalogue";
 import { openEventStore } from "../eventstore/open";
 import type { Log } from "../projectors/log";
 import { ConfigError, loadConfig } from "./config";
@@ -150,7 +151,10 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
+  const store = await openEventStore(config.eventStoreUrl, {
+    schema: config.eventStoreSchema,
+    contracts: eventContracts,
+  });
   try {
     const commands = new CommandRuntime({ store });
     const summary = await loadDemoData(commands, {

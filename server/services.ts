@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
+import { eventContracts } from "../domain/event-catalogue";
 import { storeIdentity } from "../eventstore/identity";
 import { openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
@@ -18,6 +19,7 @@ import { JobsAdmin } from "../jobs/admin";
 import { bullConnection, maintenanceQueue } from "../jobs/queues";
 import { startWorkers } from "../jobs/workers";
 import { createGateway } from "./app";
+import { readingThroughContracts } from "./contracts/reading";
 import type { Config } from "./config";
 import { listen, type HttpListener } from "./http";
 import { redisRateLimiter } from "./limits/rate-limit";
@@ -51,7 +53,11 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: 3 });
   watchConnection(redis, log, "projectors and operations");
   await checkEvictionPolicy(redis);
-  const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
+  // Every append is checked against the published event contracts first (eventstore/contracts.ts).
+  const store = await openEventStore(config.eventStoreUrl, {
+    schema: config.eventStoreSchema,
+    contracts: eventContracts,
+  });
   const keys = readModelKeys(config.redisPrefix);
 
   const commands = new CommandRuntime({
@@ -101,7 +107,8 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
       );
     }
     const partition = config.projectorPartition;
-    for (const whole of allProjectors(keys)) {
+    for (const view of allProjectors(keys)) {
+      const whole = readingThroughContracts(view);
       const projector = partition ? partitioned(whole, partition.index, partition.count) : whole;
       const runner = new ProjectorRunner({
         store,

@@ -1,4 +1,5 @@
 import type { MinorUnits } from "../shared/money";
+import type { ShippingAddress } from "./events";
 
 /** A line as the edge prices it from the catalog (the decider never reads a read model). */
 export type OrderLineInput = {
@@ -10,14 +11,9 @@ export type OrderLineInput = {
   currency?: string;
 };
 
-export type ShippingAddress = {
-  line1: string;
-  city: string;
-  postalCode: string;
-  country: string;
-  /** Tax region code such as "US-CA" or "DE" (see tax.ts); stored upper-cased. */
-  region: string;
-};
+// The address a PlaceOrder carries is the one OrderPlaced records: its type comes from that event's
+// schema (events.ts). `region` is a tax region code such as "US-CA" or "DE" (see tax.ts), upper-cased.
+export type { ShippingAddress };
 
 /** Commands arrive enriched at the edge: ids and instants (ISO-8601) come in, never from a clock. */
 export type PlaceOrder = {

@@ -1,31 +1,24 @@
-import type { MinorUnits } from "../shared/money";
+import type { Static } from "@sinclair/typebox";
 import {
   currentVersion,
   fromStored,
   upcast,
+  versioned,
   type DataOf,
   type EventData,
   type EventSchemas,
   type StoredEvent,
 } from "../shared/upcasting";
-import type { OrderEvent, OrderPlaced, ShippingAddress } from "./events";
+import {
+  orderEventVersions,
+  type OrderEvent,
+  type OrderPlaced,
+  type OrderPlacedV1,
+  type ShippingAddress,
+} from "./events";
 
-/**
- * OrderPlaced as the first release wrote it (schema version 1): the shipping address was one line of
- * text ("street, city, postal code, country"), there was no tax region, lines had no SKU and the
- * item count was left to readers. Kept here forever: the store still holds events of this shape.
- */
-export type OrderPlacedV1Data = {
-  orderId: string;
-  customerId: string;
-  currency: string;
-  lines: { productId: string; quantity: number; unitPrice: MinorUnits }[];
-  subtotal: MinorUnits;
-  tax: MinorUnits;
-  total: MinorUnits;
-  shippingAddress: string;
-  placedAt: string;
-};
+/** OrderPlaced as the first release wrote it (schema version 1; its schema is in events.ts). */
+export type OrderPlacedV1Data = Static<typeof OrderPlacedV1>;
 
 /** Version 1 recorded no region, and guessing one would put old orders in a place they never were. */
 export const UNKNOWN_REGION = "UNKNOWN";
@@ -59,19 +52,11 @@ export function orderPlacedV1ToV2(data: EventData): EventData {
   return v2;
 }
 
-/** Today's version of every order event and the steps that lift older ones. */
-export const orderEventSchemas: EventSchemas<OrderEvent> = {
-  OrderPlaced: { version: 2, upcasters: { 1: orderPlacedV1ToV2 } },
-  OrderRejected: { version: 1 },
-  PaymentConfirmed: { version: 1 },
-  PaymentDeclined: { version: 1 },
-  OrderShipped: { version: 1 },
-  OrderDelivered: { version: 1 },
-  OrderCancelled: { version: 1 },
-  RefundRequested: { version: 1 },
-  RefundDenied: { version: 1 },
-  RefundIssued: { version: 1 },
-};
+/** The steps that lift older versions of order events, one per published version below today's. */
+export const orderEventUpcasters = { OrderPlaced: { 1: orderPlacedV1ToV2 } } as const;
+
+/** Today's version of every order event (the number of its published versions) and its steps. */
+export const orderEventSchemas: EventSchemas<OrderEvent> = versioned(orderEventVersions, orderEventUpcasters);
 
 /** `(data, schemaVersion) → today's data` for one event type; projectors call this too. */
 export function upcastOrderEvent<T extends OrderEvent["type"]>(

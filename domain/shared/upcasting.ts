@@ -29,6 +29,34 @@ export interface EventSchema {
 export type EventSchemas<E extends DomainEvent> = { readonly [T in E["type"]]: EventSchema };
 
 /**
+ * The upcasters of a context: an entry is required for every event type with more than one
+ * published version (`upcasters[n]` lifts version n to n + 1; the contract tests check that every
+ * version below the current one has its step).
+ */
+export type Upcasters<V extends { readonly [type: string]: readonly unknown[] }> = {
+  readonly [T in keyof V as V[T] extends readonly [unknown] ? never : T]-?: Readonly<
+    Record<number, UpcastStep>
+  >;
+};
+
+/**
+ * A context's EventSchemas from its published versions (events.ts: `[v1, v2, ...]` per type, the
+ * last one current) and its upcasters: the version written today is the number of versions.
+ */
+export function versioned<V extends { readonly [type: string]: readonly unknown[] }>(
+  versions: V,
+  upcasters: Upcasters<V>,
+): { readonly [T in keyof V]: EventSchema } {
+  const steps = upcasters as Readonly<Record<string, Readonly<Record<number, UpcastStep>> | undefined>>;
+  return Object.fromEntries(
+    Object.entries(versions).map(([type, list]) => {
+      const lift = steps[type];
+      return [type, lift ? { version: list.length, upcasters: lift } : { version: list.length }];
+    }),
+  ) as { readonly [T in keyof V]: EventSchema };
+}
+
+/**
  * A stored event this code cannot read: an unknown type, or a version newer than the code (written
  * by a later release). Refusing beats folding a shape we do not understand into state.
  */

@@ -45,6 +45,25 @@ describe("the layering rule", () => {
     ).toHaveLength(1);
   });
 
+  it("lets domain/ use TypeBox for its event schemas, and nothing else from outside domain/", async () => {
+    expect(
+      await layeringErrors(
+        "domain/layering-fixture.ts",
+        `import { Type } from "@sinclair/typebox";\nimport { Value } from "@sinclair/typebox/value";\nexport const both = [Type, Value];\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      await layeringErrors(
+        "domain/layering-fixture.ts",
+        `import { randomUUID } from "node:crypto";\nimport { Redis } from "ioredis";\nimport type { EventLog } from "../eventstore/port";\nexport const all = [randomUUID, Redis] as unknown as EventLog;\n`,
+      ),
+    ).toEqual([
+      expect.stringMatching(/^domain may not import "node:crypto"/),
+      expect.stringMatching(/^domain may not import "ioredis"/),
+      expect.stringMatching(/^domain may not import "\.\.\/eventstore\/port"/),
+    ]);
+  });
+
   it("lets resolvers/ use read model types, and server/ import anything", async () => {
     expect(
       await layeringErrors(

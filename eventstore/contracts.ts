@@ -1,22 +1,5 @@
 import { identityStream } from "./identity";
-import type {
-  AppendOptions,
-  AppendResult,
-  ConsumerGroupInfo,
-  ConsumerGroupSettings,
-  EventFilter,
-  EventStore,
-  EventToAppend,
-  IdempotencyRecord,
-  ParkedEvent,
-  PersistentSubscription,
-  Position,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  Snapshot,
-  SubscribeOptions,
-} from "./port";
+import type { AppendOptions, AppendResult, EventStore, EventToAppend } from "./port";
 
 /**
  * The published event contracts, as the store's door needs them. The port knows no event type:
@@ -45,78 +28,25 @@ export const schemaIdField = "schemaId";
  * stream no contract covers. Reads, consumer groups, snapshots and closing are the store's own.
  */
 export function withContracts(store: EventStore, contracts: EventContracts): EventStore {
-  return new ContractCheckedStore(store, contracts);
-}
-
-class ContractCheckedStore implements EventStore {
-  constructor(
-    private readonly store: EventStore,
-    private readonly contracts: EventContracts,
-  ) {}
-
-  async appendToStream(
+  const appendToStream = (
     streamId: string,
     events: readonly EventToAppend[],
     options?: AppendOptions,
-  ): Promise<AppendResult> {
-    if (streamId === identityStream) return this.store.appendToStream(streamId, events, options);
+  ): Promise<AppendResult> => {
+    if (streamId === identityStream) return store.appendToStream(streamId, events, options);
     const checked = events.map((event) => {
       const schemaVersion = event.schemaVersion ?? 1;
-      const schemaId = this.contracts.check(streamId, { type: event.type, schemaVersion, data: event.data });
+      const schemaId = contracts.check(streamId, { type: event.type, schemaVersion, data: event.data });
       return { ...event, schemaVersion, metadata: { ...event.metadata, [schemaIdField]: schemaId } };
     });
-    return this.store.appendToStream(streamId, checked, options);
-  }
-
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.store.readStream(streamId, options);
-  }
-  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
-    return this.store.readAll(options);
-  }
-  headPosition(): Promise<Position | null> {
-    return this.store.headPosition();
-  }
-  countAfter(position: Position | null, filter?: EventFilter): Promise<number> {
-    return this.store.countAfter(position, filter);
-  }
-  readIdempotencyRecord(key: string): Promise<IdempotencyRecord | null> {
-    return this.store.readIdempotencyRecord(key);
-  }
-  ping(): Promise<void> {
-    return this.store.ping();
-  }
-  createConsumerGroup(name: string, settings?: Partial<ConsumerGroupSettings>): Promise<void> {
-    return this.store.createConsumerGroup(name, settings);
-  }
-  getConsumerGroup(name: string): Promise<ConsumerGroupInfo | null> {
-    return this.store.getConsumerGroup(name);
-  }
-  resetConsumerGroup(name: string, to: Position | null): Promise<void> {
-    return this.store.resetConsumerGroup(name, to);
-  }
-  deleteConsumerGroup(name: string): Promise<void> {
-    return this.store.deleteConsumerGroup(name);
-  }
-  subscribe(group: string, options: SubscribeOptions): PersistentSubscription {
-    return this.store.subscribe(group, options);
-  }
-  listParked(group: string, options?: { limit?: number }): Promise<ParkedEvent[]> {
-    return this.store.listParked(group, options);
-  }
-  replayParked(group: string, options?: { limit?: number }): Promise<number> {
-    return this.store.replayParked(group, options);
-  }
-  readSnapshot(streamId: string): Promise<Snapshot | null> {
-    return this.store.readSnapshot(streamId);
-  }
-  writeSnapshot(snapshot: Omit<Snapshot, "takenAt">): Promise<void> {
-    return this.store.writeSnapshot(snapshot);
-  }
-  deleteSnapshots(streamPrefix?: string): Promise<number> {
-    return this.store.deleteSnapshots(streamPrefix);
-  }
-  close(): Promise<void> {
-    return this.store.close();
-  }
+    return store.appendToStream(streamId, checked, options);
+  };
+  // Everything but appends is the store's own: forwarded, bound to the store itself.
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "appendToStream") return appendToStream;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import { Job, QueueEvents, type ConnectionOptions, type JobType, type Queue } from "bullmq";
 import type { JobProgress } from "./progress";
-import { queueNames } from "./queues";
+import { closeWithin, queueNames } from "./queues";
 
 export type JobState = "waiting" | "active" | "delayed" | "completed" | "failed" | "prioritized" | "paused";
 
@@ -129,7 +129,7 @@ export class JobsAdmin {
   }
 
   async close(): Promise<void> {
-    await this.events?.close();
+    if (this.events) await closeWithin(this.events, 2_000);
   }
 
   /** One QueueEvents connection per gateway, opened by the first watcher. */

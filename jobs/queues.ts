@@ -25,8 +25,8 @@ export interface QueueSettings {
   readonly prefix: string;
 }
 
-export function maintenanceQueue(settings: QueueSettings): Queue {
-  return new Queue(queueNames.maintenance, {
+export function maintenanceQueue(settings: QueueSettings, onError?: (error: Error) => void): Queue {
+  const queue = new Queue(queueNames.maintenance, {
     connection: settings.connection,
     prefix: settings.prefix,
     defaultJobOptions: {
@@ -37,6 +37,28 @@ export function maintenanceQueue(settings: QueueSettings): Queue {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   });
+  // Without a listener, a lost connection would be printed as an unhandled error on every retry.
+  queue.on("error", (error) => onError?.(error));
+  return queue;
+}
+
+/**
+ * Closes a queue, worker or event listener, but never waits past `ms` (a Redis that went away
+ * mid-close): then its connections are cut.
+ */
+export async function closeWithin(
+  closable: { close(): Promise<void>; disconnect(): Promise<void> },
+  ms: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = closable.close().then(
+    () => true,
+    () => false,
+  );
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const inTime = await Promise.race([closed, late]);
+  clearTimeout(timer);
+  if (!inTime) await closable.disconnect().catch(() => undefined);
 }
 
 /** BullMQ's connection settings from a Redis URL, as its docs ask for workers. */

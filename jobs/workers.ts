@@ -56,7 +56,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   await worker.waitUntilReady();
   return {
     async stop() {
-      await worker.close();
+      // A job in hand is left to BullMQ: its lock lapses and another worker takes it (stalled).
+      await worker.close(true);
     },
   };
 }

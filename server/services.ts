@@ -16,7 +16,7 @@ import { ProjectorCheckpoints, ProjectorStateStore } from "../readmodels/project
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys } from "../readmodels/keys";
 import { JobsAdmin } from "../jobs/admin";
-import { bullConnection, maintenanceQueue } from "../jobs/queues";
+import { bullConnection, closeWithin, maintenanceQueue } from "../jobs/queues";
 import { startWorkers } from "../jobs/workers";
 import { createGateway } from "./app";
 import { readingThroughContracts } from "./contracts/reading";
@@ -81,7 +81,15 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
 
   // Jobs: the queue, for the roles that run its workers or show it to operators (not projectors).
   const bull = { connection: bullConnection(redisHandle.url), prefix: keys.queuePrefix() };
-  const queue = config.role === "projector" ? null : maintenanceQueue(bull);
+  let queueOutage = false;
+  const queue =
+    config.role === "projector"
+      ? null
+      : maintenanceQueue(bull, (err) => {
+          if (queueOutage) return;
+          queueOutage = true; // once per process: the Redis connection watch reports outages
+          log.warn({ err }, "job queue connection error");
+        });
   const workers =
     queue && (config.role === "all" || config.role === "worker")
       ? await startWorkers({
@@ -199,7 +207,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         await Promise.all(projectors.map((runner) => runner.stop()));
         await workers?.stop();
         await jobsAdmin?.close();
-        await queue?.close();
+        if (queue) await closeWithin(queue, 2_000);
         await store.close();
         subscriber?.disconnect();
         reads?.disconnect();

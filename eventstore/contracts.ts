@@ -28,7 +28,7 @@ export const schemaIdField = "schemaId";
  * stream no contract covers. Reads, consumer groups, snapshots and closing are the store's own.
  */
 export function withContracts(store: EventStore, contracts: EventContracts): EventStore {
-  const appendToStream = (
+  const appendToStream = async (
     streamId: string,
     events: readonly EventToAppend[],
     options?: AppendOptions,

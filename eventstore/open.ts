@@ -34,7 +34,7 @@ export class UnsupportedEventStoreUrl extends Error {
  * migrate and connects on first use (an unreachable server answers EventStoreUnavailable then).
  */
 export async function openEventStore(url: string, options: OpenEventStoreOptions = {}): Promise<EventStore> {
-  if ((KURRENTDB_SCHEMES as readonly string[]).includes(schemeOf(url) ?? "")) return openKurrentDb(url);
+  if (isKurrentDbUrl(url)) return openKurrentDb(url);
   const schema = assertSchemaName(options.schema ?? "eventstore");
   const sql = await connect(url, schema);
   try {
@@ -44,6 +44,11 @@ export async function openEventStore(url: string, options: OpenEventStoreOptions
     throw error;
   }
   return new PostgresEventStore(sql, schema);
+}
+
+/** True when the URL selects the KurrentDB adapter. */
+export function isKurrentDbUrl(url: string): boolean {
+  return (KURRENTDB_SCHEMES as readonly string[]).includes(schemeOf(url) ?? "");
 }
 
 /** Loaded on demand: the client (gRPC and a native read bridge) is not loaded by SQL deployments. */

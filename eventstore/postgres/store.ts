@@ -8,6 +8,7 @@ import type {
   EventToAppend,
   IdempotencyRecord,
   ParkedEvent,
+  PoolStats,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
@@ -101,6 +102,10 @@ export class PostgresEventStore implements EventStore {
 
   replayParked(group: string, options?: { limit?: number }): Promise<number> {
     return this.groups.replayParked(group, options);
+  }
+
+  poolStats(): PoolStats | null {
+    return this.sql.poolStats?.() ?? null;
   }
 
   /** Gives up every subscription's group, stops listening, closes the connections. */

@@ -1,5 +1,6 @@
 import { loadAuthSettings, type AuthSettings } from "./auth/settings";
 import { loadLimitSettings, type LimitSettings } from "./limits/settings";
+import type { TracingSettings } from "./tracing";
 
 import { parsePartition } from "../projectors/partition";
 
@@ -43,6 +44,8 @@ export interface Config {
   readonly auth: AuthSettings;
   /** Limits against abuse (body size, depth, cost, aliases, batch, rate, persisted operations). */
   readonly limits: LimitSettings;
+  /** Where spans go (OpenTelemetry over OTLP), if anywhere. */
+  readonly tracing: TracingSettings;
 }
 
 export class ConfigError extends Error {
@@ -96,7 +99,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
+    tracing: loadTracingSettings(env),
   };
+}
+
+/** OpenTelemetry's own variables: on with an OTLP endpoint, unless the SDK or the exporter is
+ * turned off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none). */
+function loadTracingSettings(env: NodeJS.ProcessEnv): TracingSettings {
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || null;
+  const disabled = env.OTEL_SDK_DISABLED?.toLowerCase() === "true" || env.OTEL_TRACES_EXPORTER === "none";
+  return { otlpEndpoint: disabled ? null : endpoint, serviceName: env.OTEL_SERVICE_NAME || "ledgerline" };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
 import { storeIdentity } from "../eventstore/identity";
-import { openEventStore } from "../eventstore/open";
+import { isKurrentDbUrl, openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
 import { partitioned } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
@@ -17,6 +17,8 @@ import { readModelKeys } from "../readmodels/keys";
 import { createGateway } from "./app";
 import type { Config } from "./config";
 import { listen, type HttpListener } from "./http";
+import { Metrics } from "./metrics";
+import { startTracing } from "./tracing";
 import { redisRateLimiter } from "./limits/rate-limit";
 import { loadPersistedOperations } from "./limits/persisted";
 import { checkEvictionPolicy, obtainRedis, watchConnection } from "./redis";
@@ -39,6 +41,13 @@ export interface RunningService {
  * Nothing connects on import; everything is opened here and closed by `stop()` in reverse order.
  */
 export async function startService(config: Config, log: Log): Promise<RunningService> {
+  // Before anything connects, so the KurrentDB client is instrumented before its first call.
+  const tracing = await startTracing({
+    ...config.tracing,
+    instanceId: config.consumerName,
+    kurrentDb: isKurrentDbUrl(config.eventStoreUrl),
+    log,
+  });
   const redisHandle = await obtainRedis({
     url: config.redisUrl,
     autostart: config.redisAutostart,
@@ -51,7 +60,10 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
   const keys = readModelKeys(config.redisPrefix);
 
-  const commands = new CommandRuntime({ store });
+  const serving = config.role === "all" || config.role === "gateway";
+  // Served by the gateway at /metrics; a projector-only process serves no HTTP.
+  const metrics = serving ? new Metrics() : null;
+  const commands = new CommandRuntime({ store, ...(metrics && { observe: metrics.observeCommand }) });
   if (config.sampleData) await seedSampleData(store, commands, log);
   let demoActivity: DemoActivity | null = null;
   if (config.demo !== "off" && config.role !== "projector") {
@@ -88,7 +100,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   let listener: HttpListener | null = null;
   let subscriber: Redis | null = null;
   let reads: Redis | null = null;
-  if (config.role === "all" || config.role === "gateway") {
+  if (serving && metrics) {
     subscriber = new Redis(redisHandle.url);
     watchConnection(subscriber, log, "gateway change notices");
     // Queries get their own connection with auto-pipelining: the reads one GraphQL execution step
@@ -99,6 +111,10 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
     const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);
     const projectorNames = allProjectors(keys).map((p) => p.name);
+    metrics
+      .projectors(projectorStates, projectorNames)
+      .eventStorePool(() => store.poolStats?.() ?? null)
+      .redis({ projectors: redis, gateway_reads: reads, gateway_notices: subscriber });
     const { auth, limits } = config;
     const gateway = createGateway({
       auth,
@@ -120,6 +136,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         projectorNames,
         readyMaxLagEvents: config.readyMaxLagEvents,
       },
+      metrics,
       graphiql: config.graphiql,
       services: {
         views: viewReaders(gatewayReads, keys),
@@ -159,6 +176,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         reads?.disconnect();
         await redis.quit().catch(() => undefined);
         redisHandle.child?.kill("SIGTERM");
+        await tracing.shutdown();
       })();
       return stopping;
     },

@@ -103,12 +103,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** OpenTelemetry's own variables: on with an OTLP endpoint, unless the SDK or the exporter is
- * turned off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none). */
+/**
+ * OpenTelemetry's own variables: on with an OTLP endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as
+ * given, or OTEL_EXPORTER_OTLP_ENDPOINT with /v1/traces after it), unless the SDK or the exporter is
+ * turned off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none).
+ */
 function loadTracingSettings(env: NodeJS.ProcessEnv): TracingSettings {
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || null;
   const disabled = env.OTEL_SDK_DISABLED?.toLowerCase() === "true" || env.OTEL_TRACES_EXPORTER === "none";
-  return { otlpEndpoint: disabled ? null : endpoint, serviceName: env.OTEL_SERVICE_NAME || "ledgerline" };
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base.replace(/\/+$/, "")}/v1/traces` : null);
+  return { otlpTracesUrl: disabled ? null : url, serviceName: env.OTEL_SERVICE_NAME || "ledgerline" };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -18,8 +18,9 @@ import type { Log } from "../projectors/log";
 import type { GraphQLContext } from "../schema/context";
 
 export interface TracingSettings {
-  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT; null: tracing is off. */
-  readonly otlpEndpoint: string | null;
+  /** Where spans are posted (OTLP/HTTP): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
+   * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; null: tracing is off. */
+  readonly otlpTracesUrl: string | null;
   /** OTEL_SERVICE_NAME (default "ledgerline"). */
   readonly serviceName: string;
 }
@@ -51,7 +52,7 @@ const off: Tracing = { enabled: false, shutdown: async () => undefined };
  * in batches, and, where the KurrentDB adapter runs, the KurrentDB client's own instrumentation.
  */
 export async function startTracing(options: StartTracingOptions): Promise<Tracing> {
-  if (!options.otlpEndpoint && !options.spanProcessors) return off;
+  if (!options.otlpTracesUrl && !options.spanProcessors) return off;
   const [{ NodeTracerProvider }, { BatchSpanProcessor }, { resourceFromAttributes }] = await Promise.all([
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/sdk-trace-base"),
@@ -59,9 +60,9 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
   ]);
   let spanProcessors = options.spanProcessors;
   if (!spanProcessors) {
-    // The exporter reads its URL, headers and timeout from the OTEL_EXPORTER_OTLP_* variables.
+    // Headers, timeout and compression come from the OTEL_EXPORTER_OTLP_* variables.
     const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
-    spanProcessors = [new BatchSpanProcessor(new OTLPTraceExporter())];
+    spanProcessors = [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpTracesUrl! }))];
   }
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
@@ -72,7 +73,7 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
   });
   provider.register();
   if (options.kurrentDb) await instrumentKurrentDb(provider);
-  options.log?.info({ otlpEndpoint: options.otlpEndpoint, service: options.serviceName }, "tracing on");
+  options.log?.info({ otlpTracesUrl: options.otlpTracesUrl, service: options.serviceName }, "tracing on");
   return {
     enabled: true,
     async shutdown() {

@@ -158,4 +158,16 @@ describe("one deposit, one trace", () => {
     expect(span.spanContext().traceId).toBe(caller.traceId);
     expect(span.parentSpanContext?.spanId).toBe(caller.spanId);
   });
+
+  it("adds no span to old traces while a projector rebuilds its view from the log", async () => {
+    exporter.reset();
+    const checkpoint = `${t.prefix}projector:accounts:checkpoint`;
+    await t.service.redis.del(checkpoint);
+    // The projector notices, rewinds its group and applies the log again from the start.
+    await eventually(async () => {
+      expect(await t.service.redis.exists(checkpoint)).toBe(1);
+    }, 15_000);
+    await projectionsCaughtUp(t);
+    expect(exporter.getFinishedSpans().filter((span) => span.name === "projector accounts")).toEqual([]);
+  });
 });

@@ -23,21 +23,25 @@ import tseslint from "typescript-eslint";
  *   eventstore/open.ts         the port, the adapters                           the one factory that picks an adapter from a URL
  *   eventstore/postgres/,      the port, their own driver (pg, PGlite,          adapters implement the port
  *     eventstore/kurrentdb/      KurrentDB client), node:
- *   commands/                  domain/, the port, node:                         decide and append through the port; no adapter,
- *                                                                                 no view, no Redis, no GraphQL
+ *   commands/                  domain/, the port, node:,                        decide and append through the port; no adapter,
+ *                                @opentelemetry/api                               no view, no Redis, no GraphQL
  *   readmodels/                domain/, the port, ioredis, node:                the Redis views; no GraphQL, no commands
  *     (and readmodels/<view>/, one folder per view: same rules, captured as `view`)
- *   projectors/                domain/, the port, readmodels/, ioredis, node:   events → views; no GraphQL, no commands
+ *   projectors/                domain/, the port, readmodels/, ioredis, node:,  events → views; no GraphQL, no commands
+ *                                @opentelemetry/api
  *   schema/                    domain/, the port, commands/ (errors; types),    the GraphQL types; the readers and the runtime
  *                                readmodels/ (types), graphql, @pothos/*, node:   come in through the context
  *   resolvers/                 schema/, domain/, commands/, the port,           read through the context's readers, write through
  *                                readmodels/ (types; a view module's entry,       the command runtime; no adapter, no Redis. A
  *                                readmodels/<view>/index.ts, as a value),         field names the view it reads by its module
- *                                graphql, @pothos/*, node:                        (`reads(accountsView)`, `viewMeta`)
+ *                                graphql, @pothos/*, node:, @opentelemetry/api    (`reads(accountsView)`, `viewMeta`)
  *   jobs/                      domain/, commands/, readmodels/, projectors/,    long work on BullMQ in worker processes (snapshots,
  *                                the port, bullmq, ioredis, node:                 rebuilds); no GraphQL, no adapter
  *   server/                    anything                                         wiring and command-line entry points (server/cli/)
  *   test/, bench/              anything                                         they build whole systems
+ *
+ * @opentelemetry/api (the API, never the SDK, which only server/ starts): the spans of a command, an
+ * applied event and a live push; no-ops until tracing is on (README, Tracing).
  *
  * "the port" is eventstore/ without open.ts and without the adapters. "(types)": `import type` only
  * (`import { type X }` still loads the module, so it counts as a value import). A new top-level
@@ -69,6 +73,9 @@ const port = { element: { type: "eventstore" }, file: { categories: "port" } };
 const nodeBuiltins = { module: { origin: "core" } };
 const packages = (...sources) => ({ module: { origin: "external", source: sources } });
 const graphql = packages("graphql", "@pothos/*");
+// The OpenTelemetry API only (no SDK): spans of a command, an applied event and a live push, which
+// cost nothing until server/ starts an SDK; the trace rides in each event's metadata.
+const tracingApi = packages("@opentelemetry/api");
 const anything = { module: { origin: ["local", "external", "core"] } };
 /** Each target, as an allow (or disallow) entry. */
 const to = (...targets) => targets.map((target) => ({ to: target }));
@@ -82,14 +89,14 @@ const policies = [
     from: layer("eventstore-adapter"),
     allow: to(port, nodeBuiltins, packages("pg", "@electric-sql/pglite", "@kurrent/kurrentdb-client")),
   },
-  { from: layer("commands"), allow: to(layer("domain"), port, nodeBuiltins) },
+  { from: layer("commands"), allow: to(layer("domain"), port, nodeBuiltins, tracingApi) },
   {
     from: layer("readmodels"),
     allow: to(layer("domain", "readmodels"), port, packages("ioredis"), nodeBuiltins),
   },
   {
     from: layer("projectors"),
-    allow: to(layer("domain", "readmodels"), port, packages("ioredis"), nodeBuiltins),
+    allow: to(layer("domain", "readmodels"), port, packages("ioredis"), nodeBuiltins, tracingApi),
   },
   {
     from: layer("jobs"),
@@ -110,7 +117,7 @@ const policies = [
   {
     from: layer("resolvers"),
     allow: [
-      ...to(layer("schema", "domain", "commands"), port, graphql, nodeBuiltins, {
+      ...to(layer("schema", "domain", "commands"), port, graphql, nodeBuiltins, tracingApi, {
         file: { categories: "view-module" },
       }),
       typesOf("readmodels", "jobs"),

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import { fold, type DomainEvent } from "../domain/shared/decider";
+import { DomainError } from "../domain/shared/errors";
 import {
   EventStoreUnavailable,
   IdempotencyKeyTaken,
@@ -12,6 +14,7 @@ import {
   type JsonValue,
 } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
+import { formatTraceparent } from "../eventstore/traceparent";
 import { foldStored, type AggregateType } from "./aggregate";
 import { defaultSnapshotPolicy, shouldSnapshot, type SnapshotSettings } from "./snapshots";
 import type { CommandContext } from "./context";
@@ -28,7 +31,15 @@ export interface CommandRuntimeOptions {
   readonly newId?: () => string;
   /** Load snapshot + tail instead of the whole stream, and keep snapshots by a policy. */
   readonly snapshots?: SnapshotSettings;
+  /** Told of every command that ran: its type, its outcome ("ok" or the error's code) and how
+   * long it took (metrics). */
+  readonly observe?: CommandObserver;
 }
+
+export type CommandObserver = (command: string, outcome: string, seconds: number) => void;
+
+/** Spans of the command side: one per command, one per append attempt (no-ops unless tracing is on). */
+const tracer = trace.getTracer("ledgerline.commands");
 
 /**
  * Load → decide → append with the expected revision; on conflict re-load and re-decide (bounded).
@@ -39,6 +50,7 @@ export class CommandRuntime {
   private readonly store: EventLog;
   private readonly maxAttempts: number;
   private readonly newId: () => string;
+  private readonly observe: CommandObserver | undefined;
   private readonly streams = new KeyedMutex();
   private readonly snapshots: SnapshotSettings | null;
 
@@ -47,6 +59,7 @@ export class CommandRuntime {
     this.snapshots = options.snapshots ?? null;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.newId = options.newId ?? randomUUID;
+    this.observe = options.observe;
   }
 
   async execute<C extends { type: string }, E extends DomainEvent, S>(
@@ -55,15 +68,31 @@ export class CommandRuntime {
     command: C,
     context: CommandContext,
   ): Promise<CommandResult> {
-    try {
-      return await this.run(aggregate, aggregateId, command, context);
-    } catch (error) {
-      // A store that is away is a passing condition: say so, and when to retry.
-      if (error instanceof EventStoreUnavailable) {
-        throw new ServiceUnavailable(error.message, error.code, 1, { cause: error });
+    const started = performance.now();
+    const attributes = { "ledgerline.command": command.type, "ledgerline.aggregate_id": aggregateId };
+    return tracer.startActiveSpan(`command ${command.type}`, { attributes }, async (span) => {
+      try {
+        const result = await this.run(aggregate, aggregateId, command, context);
+        span.setAttributes({
+          "ledgerline.events": result.eventIds.length,
+          "ledgerline.replayed": result.replayed,
+        });
+        this.observe?.(command.type, "ok", (performance.now() - started) / 1000);
+        return result;
+      } catch (caught) {
+        // A store that is away is a passing condition: say so, and when to retry.
+        const error =
+          caught instanceof EventStoreUnavailable
+            ? new ServiceUnavailable(caught.message, caught.code, 1, { cause: caught })
+            : caught;
+        const code = errorCode(error);
+        failed(span, error, code);
+        this.observe?.(command.type, code, (performance.now() - started) / 1000);
+        throw error;
+      } finally {
+        span.end();
       }
-      throw error;
-    }
+    });
   }
 
   private async run<C extends { type: string }, E extends DomainEvent, S>(
@@ -97,7 +126,18 @@ export class CommandRuntime {
             replayed: false,
           };
         }
-        const toAppend = this.toAppend(aggregate, events, command, context, idempotency?.key);
+        const span = tracer.startSpan("eventstore append", {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            "ledgerline.stream_id": streamId,
+            "ledgerline.expected_revision": String(expectedRevision),
+            "ledgerline.events": events.length,
+            "ledgerline.attempt": attempt,
+          },
+        });
+        // Every event carries the append's span context: what handles it later joins this trace.
+        const traceparent = formatTraceparent(span.spanContext());
+        const toAppend = this.toAppend(aggregate, events, command, context, idempotency?.key, traceparent);
         const eventIds = toAppend.map((event) => event.id);
         const eventTypes = toAppend.map((event) => event.type);
         const record: IdempotencyRecord | undefined = idempotency && {
@@ -107,10 +147,20 @@ export class CommandRuntime {
           answer: { aggregateId, streamId, eventIds, eventTypes } satisfies JsonObject,
         };
         try {
-          const appended = await this.store.appendToStream(streamId, toAppend, {
-            expectedRevision,
-            idempotency: record,
-          });
+          const appended = await this.store
+            .appendToStream(streamId, toAppend, { expectedRevision, idempotency: record })
+            .then(
+              (result) => {
+                span.setAttribute("ledgerline.position", formatPosition(result.position));
+                span.end();
+                return result;
+              },
+              (error: unknown) => {
+                failed(span, error, errorCode(error));
+                span.end();
+                throw error;
+              },
+            );
           await this.maybeSnapshot(aggregate, streamId, loaded, events, appended.nextRevision);
           return {
             aggregateId,
@@ -236,6 +286,7 @@ export class CommandRuntime {
     command: C,
     context: CommandContext,
     idempotencyKey: string | undefined,
+    traceparent: string | null,
   ): EventToAppend[] {
     const commandId = this.newId();
     const correlationId = context.correlationId ?? commandId;
@@ -251,6 +302,7 @@ export class CommandRuntime {
         ...(context.userId !== undefined && { userId: context.userId }),
         ...(idempotencyKey !== undefined && { idempotencyKey }),
         timestamp: context.now.toISOString(),
+        ...(traceparent !== null && { traceparent }),
       },
     }));
   }
@@ -262,6 +314,29 @@ interface Loaded<S> {
   readonly revision: number;
   /** Revision the snapshot used covers (-1: none used). */
   readonly snapshotRevision: number;
+}
+
+/** An error's stable code (domain and command errors carry one); anything else is unexpected. */
+function errorCode(error: unknown): string {
+  if (
+    error instanceof DomainError ||
+    error instanceof ConcurrencyConflict ||
+    error instanceof IdempotencyKeyReused ||
+    error instanceof ServiceUnavailable ||
+    error instanceof WrongExpectedRevision ||
+    error instanceof IdempotencyKeyTaken
+  ) {
+    return error.code;
+  }
+  return "INTERNAL_ERROR";
+}
+
+/** A domain refusal is an answer, not a fault: the span says which; anything else is an error. */
+function failed(span: Span, error: unknown, code: string): void {
+  span.setAttribute("ledgerline.outcome", code);
+  if (error instanceof DomainError) return;
+  if (error instanceof Error) span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: code });
 }
 
 /** Jittered exponential backoff so conflicting writers from several processes spread out. */

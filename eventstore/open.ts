@@ -46,7 +46,7 @@ export async function openEventStore(url: string, options: OpenEventStoreOptions
 }
 
 async function openAdapter(url: string, options: OpenEventStoreOptions): Promise<EventStore> {
-  if ((KURRENTDB_SCHEMES as readonly string[]).includes(schemeOf(url) ?? "")) return openKurrentDb(url);
+  if (isKurrentDbUrl(url)) return openKurrentDb(url);
   const schema = assertSchemaName(options.schema ?? "eventstore");
   const sql = await connect(url, schema);
   try {
@@ -56,6 +56,11 @@ async function openAdapter(url: string, options: OpenEventStoreOptions): Promise
     throw error;
   }
   return new PostgresEventStore(sql, schema);
+}
+
+/** True when the URL selects the KurrentDB adapter. */
+export function isKurrentDbUrl(url: string): boolean {
+  return (KURRENTDB_SCHEMES as readonly string[]).includes(schemeOf(url) ?? "");
 }
 
 /** Loaded on demand: the client (gRPC and a native read bridge) is not loaded by SQL deployments. */

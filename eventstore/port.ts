@@ -39,6 +39,9 @@ export interface EventMetadata {
   readonly idempotencyKey?: string;
   /** ISO-8601 instant the command was accepted; the domain never reads a clock. */
   readonly timestamp?: string;
+  /** W3C trace context of the append that recorded the event, when the request was traced
+   * (`traceparent.ts`): projectors and live pushes continue that trace. */
+  readonly traceparent?: string;
   readonly [key: string]: JsonValue | undefined;
 }
 
@@ -229,6 +232,17 @@ export interface ConsumerGroups {
   replayParked(group: string, options?: { limit?: number }): Promise<number>;
 }
 
+/** A connection pool's occupancy (metrics). */
+export interface PoolStats {
+  /** Connections open, idle or busy. */
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
+  /** The most connections the pool opens. */
+  readonly max: number;
+}
+
 /** The whole store, as opened: its log and its consumer groups over one connection. */
 /**
  * An aggregate's state as of a revision of its stream, kept so a command need not fold the whole
@@ -258,6 +272,9 @@ export interface SnapshotStore {
 export interface EventStore extends EventLog, ConsumerGroups, SnapshotStore {
   /** Gives up every subscription's group and closes the connection. */
   close(): Promise<void>;
+  /** The connection pool's occupancy, for an adapter that pools connections (PostgreSQL); absent
+   * or null otherwise (PGlite has one embedded connection, KurrentDB one gRPC channel). */
+  poolStats?(): PoolStats | null;
 }
 
 export class WrongExpectedRevision extends Error {

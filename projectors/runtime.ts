@@ -172,7 +172,8 @@ export class ProjectorRunner {
     batch: readonly DeliveredEvent[],
   ): Promise<boolean> {
     const { projector, store } = this.options;
-    const parts = { projector, parking: this.parking, apply: this.apply };
+    const traced = this.progress.status !== "rebuilding";
+    const parts = { projector, parking: this.parking, apply: this.apply, traced };
     const result = await handleBatch(parts, subscription, batch, this.progress.checkpoint);
     if (result.lost) {
       await store.resetConsumerGroup(this.groupName, null);

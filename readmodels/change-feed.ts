@@ -1,6 +1,28 @@
 import type { Redis } from "ioredis";
 
 /**
+ * A change notice as published: the position of the change, then, when the event that caused it
+ * was traced, a space and the W3C `traceparent` of the projector's span for it. Readers that
+ * predate the trace take the message as a wake-up and never parse it, so both forms are read.
+ */
+export interface ChangeNotice {
+  /** What the projection published (the position of the change). */
+  readonly message: string;
+  readonly traceparent: string | null;
+}
+
+export function noticeWithTrace(message: string, traceparent: string | null): string {
+  return traceparent ? `${message} ${traceparent}` : message;
+}
+
+export function parseNotice(text: string): ChangeNotice {
+  const space = text.indexOf(" ");
+  return space < 0
+    ? { message: text, traceparent: null }
+    : { message: text.slice(0, space), traceparent: text.slice(space + 1) };
+}
+
+/**
  * Fans Redis pub/sub change notices out to in-process listeners. One subscriber connection per
  * gateway process, one Redis SUBSCRIBE per channel however many GraphQL subscriptions watch it;
  * notices published by any projector process reach every gateway.
@@ -20,12 +42,16 @@ export class ChangeFeed {
    * Notices on `channel`, buffered from the moment `ready` resolves (so a caller can subscribe
    * first and read the current view second, without missing a change in between).
    */
-  listen(channel: string): { ready: Promise<void>; notices: AsyncIterableIterator<string>; close(): void } {
-    const queue: string[] = [];
+  listen(channel: string): {
+    ready: Promise<void>;
+    notices: AsyncIterableIterator<ChangeNotice>;
+    close(): void;
+  } {
+    const queue: ChangeNotice[] = [];
     let wake: (() => void) | null = null;
     let closed = false;
     const listener = (message: string) => {
-      queue.push(message);
+      queue.push(parseNotice(message));
       wake?.();
     };
     let set = this.listeners.get(channel);
@@ -53,7 +79,7 @@ export class ChangeFeed {
       }
     };
 
-    const notices: AsyncIterableIterator<string> = {
+    const notices: AsyncIterableIterator<ChangeNotice> = {
       [Symbol.asyncIterator]() {
         return this;
       },

@@ -1,5 +1,10 @@
-import type { ChangeFeed } from "../readmodels/change-feed";
+import { context, ROOT_CONTEXT, SpanKind, trace, type Link, type Span } from "@opentelemetry/api";
+import { parseTraceparent } from "../eventstore/traceparent";
+import type { ChangeFeed, ChangeNotice } from "../readmodels/change-feed";
 import type { LiveSource } from "../readmodels/view";
+
+/** One span per push to a subscriber, in the trace of the change that caused it (no-op unless on). */
+const tracer = trace.getTracer("ledgerline.live");
 
 /** One push of a live view: the view, the position it reflects, and whether changes were missed. */
 export interface LiveUpdate<T> {
@@ -24,6 +29,9 @@ export async function* liveView<T>(
   since: string | null,
 ): AsyncGenerator<LiveUpdate<T>> {
   const feed = changes.listen(source.channel);
+  // The subscription's own span (the request that opened it), linked from every push.
+  const opened = trace.getSpanContext(context.active());
+  const links: Link[] = opened && trace.isSpanContextValid(opened) ? [{ context: opened }] : [];
   try {
     await feed.ready;
     let last: string | null = since;
@@ -48,14 +56,40 @@ export async function* liveView<T>(
         yield { ...current, missedChanges: false };
       }
     }
-    for await (const _notice of feed.notices) {
-      const next = await source.changesSince(last ?? "0:0");
-      for (const change of next.changes) {
-        last = change.position;
-        yield { position: change.position, view: change.view, missedChanges: false };
+    for await (const notice of feed.notices) {
+      const span = pushSpan(source.channel, notice, links);
+      try {
+        const read = () => source.changesSince(last ?? "0:0");
+        const next = await (span ? context.with(trace.setSpan(context.active(), span), read) : read());
+        span?.setAttribute("ledgerline.changes", next.changes.length);
+        for (const change of next.changes) {
+          last = change.position;
+          yield { position: change.position, view: change.view, missedChanges: false };
+        }
+      } finally {
+        span?.end();
       }
     }
   } finally {
     feed.close();
   }
+}
+
+/**
+ * The push a notice causes: a child of the projector's span for the change (the notice carries its
+ * traceparent), so a traced request's trace runs on to the subscribers it updated. A change that
+ * was not traced gets no span (not a new trace per subscriber).
+ */
+function pushSpan(channel: string, notice: ChangeNotice, links: Link[]): Span | null {
+  const parent = parseTraceparent(notice.traceparent);
+  if (!parent) return null;
+  return tracer.startSpan(
+    "live push",
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { "ledgerline.channel": channel, "ledgerline.notice": notice.message },
+      links,
+    },
+    trace.setSpanContext(ROOT_CONTEXT, { ...parent, isRemote: true }),
+  );
 }

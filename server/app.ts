@@ -18,7 +18,9 @@ import { persistedOperationsPlugin, type PersistedOperations } from "./limits/pe
 import { useMutationRateLimit, type RateLimiter } from "./limits/rate-limit";
 import { useRequestShape } from "./limits/request-shape";
 import type { LimitSettings } from "./limits/settings";
+import type { Metrics } from "./metrics";
 import { operationsPlugins, type OperationsProbe } from "./operations";
+import { useTracing } from "./tracing";
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext> & {
   /** Settings the listener applies outside yoga (body size, WebSocket origins and operations). */
@@ -42,6 +44,8 @@ export interface GatewayOptions {
   /** Set: only these operations run (PERSISTED_OPERATIONS_FILE). */
   persistedOperations?: PersistedOperations | null;
   operations?: OperationsProbe;
+  /** Served at /metrics, with the GraphQL request metrics added to it. */
+  metrics?: Metrics;
 }
 
 /**
@@ -62,6 +66,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const verify = tokenVerifier(auth);
   const persisted = options.persistedOperations ?? null;
   const plugins: Plugin<GraphQLContext>[] = [
+    // First: they see every operation, also those that authentication or a limit stops.
+    ...(options.metrics ? [options.metrics.gatewayPlugin() as Plugin<GraphQLContext>] : []),
+    useTracing(),
     // GraphiQL's own files are static: answered before any GraphQL request handling.
     ...(options.graphiql ? [useGraphiQLAssets() as Plugin<GraphQLContext>] : []),
     useRequestShape() as Plugin<GraphQLContext>,

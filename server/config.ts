@@ -1,5 +1,6 @@
 import { loadAuthSettings, type AuthSettings } from "./auth/settings";
 import { loadLimitSettings, type LimitSettings } from "./limits/settings";
+import type { TracingSettings } from "./tracing";
 
 import { defaultSnapshotPolicy, type SnapshotPolicy } from "../commands/snapshots";
 import { parsePartition } from "../projectors/partition";
@@ -48,6 +49,8 @@ export interface Config {
   readonly auth: AuthSettings;
   /** Limits against abuse (body size, depth, cost, aliases, batch, rate, persisted operations). */
   readonly limits: LimitSettings;
+  /** Where spans go (OpenTelemetry over OTLP), if anywhere. */
+  readonly tracing: TracingSettings;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     snapshotSweepEveryMs: optionalInterval(env, "SNAPSHOT_SWEEP_EVERY_MS", 3_600_000),
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
+    tracing: loadTracingSettings(env),
   };
 }
 
@@ -109,6 +113,19 @@ function optionalInterval(env: NodeJS.ProcessEnv, name: string, fallback: number
   if (!Number.isInteger(value) || value < 0)
     throw new ConfigError(`${name} must be 0 or a number of milliseconds; got "${raw}"`);
   return value === 0 ? null : value;
+}
+
+/**
+ * OpenTelemetry's own variables: on with an OTLP endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as
+ * given, or OTEL_EXPORTER_OTLP_ENDPOINT with /v1/traces after it), unless the SDK or the exporter is
+ * turned off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none).
+ */
+function loadTracingSettings(env: NodeJS.ProcessEnv): TracingSettings {
+  const disabled = env.OTEL_SDK_DISABLED?.toLowerCase() === "true" || env.OTEL_TRACES_EXPORTER === "none";
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base.replace(/\/+$/, "")}/v1/traces` : null);
+  return { otlpTracesUrl: disabled ? null : url, serviceName: env.OTEL_SERVICE_NAME || "ledgerline" };
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -16,20 +16,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLog(config.logLevel);
-  let service;
-  try {
-    service = await startService(config, log);
-  } catch (error) {
-    if (error instanceof RedisUnavailable) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-  log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "ledgerline started");
-  if (service.url) {
-    console.log(`\n  GraphQL endpoint and GraphiQL: ${service.url}\n`);
-  }
+  // Signals are heard from the start: one that arrives while the service is still starting (its
+  // projectors starting one by one) stops it as soon as it has started, within the grace period,
+  // rather than killing it half-way.
+  const starting = startService(config, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -45,12 +35,29 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownGraceMs);
     grace.unref();
+    const service = await starting.catch(() => null);
+    // A start that failed ends the process on its own path (its error, exit code 1).
+    if (!service) return;
     await service.stop();
     log.info({ signal }, "stopped cleanly");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  let service;
+  try {
+    service = await starting;
+  } catch (error) {
+    if (error instanceof RedisUnavailable) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "ledgerline started");
+  if (service.url) {
+    console.log(`\n  GraphQL endpoint and GraphiQL: ${service.url}\n`);
+  }
 }
 
 /** Never log a password from a connection URL. */

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
 import { eventContracts } from "../domain/event-catalogue";
 import { storeIdentity } from "../eventstore/identity";
-import { openEventStore } from "../eventstore/open";
+import { isKurrentDbUrl, openEventStore } from "../eventstore/open";
 import type { EventStore } from "../eventstore/port";
 import { partitioned } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
@@ -22,6 +22,8 @@ import { createGateway } from "./app";
 import { readingThroughContracts } from "./contracts/reading";
 import type { Config } from "./config";
 import { listen, type HttpListener } from "./http";
+import { Metrics } from "./metrics";
+import { startTracing } from "./tracing";
 import { redisRateLimiter } from "./limits/rate-limit";
 import { loadPersistedOperations } from "./limits/persisted";
 import { checkEvictionPolicy, obtainRedis, watchConnection } from "./redis";
@@ -44,6 +46,13 @@ export interface RunningService {
  * Nothing connects on import; everything is opened here and closed by `stop()` in reverse order.
  */
 export async function startService(config: Config, log: Log): Promise<RunningService> {
+  // Before anything connects, so the KurrentDB client is instrumented before its first call.
+  const tracing = await startTracing({
+    ...config.tracing,
+    instanceId: config.consumerName,
+    kurrentDb: isKurrentDbUrl(config.eventStoreUrl),
+    log,
+  });
   const redisHandle = await obtainRedis({
     url: config.redisUrl,
     autostart: config.redisAutostart,
@@ -60,8 +69,12 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   });
   const keys = readModelKeys(config.redisPrefix);
 
+  const serving = config.role === "all" || config.role === "gateway";
+  // Served by the gateway at /metrics; a projector-only process serves no HTTP.
+  const metrics = serving ? new Metrics() : null;
   const commands = new CommandRuntime({
     store,
+    ...(metrics && { observe: metrics.observeCommand }),
     snapshots: {
       store,
       policyFor: config.snapshots,
@@ -135,7 +148,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   let listener: HttpListener | null = null;
   let subscriber: Redis | null = null;
   let reads: Redis | null = null;
-  if (config.role === "all" || config.role === "gateway") {
+  if (serving && metrics) {
     subscriber = new Redis(redisHandle.url);
     watchConnection(subscriber, log, "gateway change notices");
     // Queries get their own connection with auto-pipelining: the reads one GraphQL execution step
@@ -146,6 +159,11 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
     const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);
     const projectorNames = allProjectors(keys).map((p) => p.name);
+    metrics
+      .projectors(projectorStates, projectorNames)
+      .eventStorePool(() => store.poolStats?.() ?? null)
+      .redis({ projectors: redis, gateway_reads: reads, gateway_notices: subscriber });
+    if (queue) metrics.jobs(() => queue.getJobCounts());
     const { auth, limits } = config;
     const gateway = createGateway({
       auth,
@@ -167,6 +185,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         projectorNames,
         readyMaxLagEvents: config.readyMaxLagEvents,
       },
+      metrics,
       graphiql: config.graphiql,
       services: {
         views: viewReaders(gatewayReads, keys),
@@ -213,6 +232,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         reads?.disconnect();
         await redis.quit().catch(() => undefined);
         redisHandle.child?.kill("SIGTERM");
+        await tracing.shutdown();
       })();
       return stopping;
     },

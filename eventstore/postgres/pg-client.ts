@@ -1,5 +1,5 @@
 import pg from "pg";
-import { EventStoreUnavailable } from "../port";
+import { EventStoreUnavailable, type PoolStats } from "../port";
 import { assertSchemaName, type SqlClient, type SqlExecutor, type SqlRow } from "./sql";
 
 export interface PgClientOptions {
@@ -77,6 +77,11 @@ export class PgClient implements SqlClient {
       this.listeners.delete(listener);
       await listener.stop();
     };
+  }
+
+  poolStats(): PoolStats {
+    const { totalCount, idleCount, waitingCount, options } = this.pool;
+    return { total: totalCount, idle: idleCount, waiting: waitingCount, max: options.max ?? 10 };
   }
 
   async close(): Promise<void> {

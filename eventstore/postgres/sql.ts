@@ -1,3 +1,5 @@
+import type { PoolStats } from "../port";
+
 /**
  * The few things the PostgreSQL store needs from a database, so the store is written once and runs
  * on node-postgres (a pool of server connections) and on PGlite (one embedded connection).
@@ -18,6 +20,8 @@ export interface SqlClient extends SqlExecutor {
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** Pool occupancy, for a client with a pool (node-postgres). */
+  poolStats?(): PoolStats;
 }
 
 /** Error fields PostgreSQL sends (node-postgres and PGlite both expose them). */

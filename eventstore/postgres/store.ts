@@ -8,6 +8,7 @@ import type {
   EventToAppend,
   IdempotencyRecord,
   ParkedEvent,
+  PoolStats,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
@@ -119,6 +120,10 @@ export class PostgresEventStore implements EventStore {
 
   deleteSnapshots(streamPrefix?: string): Promise<number> {
     return this.snapshots.deleteSnapshots(streamPrefix);
+  }
+
+  poolStats(): PoolStats | null {
+    return this.sql.poolStats?.() ?? null;
   }
 
   /** Gives up every subscription's group, stops listening, closes the connections. */

@@ -110,6 +110,9 @@ describe("a projector while Redis is away", () => {
     cleanups.push(async () => void (await first.kill()));
     await es.store.appendToStream(accountStreamId("p1"), [opened("p1")]);
     await eventually(async () => expect(await client.hget(keys.account("p1"), "revision")).toBe("0"), 20_000);
+    // A running process loses Redis (not one still starting its projectors: the first can apply an
+    // event before the last has started).
+    await eventually(async () => expect(logged()).toContain("ledgerline started"), 20_000);
 
     await redisServer.kill();
     await es.store.appendToStream(accountStreamId("p2"), [opened("p2")]);

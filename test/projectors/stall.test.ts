@@ -7,7 +7,7 @@ import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys } from "../../readmodels/keys";
 import { ProjectorStateStore } from "../../readmodels/projector-state";
-import { prometheusText } from "../../server/operations";
+import { Metrics } from "../../server/metrics";
 import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
 import { deleteKeys, testRedisUrl } from "../support/redis";
 import { eventually } from "../support/service";
@@ -65,7 +65,8 @@ describe("a projector whose checkpoint stays flat while the log moves", () => {
         return current;
       }, 15_000);
       expect(state.checkpoint).toBeNull();
-      expect(prometheusText([state])).toContain(
+      const metrics = new Metrics({ processMetrics: false }).projectors(states, ["accounts"]);
+      expect(await metrics.registry.metrics()).toContain(
         'ledgerline_projector_status{projector="accounts",status="stalled"} 1',
       );
     } finally {

@@ -31,14 +31,28 @@ export interface RunningService {
   /** The gateway's own Redis connection for reads (auto-pipelined), when this process serves it. */
   readonly gatewayRedis: Redis | null;
   readonly projectors: readonly ProjectorRunner[];
+  /**
+   * The demo data load (DEMO=load|live), which runs after the service answers: settles when it is
+   * done, interrupted by `stop()`, or failed (logged). Null when there is none.
+   */
+  readonly demoLoaded: Promise<void> | null;
   stop(): Promise<void>;
 }
 
 /**
  * Starts what the process role asks for: the gateway (HTTP + WebSocket), the projectors, or both.
  * Nothing connects on import; everything is opened here and closed by `stop()` in reverse order.
+ * The demo data set, when asked for, loads after the gateway answers (a progress line every
+ * tenth), so a first start is usable in seconds and the views fill while one looks at them.
  */
-export async function startService(config: Config, log: Log): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  log: Log,
+  options: {
+    /** The embedded store's directory being created already (server/embedded-store.ts). */
+    embeddedStore?: Promise<void> | null;
+  } = {},
+): Promise<RunningService> {
   const redisHandle = await obtainRedis({
     url: config.redisUrl,
     autostart: config.redisAutostart,
@@ -48,17 +62,12 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: 3 });
   watchConnection(redis, log, "projectors and operations");
   await checkEvictionPolicy(redis);
+  if (options.embeddedStore) await options.embeddedStore;
   const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
   const keys = readModelKeys(config.redisPrefix);
 
   const commands = new CommandRuntime({ store });
   if (config.sampleData) await seedSampleData(store, commands, log);
-  let demoActivity: DemoActivity | null = null;
-  if (config.demo !== "off" && config.role !== "projector") {
-    const summary = await loadDemoData(commands, { store, log });
-    if (config.demo === "live")
-      demoActivity = startDemoActivity(commands, { log, openOrders: summary.openOrders });
-  }
 
   const projectors: ProjectorRunner[] = [];
   if (config.role === "all" || config.role === "projector") {
@@ -141,6 +150,26 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     listener = await listen(gateway, config.host, config.port);
   }
 
+  // The demo data set goes in through the command path while the service already answers.
+  const demoStop = new AbortController();
+  let demoActivity: DemoActivity | null = null;
+  let demoLoaded: Promise<void> | null = null;
+  if (config.demo !== "off" && config.role !== "projector") {
+    demoLoaded = (async () => {
+      const summary = await loadDemoData(commands, {
+        store,
+        log,
+        signal: demoStop.signal,
+        onProgress: demoProgress(log),
+      });
+      if (config.demo === "live" && !demoStop.signal.aborted)
+        demoActivity = startDemoActivity(commands, { log, openOrders: summary.openOrders });
+    })().catch((error: unknown) => {
+      if (demoStop.signal.aborted) return;
+      log.error({ err: error }, "demo data: the load failed; the service goes on without the rest of it");
+    });
+  }
+
   let stopping: Promise<void> | null = null;
   return {
     url: listener?.url ?? null,
@@ -148,9 +177,13 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     redis,
     gatewayRedis: reads,
     projectors,
+    demoLoaded,
     stop() {
       // Once, however many callers (signal handlers, tests) ask.
       stopping ??= (async () => {
+        // A load in hand stops between two commands (each is atomic); a later start completes it.
+        demoStop.abort();
+        await demoLoaded;
         await demoActivity?.stop();
         await listener?.close();
         await Promise.all(projectors.map((runner) => runner.stop()));
@@ -158,9 +191,20 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         subscriber?.disconnect();
         reads?.disconnect();
         await redis.quit().catch(() => undefined);
-        redisHandle.child?.kill("SIGTERM");
+        await redisHandle.stop();
       })();
       return stopping;
     },
+  };
+}
+
+/** One log line per tenth of the demo load, so a first start is never silent. */
+function demoProgress(log: Log): (done: number, total: number) => void {
+  let lastTenth = 0;
+  return (done, total) => {
+    const tenth = Math.floor((done * 10) / total);
+    if (tenth <= lastTenth || done === total) return;
+    lastTenth = tenth;
+    log.info({ done, total }, `demo data: ${tenth * 10} % (${done}/${total} commands)`);
   };
 }

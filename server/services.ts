@@ -147,7 +147,7 @@ export async function startService(
         newId: randomUUID,
       },
     });
-    listener = await listen(gateway, config.host, config.port);
+    listener = await listen(gateway, config.host, config.port, log);
   }
 
   // The demo data set goes in through the command path while the service already answers.

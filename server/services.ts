@@ -20,7 +20,7 @@ import { listen, type HttpListener } from "./http";
 import { redisRateLimiter } from "./limits/rate-limit";
 import { loadPersistedOperations } from "./limits/persisted";
 import { checkEvictionPolicy, obtainRedis, watchConnection } from "./redis";
-import { loadDemoData, startDemoActivity, type DemoActivity } from "./demo";
+import { loadDemoData, startDemoActivity, type DemoActivity, type DemoSummary } from "./demo";
 import { seedSampleData } from "./sample-data";
 
 export interface RunningService {
@@ -32,8 +32,9 @@ export interface RunningService {
   readonly gatewayRedis: Redis | null;
   readonly projectors: readonly ProjectorRunner[];
   /**
-   * The demo data load (DEMO=load|live), which runs after the service answers: settles when it is
-   * done, interrupted by `stop()`, or failed (logged). Null when there is none.
+   * The demo data load (DEMO=load|live), which runs after the service answers, and the start of
+   * this process's projectors after it: settles when both are done, when `stop()` interrupted the
+   * load, or on a failure (logged). Null when there is none.
    */
   readonly demoLoaded: Promise<void> | null;
   stop(): Promise<void>;
@@ -43,7 +44,7 @@ export interface RunningService {
  * Starts what the process role asks for: the gateway (HTTP + WebSocket), the projectors, or both.
  * Nothing connects on import; everything is opened here and closed by `stop()` in reverse order.
  * The demo data set, when asked for, loads after the gateway answers (a progress line every
- * tenth), so a first start is usable in seconds and the views fill while one looks at them.
+ * tenth), so a first start answers in seconds; the projectors start when it is in.
  */
 export async function startService(
   config: Config,
@@ -70,7 +71,8 @@ export async function startService(
   if (config.sampleData) await seedSampleData(store, commands, log);
 
   const projectors: ProjectorRunner[] = [];
-  if (config.role === "all" || config.role === "projector") {
+  const runsProjectors = config.role === "all" || config.role === "projector";
+  const startProjectors = async () => {
     if (await adoptReadModels(redis, keys, await storeIdentity(store))) {
       log.warn(
         { prefix: config.redisPrefix },
@@ -92,7 +94,12 @@ export async function startService(
       await runner.start();
       projectors.push(runner);
     }
-  }
+  };
+  const loadsDemo = config.demo !== "off" && config.role !== "projector";
+  // With demo data to load, this process's projectors start once it is in (below): chasing every
+  // one of its 1,775 commands as it is appended would take them ten times as long as catching
+  // up afterwards in batches.
+  if (runsProjectors && !loadsDemo) await startProjectors();
 
   let listener: HttpListener | null = null;
   let subscriber: Redis | null = null;
@@ -150,23 +157,30 @@ export async function startService(
     listener = await listen(gateway, config.host, config.port, log);
   }
 
-  // The demo data set goes in through the command path while the service already answers.
+  // The demo data set goes in through the command path while the service already answers; then
+  // this process's projectors start and build the views from it.
   const demoStop = new AbortController();
   let demoActivity: DemoActivity | null = null;
   let demoLoaded: Promise<void> | null = null;
-  if (config.demo !== "off" && config.role !== "projector") {
+  if (loadsDemo) {
     demoLoaded = (async () => {
-      const summary = await loadDemoData(commands, {
-        store,
-        log,
-        signal: demoStop.signal,
-        onProgress: demoProgress(log),
-      });
-      if (config.demo === "live" && !demoStop.signal.aborted)
-        demoActivity = startDemoActivity(commands, { log, openOrders: summary.openOrders });
-    })().catch((error: unknown) => {
+      let openOrders: DemoSummary["openOrders"] = [];
+      try {
+        ({ openOrders } = await loadDemoData(commands, {
+          store,
+          log,
+          signal: demoStop.signal,
+          onProgress: demoProgress(log),
+        }));
+      } catch (error) {
+        log.error({ err: error }, "demo data: the load failed; the service goes on without the rest of it");
+      }
       if (demoStop.signal.aborted) return;
-      log.error({ err: error }, "demo data: the load failed; the service goes on without the rest of it");
+      if (runsProjectors) await startProjectors();
+      if (config.demo === "live" && !demoStop.signal.aborted)
+        demoActivity = startDemoActivity(commands, { log, openOrders });
+    })().catch((error: unknown) => {
+      if (!demoStop.signal.aborted) log.error({ err: error }, "the projectors did not start");
     });
   }
 

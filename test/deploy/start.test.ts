@@ -15,6 +15,9 @@ const dataDir = mkdtempSync(join(tmpdir(), "ledgerline-start-"));
 let service: ProcessGroup | null = null;
 afterAll(async () => {
   await service?.kill();
+  // Should the test fail midway: the private redis-server has a process group of its own (so
+  // Ctrl-C leaves it to the service); it works in DATA_DIR/redis, which makes it ours to end.
+  for (const pid of await processesIn(dataDir)) process.kill(pid, "SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
 

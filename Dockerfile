@@ -1,6 +1,7 @@
 # One image for every process of the topology: ROLE (gateway, projector, worker, all) picks what
 # it does. tsx runs the TypeScript sources as they are, so there is no build step to get wrong.
-FROM node:20-slim
+# Node 26: the current LTS line (package.json's engines says what the dependencies need).
+FROM node:26-slim
 
 ENV NODE_ENV=production
 WORKDIR /app

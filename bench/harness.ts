@@ -47,7 +47,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const t0 = nowMs();
   const progress = (line: string) =>
     options.onProgress?.(`[${((nowMs() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-  progress(`run ${env.runId}, ${options.mode} mode: schemas bench_${env.runId}_*, keys ${env.keyPrefix}*`);
+  progress(
+    `run ${env.runId} (pid ${process.pid}), ${options.mode} mode: schemas bench_${env.runId}_*, keys ${env.keyPrefix}*`,
+  );
 
   const facts = await machineFacts(env.pool(null, 1), env.redis());
   await env.closeAll();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { GraphQLError } from "graphql";
+import { GraphQLError, introspectionFromSchema, type GraphQLSchema, type IntrospectionQuery } from "graphql";
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Log } from "../projectors/log";
 import { gatewaySchema } from "../resolvers/index";
@@ -94,8 +94,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     ...((options.operations ? operationsPlugins(options.operations) : []) as Plugin<GraphQLContext>[]),
   ];
+  const schema = gatewaySchema();
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: gatewaySchema(),
+    schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     healthCheckEndpoint: "/health",
@@ -108,7 +109,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const allowed = origin && originAllowed(origin, request.headers.get("host") ?? undefined, auth);
       return allowed ? { origin, credentials: false, exposedHeaders: ["x-request-id"] } : false;
     },
-    graphiql: options.graphiql ? graphiqlOptions(auth) : false,
+    graphiql: options.graphiql ? graphiqlOptions(auth, schema) : false,
     renderGraphiQL: renderGraphiQLPage,
     context: async ({ request }) => ({
       services: options.services,
@@ -136,8 +137,21 @@ export function createGateway(options: GatewayOptions): Gateway {
  * each tab opens signed in as the role its operations need (tokens minted on first use with the
  * development secret or JWT_SECRET); in production there is no token (and no GraphiQL unless
  * GRAPHIQL=true).
+ *
+ * Where introspection is allowed, the page carries the schema (an introspection result, GraphiQL's
+ * `schema` property), so GraphiQL does not send its own introspection query, which the depth and
+ * cost limits refuse like any other operation that deep. Where it is not, the page has no schema.
  */
-function graphiqlOptions(auth: AuthSettings) {
+function graphiqlOptions(auth: AuthSettings, schema: GraphQLSchema) {
+  let introspection: IntrospectionQuery | null = null;
+  const schemaForPage = () =>
+    (introspection ??= introspectionFromSchema(schema, {
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    }));
   const ttlSeconds = 12 * 3600;
   let tabs: Promise<{ query: string; variables?: string; headers?: string }[]> | null = null;
   let signedAt = 0;
@@ -153,7 +167,11 @@ function graphiqlOptions(auth: AuthSettings) {
       }),
     );
   return async () => {
-    const base = { title: "Ledgerline", subscriptionsProtocol: "WS" as const };
+    const base = {
+      title: "Ledgerline",
+      subscriptionsProtocol: "WS" as const,
+      ...(auth.introspection && { schema: schemaForPage() }),
+    };
     if (auth.production || !auth.jwtSecret) {
       return { ...base, defaultTabs: exampleTabs.map((tab) => ({ query: tab.query })) };
     }

@@ -11,12 +11,12 @@
  *   service load the demo itself (`DEMO=load` or `DEMO=live` with `npm start`).
  * - memory://: the data lives as long as this process; useful only to time a load.
  */
-import { parseArgs } from "node:util";
 import { CommandRuntime } from "../commands/runtime";
 import { eventContracts } from "../domain/event-catalogue";
 import { openEventStore } from "../eventstore/open";
 import type { Log } from "../projectors/log";
-import { ConfigError, loadConfig } from "./config";
+import { parseCommandLine, runCommand, UsageError } from "./cli/args";
+import { loadConfig } from "./config";
 import { DEFAULT_DEMO_SEED, loadDemoData, startDemoActivity, type DemoSummary } from "./demo";
 
 const usage = `Usage: npm run demo -- [--live] [--seed N] [--scale N] [--interval MS]
@@ -25,9 +25,11 @@ const usage = `Usage: npm run demo -- [--live] [--seed N] [--scale N] [--interva
   --seed N        data set seed (default ${DEFAULT_DEMO_SEED}); the same seed gives the same data set
   --scale N       1 → about 300 orders (default 1)
   --interval MS   pause between two live steps (default 3000)
+  --help          this text
 
 The store comes from EVENT_STORE_URL / EVENT_STORE_SCHEMA as for the service. With the embedded
-PGlite store, stop the service first (one process per database) or use DEMO=load|live with npm start.`;
+PGlite store, stop the service first (one process per database) or use DEMO=load|live with npm start.
+Exit codes: 0 done (or stopped by Ctrl-C), 1 failed, 2 wrong arguments.`;
 
 interface Arguments {
   readonly live: boolean;
@@ -37,34 +39,31 @@ interface Arguments {
 }
 
 function parseArguments(argv: readonly string[]): Arguments | null {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      live: { type: "boolean", default: false },
-      seed: { type: "string" },
-      scale: { type: "string" },
-      interval: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
+  const parsed = parseCommandLine(argv, {
+    live: { type: "boolean", default: false },
+    seed: { type: "string" },
+    scale: { type: "string" },
+    interval: { type: "string" },
   });
-  if (values.help) return null;
-  const number = (
-    text: string | undefined,
-    fallback: number,
-    name: string,
-    valid: (n: number) => boolean,
-  ) => {
+  if (parsed === null) return null;
+  const { values } = parsed;
+  const number = (name: string, fallback: number, valid: (n: number) => boolean, what: string) => {
+    const text = values[name as "seed" | "scale" | "interval"];
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!valid(value))
-      throw new ConfigError(`--${name} must be ${name === "seed" ? "a whole number" : "positive"}`);
+    if (text.trim() === "" || !valid(value)) throw new UsageError(`--${name} must be ${what}; got "${text}"`);
     return value;
   };
   return {
-    live: values.live,
-    seed: number(values.seed, DEFAULT_DEMO_SEED, "seed", Number.isSafeInteger),
-    scale: number(values.scale, 1, "scale", (n) => Number.isFinite(n) && n > 0),
-    intervalMs: number(values.interval, 3000, "interval", (n) => Number.isFinite(n) && n > 0),
+    live: values.live ?? false,
+    seed: number("seed", DEFAULT_DEMO_SEED, Number.isSafeInteger, "a whole number"),
+    scale: number("scale", 1, (n) => Number.isFinite(n) && n > 0, "a positive number"),
+    intervalMs: number(
+      "interval",
+      3000,
+      (n) => Number.isFinite(n) && n > 0,
+      "a positive number of milliseconds",
+    ),
   };
 }
 
@@ -112,23 +111,13 @@ function printSummary(summary: DemoSummary): void {
   );
 }
 
-async function main(): Promise<number> {
-  let args: Arguments | null;
-  let config;
-  try {
-    args = parseArguments(process.argv.slice(2));
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`${(error as Error).message}\n\n${usage}`);
-      return 2;
-    }
-    throw error;
-  }
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArguments(argv);
   if (!args) {
     console.log(usage);
     return 0;
   }
+  const config = loadConfig();
   if (config.eventStoreUrl.startsWith("pglite://")) {
     consoleLog.warn(
       { eventStore: config.eventStoreUrl },
@@ -184,10 +173,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runCommand("demo", main);

@@ -1,9 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError, type ExecutionResult } from "graphql";
-import type { Context as WsContext } from "graphql-ws";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import {
+  CloseCode,
+  handleProtocols,
+  makeServer,
+  type Context as WsContext,
+  type ServerOptions as WsServerOptions,
+} from "graphql-ws";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Log } from "../projectors/log";
 import type { GraphQLContext } from "../schema/context";
 import type { Gateway } from "./app";
 import { originAllowed } from "./auth/origins";
@@ -23,7 +29,7 @@ export interface HttpListener {
  * directives), the auth and rate-limit checks and error masking are the same. What yoga's HTTP
  * pipeline does on its own is repeated here for sockets: body size, persisted operations.
  */
-export async function listen(gateway: Gateway, host: string, port: number): Promise<HttpListener> {
+export async function listen(gateway: Gateway, host: string, port: number, log: Log): Promise<HttpListener> {
   const { auth, limits, persistedOperations } = gateway.security;
   const server = createServer((request, response) => {
     void (async () => {
@@ -47,7 +53,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
         ? done(true)
         : done(false, 403, "Origin not allowed"),
   });
-  const wsServer = useServer(
+  const wsServer = serveGraphqlWs(
     {
       execute: (args) => (args.rootValue as Envelope).execute(args),
       subscribe: (args) => (args.rootValue as Envelope).subscribe(args),
@@ -93,6 +99,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
       },
     },
     sockets,
+    log,
   );
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;
@@ -147,7 +154,101 @@ function closeWhenTokenExpires(
   expiryTimers.set(ctx, timer);
 }
 
-type OperationResult = ReturnType<NonNullable<Parameters<typeof useServer>[0]["execute"]>>;
+/** The close code ws attaches to a frame error (under a symbol of its own). */
+function statusCodeOf(error: Error): number | undefined {
+  const key = Object.getOwnPropertySymbols(error).find((symbol) => symbol.description === "status-code");
+  const value = key === undefined ? undefined : (error as unknown as Record<symbol, unknown>)[key];
+  return typeof value === "number" ? value : undefined;
+}
+
+type SocketExtra = { socket: WebSocket; request: IncomingMessage };
+type OperationResult = ReturnType<NonNullable<WsServerOptions["execute"]>>;
+
+/**
+ * graphql-ws over the ws package, as graphql-ws's own `useServer` binds them, with one difference:
+ * what a client gets wrong at the WebSocket level is the client's affair, not an "internal error".
+ * A frame ws refuses (larger than MAX_BODY_BYTES, text that is not UTF-8, a malformed frame) has
+ * already closed that connection with the protocol's code (1009, 1007, 1002) when ws reports it;
+ * it is logged as one line, with no stack (useServer printed the error's stack with console.error,
+ * for anyone, authenticated or not). Messages that are not graphql-ws messages are closed by
+ * graphql-ws itself (4400). Other connections are untouched.
+ */
+function serveGraphqlWs(
+  options: WsServerOptions<Record<string, unknown> | undefined, SocketExtra>,
+  sockets: WebSocketServer,
+  log: Log,
+  keepAliveMs = 12_000,
+): { dispose(): Promise<void> } {
+  const server = makeServer(options);
+  sockets.options.handleProtocols = handleProtocols;
+  sockets.on("error", (error) => log.error({ err: error }, "websocket server error"));
+  sockets.on("connection", (socket, request) => {
+    let refused: (Error & { code?: string }) | null = null;
+    socket.on("error", (error: Error & { code?: string }) => {
+      refused ??= error;
+      // ws closes the connection itself on a refused frame; anything else is closed here.
+      if (socket.readyState === socket.OPEN)
+        socket.close(CloseCode.InternalServerError, "Internal server error");
+    });
+    let pongWait: NodeJS.Timeout | null = null;
+    const pings = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once("pong", () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, keepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on("message", async (data) => {
+            try {
+              await handle(String(data));
+            } catch (error) {
+              log.error({ err: error }, "websocket message handling failed; connection closed");
+              socket.close(CloseCode.InternalServerError, "Internal server error");
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once("close", (code, reason) => {
+      clearInterval(pings);
+      if (pongWait) clearTimeout(pongWait);
+      if (refused) {
+        log.warn(
+          {
+            // The code ws sent: the connection is gone before the client answers (1006 here).
+            closeCode: statusCodeOf(refused) ?? code,
+            error: refused.code ?? refused.name,
+            reason: refused.message,
+            remoteAddress: request.socket.remoteAddress,
+          },
+          "websocket connection closed: the client sent a frame the protocol refuses",
+        );
+      }
+      void closed(code, String(reason));
+    });
+  });
+  return {
+    async dispose() {
+      for (const client of sockets.clients) client.close(1001, "Going away");
+      sockets.removeAllListeners();
+      await new Promise<void>((resolve, reject) =>
+        sockets.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
 
 interface Envelope {
   execute: (args: unknown) => OperationResult;

@@ -1,9 +1,10 @@
 import { ConfigError, loadConfig } from "./config";
 import { createLog } from "./log";
-import { RedisUnavailable } from "./redis";
-import { startService } from "./services";
 
-/** `npm start`: one process, role from ROLE (default all). SIGTERM / SIGINT stop it cleanly. */
+/**
+ * `npm start`: one process, role from ROLE (default all). SIGTERM / SIGINT stop it cleanly.
+ * The first line is logged before the bulk of the code loads, so a start is never silent.
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -16,15 +17,27 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLog(config.logLevel);
-  // Signals are heard from the start: one that arrives while the service is still starting (its
-  // projectors starting one by one) stops it as soon as it has started, within the grace period,
-  // rather than killing it half-way.
-  const starting = startService(config, log);
+  log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "starting");
+  // A first start's embedded database is created on another thread while the rest loads.
+  const { createEmbeddedStoreEarly } = await import("./embedded-store");
+  const embeddedStore = createEmbeddedStoreEarly(config.eventStoreUrl);
+  if (embeddedStore)
+    log.info({}, "creating the embedded event store (PGlite; first start only, a few seconds)");
+  const { RedisUnavailable } = await import("./redis");
+  const { startService } = await import("./services");
+
+  // Signals are handled from here on: a Ctrl-C during the start waits for the start in hand (an
+  // embedded store half created is worse than a few seconds), then stops like any other.
+  const starting = startService(config, log, { embeddedStore });
+  let started = false;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "stopping: finishing the batch in hand");
+    log.info(
+      { signal },
+      started ? "stopping: finishing the batch in hand" : "stopping once the start in hand is done",
+    );
     // Whatever the process is waiting on (a Redis or a store that does not answer), it ends
     // within its grace period: nothing unacked is lost, the next owner gets it redelivered.
     const grace = setTimeout(() => {
@@ -44,6 +57,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+
   let service;
   try {
     service = await starting;
@@ -54,6 +68,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  started = true;
+  if (stopping) return;
   log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "ledgerline started");
   if (service.url) {
     console.log(`\n  GraphQL endpoint and GraphiQL: ${service.url}\n`);

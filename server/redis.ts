@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { Redis } from "ioredis";
@@ -20,6 +20,8 @@ export interface RedisHandle {
   readonly url: string;
   /** The private redis-server this process started, if any. */
   readonly child: ChildProcess | null;
+  /** Stops the private redis-server (its append-only file flushed); nothing for a server of others. */
+  stop(): Promise<void>;
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -52,6 +54,12 @@ export function freePort(): Promise<number> {
 /**
  * Finds a Redis: REDIS_URL if it answers; otherwise, when allowed and redis-server is on the PATH,
  * a private one (data under DATA_DIR/redis, append-only file on, noeviction) owned by this process.
+ *
+ * The private server runs in a process group of its own: Ctrl-C in a terminal signals the whole
+ * foreground group, and Redis must outlive the service's last writes (acks, checkpoints) instead of
+ * dying with it; the service stops it when it has stopped (`stop()`), and it is killed if this
+ * process exits any other way. A server left by a process that was killed outright (SIGKILL) is
+ * found by its port file and shut down before a new one opens the same files.
  */
 export async function obtainRedis(options: {
   url: string;
@@ -59,11 +67,13 @@ export async function obtainRedis(options: {
   dataDir: string;
   log: Log;
 }): Promise<RedisHandle> {
-  if (await answers(options.url)) return { url: options.url, child: null };
+  if (await answers(options.url)) return { url: options.url, child: null, stop: async () => undefined };
   const hasServer = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
   if (!options.autostart || !hasServer) throw new RedisUnavailable(options.url);
   const dir = resolve(options.dataDir, "redis");
   mkdirSync(dir, { recursive: true });
+  const portFile = resolve(dir, "private-redis.port");
+  await shutDownLeftover(portFile, dir, options.log);
   const port = await freePort();
   const child = spawn(
     "redis-server",
@@ -81,18 +91,63 @@ export async function obtainRedis(options: {
       "--maxmemory-policy",
       "noeviction",
     ],
-    { stdio: "ignore" },
+    { stdio: "ignore", detached: true },
   );
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 100 && child.exitCode === null; i++) {
     if (await answers(url)) {
+      writeFileSync(portFile, `${port}\n`);
       options.log.info({ url, dir }, "started a private redis-server (REDIS_URL did not answer)");
-      return { url, child };
+      return {
+        url,
+        child,
+        async stop() {
+          process.removeListener("exit", killOnExit);
+          rmSync(portFile, { force: true });
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise((done) => child.once("exit", done));
+          // SIGTERM: Redis flushes its append-only file and exits; SIGKILL if it takes too long.
+          child.kill("SIGTERM");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+          await exited;
+          clearTimeout(timer);
+        },
+      };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  child.kill();
+  child.kill("SIGKILL");
+  process.removeListener("exit", killOnExit);
   throw new RedisUnavailable(options.url);
+}
+
+/** Shuts down a private redis-server a killed process left running on this data directory. */
+async function shutDownLeftover(portFile: string, dir: string, log: Log): Promise<void> {
+  let port: number;
+  try {
+    port = Number(readFileSync(portFile, "utf8").trim());
+  } catch {
+    return;
+  }
+  rmSync(portFile, { force: true });
+  if (!Number.isInteger(port) || port <= 0) return;
+  const url = `redis://127.0.0.1:${port}`;
+  if (!(await answers(url))) return;
+  const redis = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => undefined);
+  try {
+    // Only ours: a server on that port that keeps its files elsewhere belongs to someone else.
+    const [, serverDir] = (await redis.config("GET", "dir")) as string[];
+    if (serverDir !== dir) return;
+    log.warn({ url, dir }, "a private redis-server from an earlier run is still running; shutting it down");
+    await redis.call("SHUTDOWN").catch(() => undefined);
+  } catch {
+    // Gone meanwhile: nothing to do.
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
-import { eventContracts } from "../domain/event-catalogue";
 import { storeIdentity } from "../eventstore/identity";
 import { isKurrentDbUrl, openEventStore } from "../eventstore/open";
+import { eventContracts } from "../domain/event-catalogue";
 import type { EventStore } from "../eventstore/port";
 import { partitioned } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
@@ -20,14 +20,14 @@ import { bullConnection, closeWithin, maintenanceQueue } from "../jobs/queues";
 import { startWorkers } from "../jobs/workers";
 import { createGateway } from "./app";
 import { readingThroughContracts } from "./contracts/reading";
-import type { Config } from "./config";
-import { listen, type HttpListener } from "./http";
 import { Metrics } from "./metrics";
 import { startTracing } from "./tracing";
+import type { Config } from "./config";
+import { listen, type HttpListener } from "./http";
 import { redisRateLimiter } from "./limits/rate-limit";
 import { loadPersistedOperations } from "./limits/persisted";
 import { checkEvictionPolicy, obtainRedis, watchConnection } from "./redis";
-import { loadDemoData, startDemoActivity, type DemoActivity } from "./demo";
+import { loadDemoData, startDemoActivity, type DemoActivity, type DemoSummary } from "./demo";
 import { seedSampleData } from "./sample-data";
 
 export interface RunningService {
@@ -38,14 +38,29 @@ export interface RunningService {
   /** The gateway's own Redis connection for reads (auto-pipelined), when this process serves it. */
   readonly gatewayRedis: Redis | null;
   readonly projectors: readonly ProjectorRunner[];
+  /**
+   * The demo data load (DEMO=load|live), which runs after the service answers, and the start of
+   * this process's projectors after it: settles when both are done, when `stop()` interrupted the
+   * load, or on a failure (logged). Null when there is none.
+   */
+  readonly demoLoaded: Promise<void> | null;
   stop(): Promise<void>;
 }
 
 /**
  * Starts what the process role asks for: the gateway (HTTP + WebSocket), the projectors, or both.
  * Nothing connects on import; everything is opened here and closed by `stop()` in reverse order.
+ * The demo data set, when asked for, loads after the gateway answers (a progress line every
+ * tenth), so a first start answers in seconds; the projectors start when it is in.
  */
-export async function startService(config: Config, log: Log): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  log: Log,
+  options: {
+    /** The embedded store's directory being created already (server/embedded-store.ts). */
+    embeddedStore?: Promise<void> | null;
+  } = {},
+): Promise<RunningService> {
   // Before anything connects, so the KurrentDB client is instrumented before its first call.
   const tracing = await startTracing({
     ...config.tracing,
@@ -62,6 +77,7 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: 3 });
   watchConnection(redis, log, "projectors and operations");
   await checkEvictionPolicy(redis);
+  if (options.embeddedStore) await options.embeddedStore;
   // Every append is checked against the published event contracts first (eventstore/contracts.ts).
   const store = await openEventStore(config.eventStoreUrl, {
     schema: config.eventStoreSchema,
@@ -85,12 +101,6 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     },
   });
   if (config.sampleData) await seedSampleData(store, commands, log);
-  let demoActivity: DemoActivity | null = null;
-  if (config.demo !== "off" && (config.role === "all" || config.role === "gateway")) {
-    const summary = await loadDemoData(commands, { store, log });
-    if (config.demo === "live")
-      demoActivity = startDemoActivity(commands, { log, openOrders: summary.openOrders });
-  }
 
   // Jobs: the queue, for the roles that run its workers or show it to operators (not projectors).
   const bull = { connection: bullConnection(redisHandle.url), prefix: keys.queuePrefix() };
@@ -120,7 +130,8 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
   const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
 
   const projectors: ProjectorRunner[] = [];
-  if (config.role === "all" || config.role === "projector") {
+  const runsProjectors = config.role === "all" || config.role === "projector";
+  const startProjectors = async () => {
     if (await adoptReadModels(redis, keys, await storeIdentity(store))) {
       log.warn(
         { prefix: config.redisPrefix },
@@ -143,7 +154,12 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
       await runner.start();
       projectors.push(runner);
     }
-  }
+  };
+  const loadsDemo = config.demo !== "off" && serving;
+  // With demo data to load, this process's projectors start once it is in (below): chasing every
+  // one of its 1,775 commands as it is appended would take them ten times as long as catching
+  // up afterwards in batches.
+  if (runsProjectors && !loadsDemo) await startProjectors();
 
   let listener: HttpListener | null = null;
   let subscriber: Redis | null = null;
@@ -208,7 +224,34 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         newId: randomUUID,
       },
     });
-    listener = await listen(gateway, config.host, config.port);
+    listener = await listen(gateway, config.host, config.port, log);
+  }
+
+  // The demo data set goes in through the command path while the service already answers; then
+  // this process's projectors start and build the views from it.
+  const demoStop = new AbortController();
+  let demoActivity: DemoActivity | null = null;
+  let demoLoaded: Promise<void> | null = null;
+  if (loadsDemo) {
+    demoLoaded = (async () => {
+      let openOrders: DemoSummary["openOrders"] = [];
+      try {
+        ({ openOrders } = await loadDemoData(commands, {
+          store,
+          log,
+          signal: demoStop.signal,
+          onProgress: demoProgress(log),
+        }));
+      } catch (error) {
+        log.error({ err: error }, "demo data: the load failed; the service goes on without the rest of it");
+      }
+      if (demoStop.signal.aborted) return;
+      if (runsProjectors) await startProjectors();
+      if (config.demo === "live" && !demoStop.signal.aborted)
+        demoActivity = startDemoActivity(commands, { log, openOrders });
+    })().catch((error: unknown) => {
+      if (!demoStop.signal.aborted) log.error({ err: error }, "the projectors did not start");
+    });
   }
 
   let stopping: Promise<void> | null = null;
@@ -218,9 +261,13 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
     redis,
     gatewayRedis: reads,
     projectors,
+    demoLoaded,
     stop() {
       // Once, however many callers (signal handlers, tests) ask.
       stopping ??= (async () => {
+        // A load in hand stops between two commands (each is atomic); a later start completes it.
+        demoStop.abort();
+        await demoLoaded;
         await demoActivity?.stop();
         await listener?.close();
         await Promise.all(projectors.map((runner) => runner.stop()));
@@ -231,10 +278,21 @@ export async function startService(config: Config, log: Log): Promise<RunningSer
         subscriber?.disconnect();
         reads?.disconnect();
         await redis.quit().catch(() => undefined);
-        redisHandle.child?.kill("SIGTERM");
+        await redisHandle.stop();
         await tracing.shutdown();
       })();
       return stopping;
     },
+  };
+}
+
+/** One log line per tenth of the demo load, so a first start is never silent. */
+function demoProgress(log: Log): (done: number, total: number) => void {
+  let lastTenth = 0;
+  return (done, total) => {
+    const tenth = Math.floor((done * 10) / total);
+    if (tenth <= lastTenth || done === total) return;
+    lastTenth = tenth;
+    log.info({ done, total }, `demo data: ${tenth * 10} % (${done}/${total} commands)`);
   };
 }

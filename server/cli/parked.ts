@@ -6,6 +6,9 @@ import { projectorGroup } from "../../projectors/runtime";
 import { skipParkedEvent } from "../../projectors/parking";
 import { readModelKeys } from "../../readmodels/keys";
 import { loadConfig } from "../config";
+import { CommandFailed, integerOption, parseCommandLine, runCommand, UsageError } from "./args";
+
+const projectors = allProjectors(readModelKeys()).map((p) => p.name);
 
 const usage = `Usage:
   npm run parked -- list   <projector> [--limit N]   parked events, oldest first
@@ -13,82 +16,86 @@ const usage = `Usage:
   npm run parked -- skip   <projector> <eventId>     never apply that event: it passes as a no-op and the
                                                      events parked behind it apply in order
 
-Projectors: ${allProjectors(readModelKeys())
-  .map((p) => p.name)
-  .join(", ")}
-Uses EVENT_STORE_URL / EVENT_STORE_SCHEMA like the service. With the embedded store (PGlite), stop
-the service first or use the admin GraphQL operations (parkedEvents, replayParkedEvents).`;
+  --limit N   how many (default 100)
+  --help      this text
 
-async function main(argv: string[]): Promise<number> {
-  const [command, projector] = argv;
-  const limitIndex = argv.indexOf("--limit");
-  const limit = limitIndex >= 0 ? Number(argv[limitIndex + 1]) : 100;
-  const known = allProjectors(readModelKeys()).map((p) => p.name);
-  if (
-    !command ||
-    !projector ||
-    !["list", "replay"].includes(command) ||
-    !Number.isInteger(limit) ||
-    limit < 1
-  ) {
-    console.error(usage);
-    return 2;
+Projectors: ${projectors.join(", ")}
+Uses EVENT_STORE_URL / EVENT_STORE_SCHEMA (and REDIS_URL for skip) like the service. With the embedded
+store (PGlite), stop the service first or use the admin GraphQL operations (parkedEvents,
+replayParkedEvents, skipParkedEvent).
+Exit codes: 0 done, 1 failed (e.g. the event is not parked), 2 wrong arguments.`;
+
+const commands = ["list", "replay", "skip"] as const;
+type Command = (typeof commands)[number];
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(argv, { limit: { type: "string" } }, true);
+  if (parsed === null) {
+    console.log(usage);
+    return 0;
   }
-  if (!known.includes(projector)) {
-    console.error(`Unknown projector "${projector}". Known: ${known.join(", ")}`);
-    return 2;
+  const [command, projector, eventId, ...extra] = parsed.positionals;
+  if (command === undefined) throw new UsageError("missing the command: list, replay or skip");
+  if (!commands.includes(command as Command)) {
+    throw new UsageError(`unknown command "${command}": use list, replay or skip`);
   }
+  if (projector === undefined)
+    throw new UsageError(`${command}: missing the projector (${projectors.join(", ")})`);
+  if (!projectors.includes(projector)) {
+    throw new UsageError(`unknown projector "${projector}"; known: ${projectors.join(", ")}`);
+  }
+  if (command === "skip") {
+    if (eventId === undefined) throw new UsageError("skip: missing the event id (see `list`)");
+    if (parsed.values.limit !== undefined) throw new UsageError("skip takes no --limit");
+  }
+  const unexpected = command === "skip" ? extra : [eventId, ...extra].filter((x) => x !== undefined);
+  if (unexpected.length > 0) throw new UsageError(`unexpected argument "${unexpected[0]}"`);
+  const limit = integerOption("limit", parsed.values.limit, 100);
+
   const config = loadConfig();
   const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
   try {
     const group = projectorGroup(projector);
-    if (command === "list") {
-      const parked = await store.listParked(group, { limit });
-      if (parked.length === 0) console.log(`No parked events for ${projector}.`);
-      for (const p of parked) {
-        const age = Math.round((Date.now() - p.parkedAt.getTime()) / 1000);
-        console.log(
-          `${formatPosition(p.event.position)}  ${p.event.streamId}@${p.event.revision}  ${p.event.type}  ` +
-            `attempts=${p.attempts}  age=${age}s  ${p.reason}`,
-        );
-      }
-    } else if (command === "skip") {
-      const eventId = argv[2];
-      if (!eventId) {
-        console.error(usage);
-        return 2;
-      }
-      const redis = new Redis(config.redisUrl);
-      try {
-        const replayed = await skipParkedEvent(
-          store,
-          redis,
-          readModelKeys(config.redisPrefix),
-          projector,
-          eventId,
-        );
-        if (replayed === null) {
-          console.error(`Event ${eventId} is not parked for ${projector}.`);
-          return 1;
+    switch (command as Command) {
+      case "list": {
+        const parked = await store.listParked(group, { limit });
+        if (parked.length === 0) console.log(`No parked events for ${projector}.`);
+        for (const p of parked) {
+          const age = Math.round((Date.now() - p.parkedAt.getTime()) / 1000);
+          console.log(
+            `${formatPosition(p.event.position)}  ${p.event.streamId}@${p.event.revision}  ${p.event.type}  ` +
+              `attempts=${p.attempts}  age=${age}s  ${p.reason}`,
+          );
         }
-        console.log(`Skipping ${eventId}: ${replayed} parked event(s) put back in front of ${projector}.`);
-      } finally {
-        redis.disconnect();
+        return 0;
       }
-    } else {
-      const replayed = await store.replayParked(group, { limit });
-      console.log(`Put ${replayed} parked event(s) back in front of ${projector}.`);
+      case "replay": {
+        const replayed = await store.replayParked(group, { limit });
+        console.log(`Put ${replayed} parked event(s) back in front of ${projector}.`);
+        return 0;
+      }
+      case "skip": {
+        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+        redis.on("error", () => undefined);
+        try {
+          const replayed = await skipParkedEvent(
+            store,
+            redis,
+            readModelKeys(config.redisPrefix),
+            projector,
+            eventId!,
+          );
+          if (replayed === null) throw new CommandFailed(`event ${eventId} is not parked for ${projector}`);
+          console.log(`Skipping ${eventId}: ${replayed} parked event(s) put back in front of ${projector}.`);
+          return 0;
+        } finally {
+          redis.disconnect();
+        }
+      }
     }
-    return 0;
   } finally {
     await store.close();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runCommand("parked", main);

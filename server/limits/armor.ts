@@ -18,17 +18,26 @@ function reject(code: string, what: string, limit: number) {
   };
 }
 
-/** Depth, cost, alias, directive and token limits (graphql-armor), checked before execution. */
+/**
+ * Depth, cost, alias, directive and token limits (graphql-armor), checked before execution, on
+ * every operation: introspection included (armor skips `__schema` by default, so a hand-written
+ * introspection query nested as deep as one likes was answered). The full introspection query
+ * tools send (graphql-js's getIntrospectionQuery) is 21 deep by this count and costs ~87,000:
+ * GraphiQL gets the schema with its page instead (server/app.ts), and other tools read the
+ * published schema/schema.graphql or `npm run schema:print`.
+ */
 export function armorPlugin(limits: LimitSettings, hideSuggestions: boolean): Plugin {
   const reported = { propagateOnRejection: false } as const;
   return EnvelopArmorPlugin({
     maxDepth: {
       n: limits.maxDepth,
+      ignoreIntrospection: false,
       onReject: [reject("DEPTH_LIMIT", "selections nested too deep", limits.maxDepth)],
       ...reported,
     },
     costLimit: {
       maxCost: limits.maxCost,
+      ignoreIntrospection: false,
       onReject: [reject("COST_LIMIT", "estimated cost too high", limits.maxCost)],
       ...reported,
     },

@@ -9,7 +9,7 @@ const schema = gatewaySchema();
 const roots = [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!];
 
 describe("the published contract", () => {
-  it("schema/schema.graphql is the schema the code builds (run `npm run schema:print` after changing it)", () => {
+  it("schema/schema.graphql is the schema the code builds (run `npm run schema:print -- --write` after changing it)", () => {
     expect(readFileSync(schemaFile, "utf8")).toBe(schemaSdl());
   });
 

@@ -133,10 +133,16 @@ describe("docker-compose.yml", () => {
 
 describe("Dockerfile", () => {
   const dockerfile = read("Dockerfile");
-  const packageJson = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
+  const packageJson = JSON.parse(read("package.json")) as {
+    dependencies: Record<string, string>;
+    engines: { node: string };
+  };
 
-  it("builds on Node 20 slim with a clean install from the lockfile", () => {
-    expect(dockerfile).toMatch(/^FROM node:20(\.[\d.]+)?-slim\b/m);
+  it("builds on Node 26 slim (the current LTS line), which engines admits, with a clean install from the lockfile", () => {
+    const [, major] = /^FROM node:(\d+)(\.[\d.]+)?-slim\b/m.exec(dockerfile) ?? [];
+    expect(major).toBe("26");
+    const [, lowest] = /^>=(\d+)\.\d+$/.exec(packageJson.engines.node) ?? [];
+    expect(Number(major)).toBeGreaterThanOrEqual(Number(lowest));
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^COPY package\.json package-lock\.json \.\/$/m);
   });

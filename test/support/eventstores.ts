@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { KurrentDbEventStore } from "../../eventstore/kurrentdb/store";
-import type { KurrentDbPersistentSubscription } from "../../eventstore/kurrentdb/subscription";
 import { migrate } from "../../eventstore/postgres/migrations";
 import { PgClient } from "../../eventstore/postgres/pg-client";
 import { PgliteClient } from "../../eventstore/postgres/pglite-client";
@@ -39,6 +37,8 @@ export interface StoreFactory {
   readonly name: string;
   readonly create: () => Promise<TestEventStore>;
   readonly limits?: readonly StoreLimit[];
+  /** How long `create` may take (a container to start); the hook timeout otherwise. */
+  readonly createTimeoutMs?: number;
 }
 
 export function uniqueSchema(prefix = "es_test"): string {
@@ -78,34 +78,18 @@ function simulateCrash(subscription: PersistentSubscription): void {
   (subscription as PostgresPersistentSubscription).simulateCrash();
 }
 
-/** A KurrentDB server to run the conformance suite against, e.g. kurrentdb://127.0.0.1:2113?tls=false. */
-export const kurrentDbUrl = process.env.KURRENTDB_URL || undefined;
+/** What KurrentDB does not give (see StoreLimit); its server comes from test/support/kurrentdb.ts. */
+export const kurrentDbLimits: readonly StoreLimit[] = [
+  "per-event-commit",
+  "no-global-id-index",
+  "repeat-needs-original-revision",
+  "filter-narrows-only",
+];
 
-/**
- * A store on the KurrentDB at KURRENTDB_URL. There is no schema to keep tests apart: they use
- * streams and groups of their own, and the log is left as it is (a test server is disposable).
- */
-export async function createKurrentDbTestStore(): Promise<TestEventStore> {
-  if (!kurrentDbUrl) throw new Error("KURRENTDB_URL is not set");
-  const store = KurrentDbEventStore.fromUrl(kurrentDbUrl);
-  return {
-    store,
-    schema: "kurrentdb",
-    simulateCrash: (subscription) => (subscription as KurrentDbPersistentSubscription).simulateCrash(),
-    close: () => store.close(),
-  };
-}
-
-export const kurrentDbFactory: StoreFactory = {
-  name: "KurrentDB",
-  create: createKurrentDbTestStore,
-  limits: ["per-event-commit", "no-global-id-index", "repeat-needs-original-revision", "filter-narrows-only"],
-};
-
+/** The stores every run has; KurrentDB joins them where a server is at hand (conformance.test.ts). */
 export const storeFactories: readonly StoreFactory[] = [
   { name: "PostgreSQL", create: createPostgresTestStore },
   { name: "PGlite", create: createPgliteTestStore },
-  ...(kurrentDbUrl ? [kurrentDbFactory] : []),
 ];
 
 /** A plain node-postgres connection on a test schema, for tests that hold transactions open. */

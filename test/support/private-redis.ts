@@ -4,17 +4,33 @@ import { freePort } from "../../server/redis";
 
 export { freePort };
 
+/** Every redis-server a test started and has not seen exit: killed when the test process exits. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  // A test file that failed (or timed out) before its cleanup must not leave a server behind.
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /**
  * A redis-server of the test's own on a free port, so a test can kill it and start it again
  * empty (what a Redis restart without persistence looks like) without touching anyone else's.
+ *
+ * One server at a time: `up()` while it runs does nothing, `kill()` waits for it to be gone.
+ * (Starting a second redis-server on the same port used to replace the handle of the first:
+ * the second failed to bind and exited, the probe got its PONG from the first, and the later
+ * `kill()` killed the one already dead. The first outlived the test run, orphaned.)
  */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly maxmemoryPolicy: string,
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  /** `maxmemoryPolicy`: noeviction, as the service requires; a test of that check asks for another. */
+  static async start(options: { maxmemoryPolicy?: string } = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), options.maxmemoryPolicy ?? "noeviction");
     await redis.up();
     return redis;
   }
@@ -23,8 +39,18 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   async up(): Promise<void> {
-    this.child = spawn(
+    if (this.running) return;
+    const child = spawn(
       "redis-server",
       [
         "--port",
@@ -36,36 +62,46 @@ export class PrivateRedis {
         "--appendonly",
         "no",
         "--maxmemory-policy",
-        "noeviction",
+        this.maxmemoryPolicy,
       ],
       { stdio: "ignore" },
     );
+    this.child = child;
+    running.add(child);
+    child.once("exit", () => running.delete(child));
     const probe = new Redis(this.url, {
       lazyConnect: true,
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
     });
     probe.on("error", () => undefined);
-    for (let i = 0; i < 200; i++) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 25));
+    try {
+      for (let i = 0; i < 200; i++) {
+        // Only our own server counts: one that exited (the port taken after all) is a failure,
+        // not a PONG from whoever holds the port.
+        if (!this.running) break;
+        try {
+          await probe.connect();
+          await probe.ping();
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
       }
+    } finally {
+      probe.disconnect();
     }
+    await this.kill();
     throw new Error(`redis-server did not start on ${this.port}`);
   }
 
   /** Kills the server at once (no save): everything in it is gone. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
-    this.child = null;
   }
 }

@@ -19,6 +19,7 @@ import { readModelKeys } from "../../readmodels/keys";
 import { dumpKeys, eventually, projectionsCaughtUp } from "../support/service";
 import { startApiService, tokenFor, type ApiClient, type ApiService } from "./support/api";
 import { address, mutate, usd } from "./support/fixtures";
+import { seeded as random } from "../support/load";
 
 /**
  * The id rule, property style: thousands of generated hostile ids through every argument of type
@@ -58,17 +59,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
-
-/** A small deterministic generator (mulberry32), so a failure names a reproducible id. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const realIds = ["victim-1", "victim", "prod-1", "order-1", "USD", "US-CA"];
 const keySuffixes = [

@@ -1,18 +1,22 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { CommandRuntime } from "../../commands/runtime";
 import { comparePositions, parsePosition } from "../../eventstore/position";
 import { projectorGroup } from "../../projectors/runtime";
 import { topCustomersView } from "../../readmodels/top-customers";
 import { mintToken } from "../../server/auth/tokens";
-import { loadConfig } from "../../server/config";
 import { loadDemoData } from "../../server/demo";
 import { startService, type RunningService } from "../../server/services";
 import { silentLog } from "../../projectors/log";
 import { subscribeWs } from "../support/live";
 import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
 import { deleteKeys } from "../support/redis";
-import { dropTestData, eventually, testDatabaseUrl, testRedisUrl } from "../support/service";
+import {
+  dropTestData,
+  eventually,
+  testDatabaseUrl,
+  testRedisUrl,
+  testServiceConfig,
+} from "../support/service";
 
 /**
  * A view added to a running deployment: `topCustomers` started against a store that already holds
@@ -20,19 +24,7 @@ import { dropTestData, eventually, testDatabaseUrl, testRedisUrl } from "../supp
  * are, and ends equal to a clean rebuild.
  */
 
-const id = randomBytes(6).toString("hex");
-const schema = `t_${id}`;
-const prefix = `test:${id}:`;
-const config = loadConfig({
-  PORT: "0",
-  EVENT_STORE_URL: testDatabaseUrl,
-  EVENT_STORE_SCHEMA: schema,
-  REDIS_URL: testRedisUrl,
-  REDIS_AUTOSTART: "false",
-  REDIS_PREFIX: prefix,
-  CONSUMER_NAME: `test-${id}`,
-  RATE_LIMIT_MUTATIONS: "0",
-});
+const { config, schema, prefix } = testServiceConfig();
 let running: RunningService | null = null;
 
 afterAll(async () => {

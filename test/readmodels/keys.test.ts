@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { idProblem } from "../../domain/shared/ids";
 import { part, readModelKeys } from "../../readmodels/keys";
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded as random } from "../support/load";
 
 const alphabet = [
   "a",

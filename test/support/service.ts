@@ -37,21 +37,7 @@ export interface GqlResponse<T> {
  * its own PostgreSQL schema and its own Redis key prefix, so test files can run in parallel.
  */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const id = randomBytes(6).toString("hex");
-  const schema = `t_${id}`;
-  const prefix = `test:${id}:`;
-  const config = loadConfig({
-    PORT: "0",
-    EVENT_STORE_URL: testDatabaseUrl,
-    EVENT_STORE_SCHEMA: schema,
-    REDIS_URL: testRedisUrl,
-    REDIS_AUTOSTART: "false",
-    REDIS_PREFIX: prefix,
-    CONSUMER_NAME: `test-${id}`,
-    // Suites here test other things than throttling (test/api covers it) and retry mutations freely.
-    RATE_LIMIT_MUTATIONS: "0",
-    ...env,
-  });
+  const { config, schema, prefix } = testServiceConfig(env);
   const service = await startService(config, silentLog);
   const url = service.url!;
   let stopped = false;
@@ -82,6 +68,29 @@ export async function startTestService(env: Record<string, string> = {}): Promis
       await dropTestData(schema, prefix);
     },
   };
+}
+
+/**
+ * The configuration of a service of a test's own: a fresh PostgreSQL schema and Redis key prefix
+ * (so test files run in parallel), the test servers, no rate limit (suites retry mutations freely;
+ * test/api covers throttling).
+ */
+export function testServiceConfig(env: Record<string, string> = {}) {
+  const id = randomBytes(6).toString("hex");
+  const schema = `t_${id}`;
+  const prefix = `test:${id}:`;
+  const config = loadConfig({
+    PORT: "0",
+    EVENT_STORE_URL: testDatabaseUrl,
+    EVENT_STORE_SCHEMA: schema,
+    REDIS_URL: testRedisUrl,
+    REDIS_AUTOSTART: "false",
+    REDIS_PREFIX: prefix,
+    CONSUMER_NAME: `test-${id}`,
+    RATE_LIMIT_MUTATIONS: "0",
+    ...env,
+  });
+  return { config, schema, prefix };
 }
 
 export async function dropTestData(schema: string, prefix: string): Promise<void> {

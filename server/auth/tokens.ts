@@ -8,6 +8,7 @@ import {
 } from "jose";
 import { roles, type AuthProblem, type Role } from "../../schema/context";
 import type { AuthSettings } from "./settings";
+import { cachedVerifier } from "./token-cache";
 
 /** Who a verified token speaks for. */
 export interface Principal {
@@ -46,9 +47,9 @@ export function tokenVerifier(settings: AuthSettings): TokenVerifier {
     clockTolerance: 5,
   };
   const verify = settings.jwksUrl
-    ? verifyWith(createRemoteJWKSet(new URL(settings.jwksUrl)), options)
+    ? verifyWith(createRemoteJWKSet(new URL(settings.jwksUrl), { cacheMaxAge: jwksCacheMaxAgeMs }), options)
     : verifyWith(new TextEncoder().encode(settings.jwtSecret ?? ""), options);
-  return async (token) => {
+  const checked: TokenVerifier = async (token) => {
     let payload;
     try {
       payload = await verify(token);
@@ -67,7 +68,13 @@ export function tokenVerifier(settings: AuthSettings): TokenVerifier {
     }
     return { userId: payload.sub, role: role as Role, expiresAt: payload.exp ?? null };
   };
+  // A secret changes only with a restart; a JWKS is re-read every jwksCacheMaxAgeMs, and a
+  // verification is not trusted longer than the keys it was made with.
+  return cachedVerifier(checked, { maxAgeMs: settings.jwksUrl ? jwksCacheMaxAgeMs : null });
 }
+
+/** How long the key set from JWKS_URL is kept before it is fetched again (jose's default too). */
+const jwksCacheMaxAgeMs = 10 * 60 * 1000;
 
 function verifyWith(key: Uint8Array | JWTVerifyGetKey, options: JWTVerifyOptions) {
   return async (token: string) =>

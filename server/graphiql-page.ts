@@ -1,12 +1,4 @@
 import { createHash } from "node:crypto";
-import {
-  css,
-  editorWorkerService,
-  favicon,
-  graphqlWorker,
-  js,
-  jsonWorker,
-} from "@graphql-yoga/render-graphiql/graphiql";
 import type { GraphiQLOptions, Plugin } from "graphql-yoga";
 
 /**
@@ -38,14 +30,32 @@ const asset = (type: string, body: string): Asset => ({
   etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
 });
 
-const assets: Record<string, Asset> = {
-  "/graphiql/app.js": asset("text/javascript; charset=utf-8", js),
-  "/graphiql/app.css": asset("text/css; charset=utf-8", css),
-  "/graphiql/boot.js": asset("text/javascript; charset=utf-8", boot),
-  "/graphiql/editor.worker.js": asset("text/javascript; charset=utf-8", editorWorkerService),
-  "/graphiql/json.worker.js": asset("text/javascript; charset=utf-8", jsonWorker),
-  "/graphiql/graphql.worker.js": asset("text/javascript; charset=utf-8", graphqlWorker),
-};
+interface GraphiQLFiles {
+  readonly assets: Readonly<Record<string, Asset>>;
+  readonly favicon: string;
+}
+
+let files: Promise<GraphiQLFiles> | null = null;
+
+/**
+ * GraphiQL's files, loaded (about 10 MB of script to parse, then hashed) when a page or a file is
+ * first asked for, not when a process starts: projector and worker processes, and gateways nobody
+ * opens GraphiQL on, never pay for them.
+ */
+function graphiqlFiles(): Promise<GraphiQLFiles> {
+  files ??= import("@graphql-yoga/render-graphiql/graphiql").then((g) => ({
+    favicon: g.favicon,
+    assets: {
+      "/graphiql/app.js": asset("text/javascript; charset=utf-8", g.js),
+      "/graphiql/app.css": asset("text/css; charset=utf-8", g.css),
+      "/graphiql/boot.js": asset("text/javascript; charset=utf-8", boot),
+      "/graphiql/editor.worker.js": asset("text/javascript; charset=utf-8", g.editorWorkerService),
+      "/graphiql/json.worker.js": asset("text/javascript; charset=utf-8", g.jsonWorker),
+      "/graphiql/graphql.worker.js": asset("text/javascript; charset=utf-8", g.graphqlWorker),
+    },
+  }));
+  return files;
+}
 
 /**
  * What every page of the gateway may load: its own origin only. Styles may also be set inline
@@ -68,7 +78,8 @@ const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /** The page: the options as JSON data (`<` escaped so no text can close the element), the files. */
-export function renderGraphiQLPage(options: GraphiQLOptions): string {
+export async function renderGraphiQLPage(options: GraphiQLOptions): Promise<string> {
+  const { favicon } = await graphiqlFiles();
   const json = JSON.stringify(options).replace(/</g, "\\u003c");
   return `<!doctype html>
 <html lang="en">
@@ -93,9 +104,10 @@ export function renderGraphiQLPage(options: GraphiQLOptions): string {
 /** Serves GraphiQL's files (GET /graphiql/…), cacheable, revalidated by their hash. */
 export function useGraphiQLAssets(): Plugin {
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== "GET" && request.method !== "HEAD") return;
-      const found = assets[url.pathname];
+      if (!url.pathname.startsWith("/graphiql/")) return;
+      const found = (await graphiqlFiles()).assets[url.pathname];
       if (!found) return;
       const headers = {
         "content-type": found.type,

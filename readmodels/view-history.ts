@@ -27,10 +27,28 @@ function idAfter(a: string, b: string): boolean {
 }
 
 /**
- * Views recorded after `since` (oldest first) from a history stream trimmed to exactly
- * `maxLength` entries, and whether it still reaches back to `since` (false: older changes were
- * trimmed away, and the caller should fall back to the current view).
+ * The entries of a history stream trimmed to `maxLength` that were recorded after `since` (oldest
+ * first), and whether the stream still reaches back to `since` (false: older entries were trimmed
+ * away, and the caller should fall back to the current view).
  */
+export async function entriesSince(
+  redis: Redis,
+  streamKey: string,
+  since: string,
+  maxLength: number,
+): Promise<{ entries: [id: string, fields: string[]][]; complete: boolean }> {
+  const sinceId = entryIdOf(since);
+  const [entries, oldest, length] = await Promise.all([
+    redis.xrange(streamKey, `(${sinceId}`, "+"),
+    redis.xrange(streamKey, "-", "+", "COUNT", 1),
+    redis.xlen(streamKey),
+  ]);
+  const oldestId = oldest[0]?.[0];
+  const complete = length < maxLength || (oldestId !== undefined && !idAfter(oldestId, sinceId));
+  return { entries, complete };
+}
+
+/** Views recorded after `since` (oldest first) from a history of view snapshots, as `entriesSince`. */
 export async function readViewHistory<T>(
   redis: Redis,
   streamKey: string,
@@ -38,17 +56,10 @@ export async function readViewHistory<T>(
   maxLength: number,
   parse: (hash: Record<string, string>) => T | null,
 ): Promise<{ changes: ViewChange<T>[]; complete: boolean }> {
-  const sinceId = entryIdOf(since);
-  const [entries, oldest, length] = await Promise.all([
-    redis.xrange(streamKey, `(${sinceId}`, "+"),
-    redis.xrange(streamKey, "-", "+", "COUNT", 1),
-    redis.xlen(streamKey),
-  ]);
+  const { entries, complete } = await entriesSince(redis, streamKey, since, maxLength);
   const changes = entries.flatMap(([id, fields]) => {
     const view = parse(JSON.parse(fieldsToObject(fields).view ?? "{}") as Record<string, string>);
     return view ? [{ position: positionOfEntry(id), view }] : [];
   });
-  const oldestId = oldest[0]?.[0];
-  const complete = length < maxLength || (oldestId !== undefined && !idAfter(oldestId, sinceId));
   return { changes, complete };
 }

@@ -8,7 +8,7 @@ import { ledgerGuard } from "../guards";
 import { readHashes } from "../hashes";
 import { part, type ReadModelKeys } from "../keys";
 import { defineView, type LiveSource, type Projection, type Projector } from "../view";
-import { entryIdOf, positionOfEntry } from "../view-history";
+import { entriesSince, entryIdOf, positionOfEntry } from "../view-history";
 
 /**
  * Top customers: customers ranked by net spend (payments confirmed minus refunds, refunds of
@@ -164,25 +164,14 @@ export class TopCustomersReader {
         return view.position ? { position: view.position, view } : null;
       },
       changesSince: async (since) => {
-        const [after, oldest, length] = await Promise.all([
-          this.redis.xrange(history, `(${entryIdOf(since)}`, "+"),
-          this.redis.xrange(history, "-", "+", "COUNT", 1),
-          this.redis.xlen(history),
-        ]);
-        const reaches = length < historyLength || (oldest[0] !== undefined && !isAfter(oldest[0][0], since));
-        if (after.length === 0) return { changes: [], complete: reaches };
+        const { entries, complete } = await entriesSince(this.redis, history, since, historyLength);
+        if (entries.length === 0) return { changes: [], complete };
         const view = await this.ranking(currency, first);
-        const position = positionOfEntry(after.at(-1)![0]);
-        return { changes: [{ position, view: { ...view, position } }], complete: reaches };
+        const position = positionOfEntry(entries.at(-1)![0]);
+        return { changes: [{ position, view: { ...view, position } }], complete };
       },
     };
   }
-}
-
-function isAfter(entryId: string, position: string): boolean {
-  const [a1, a2] = entryId.split("-").map(BigInt) as [bigint, bigint];
-  const [b1, b2] = position.split(":").map(BigInt) as [bigint, bigint];
-  return a1 > b1 || (a1 === b1 && a2 > b2);
 }
 
 /** Top customers: customers ranked by net spend (paid minus refunded) per currency, live. */

@@ -1,36 +1,8 @@
-import { accountAggregate } from "../commands/aggregates/account";
-import { orderAggregate } from "../commands/aggregates/order";
-import { productAggregate } from "../commands/aggregates/product";
+import { aggregates, kindOfStream, type AnyAggregate } from "../commands/aggregates/index";
 import type { CommandRuntime } from "../commands/runtime";
 import type { SnapshotPolicy } from "../commands/snapshots";
-import { accountStreamPrefix } from "../domain/banking/state";
-import { productStreamPrefix } from "../domain/catalog/state";
-import { orderStreamPrefix } from "../domain/ordering/state";
 import type { EventLog } from "../eventstore/port";
 import { formatPosition, parsePosition } from "../eventstore/position";
-
-/** Which aggregate type a stream belongs to, by its prefix. */
-const aggregates: readonly {
-  prefix: string;
-  name: string;
-  snapshot: (commands: CommandRuntime, streamId: string) => Promise<boolean>;
-}[] = [
-  {
-    prefix: accountStreamPrefix,
-    name: accountAggregate.name,
-    snapshot: (commands, streamId) => commands.snapshotNow(accountAggregate, streamId),
-  },
-  {
-    prefix: orderStreamPrefix,
-    name: orderAggregate.name,
-    snapshot: (commands, streamId) => commands.snapshotNow(orderAggregate, streamId),
-  },
-  {
-    prefix: productStreamPrefix,
-    name: productAggregate.name,
-    snapshot: (commands, streamId) => commands.snapshotNow(productAggregate, streamId),
-  },
-];
 
 export interface SweepProgress {
   readonly eventsRead: number;
@@ -75,10 +47,11 @@ export async function sweepSnapshots(options: {
   let snapshotted = 0;
   let done = 0;
   for (const streamId of changed) {
-    const found = aggregates.find((entry) => streamId.startsWith(entry.prefix));
+    const kind = kindOfStream(streamId);
     done++;
-    if (!found || !policyFor(found.name).sweep) continue;
-    if (await found.snapshot(commands, streamId)) snapshotted++;
+    if (!kind || !policyFor(aggregates[kind].name).sweep) continue;
+    const aggregate: AnyAggregate = aggregates[kind];
+    if (await commands.snapshotNow(aggregate, streamId)) snapshotted++;
     if (done % 100 === 0) await options.onProgress?.({ eventsRead, streams: changed.size, snapshotted });
   }
   return {

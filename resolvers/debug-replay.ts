@@ -1,17 +1,16 @@
 import { GraphQLError } from "graphql";
-import { foldStored, type AggregateType } from "../commands/aggregate";
-import { accountAggregate } from "../commands/aggregates/account";
-import { orderAggregate } from "../commands/aggregates/order";
-import { productAggregate } from "../commands/aggregates/product";
+import { foldStored } from "../commands/aggregate";
+import {
+  aggregates,
+  kindOfStream,
+  type AggregateKind,
+  type AnyAggregate,
+} from "../commands/aggregates/index";
 import type { RecordedEvent, Snapshot } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
 import { builder } from "../schema/builder";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one table for aggregates of different shapes
-type AnyAggregate = AggregateType<any, any, any>;
-
-const aggregates = { ACCOUNT: accountAggregate, ORDER: orderAggregate, PRODUCT: productAggregate } as const;
-type Kind = keyof typeof aggregates;
+type Kind = AggregateKind;
 
 const AggregateKindEnum = builder.enumType("AggregateKind", {
   values: ["ACCOUNT", "ORDER", "PRODUCT"] as const,
@@ -104,10 +103,9 @@ const DebugReplayRef = builder.objectRef<Replay>("DebugReplay").implement({
   }),
 });
 
-function kindOfStream(streamId: string): Kind {
-  for (const [kind, aggregate] of Object.entries(aggregates) as [Kind, AnyAggregate][]) {
-    if (streamId.startsWith(aggregate.streamId(""))) return kind;
-  }
+function requireKindOfStream(streamId: string): Kind {
+  const kind = kindOfStream(streamId);
+  if (kind) return kind;
   throw new GraphQLError(`"${streamId}" is not an account-, order- or product- stream`, {
     extensions: { code: "BAD_USER_INPUT" },
   });
@@ -147,7 +145,7 @@ builder.queryField("debugReplay", (t) =>
       let kind: Kind;
       if (args.streamId) {
         streamId = args.streamId;
-        kind = kindOfStream(streamId);
+        kind = requireKindOfStream(streamId);
       } else if (args.aggregate && args.id) {
         kind = args.aggregate;
         // The id passed the schema's id rule (schema/input-guard.ts) before this ran.

@@ -24,7 +24,7 @@ import {
  * are, and ends equal to a clean rebuild.
  */
 
-const { config, schema, prefix } = testServiceConfig();
+const { config, schema, prefix } = testServiceConfig({ RATE_LIMIT_MUTATIONS: "0" });
 let running: RunningService | null = null;
 
 afterAll(async () => {

@@ -37,7 +37,8 @@ export interface GqlResponse<T> {
  * its own PostgreSQL schema and its own Redis key prefix, so test files can run in parallel.
  */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const { config, schema, prefix } = testServiceConfig(env);
+  // Suites here test other things than throttling (test/api covers it) and retry mutations freely.
+  const { config, schema, prefix } = testServiceConfig({ RATE_LIMIT_MUTATIONS: "0", ...env });
   const service = await startService(config, silentLog);
   const url = service.url!;
   let stopped = false;
@@ -72,8 +73,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
 
 /**
  * The configuration of a service of a test's own: a fresh PostgreSQL schema and Redis key prefix
- * (so test files run in parallel), the test servers, no rate limit (suites retry mutations freely;
- * test/api covers throttling).
+ * (so test files run in parallel) on the test servers.
  */
 export function testServiceConfig(env: Record<string, string> = {}) {
   const id = randomBytes(6).toString("hex");
@@ -87,7 +87,6 @@ export function testServiceConfig(env: Record<string, string> = {}) {
     REDIS_AUTOSTART: "false",
     REDIS_PREFIX: prefix,
     CONSUMER_NAME: `test-${id}`,
-    RATE_LIMIT_MUTATIONS: "0",
     ...env,
   });
   return { config, schema, prefix };

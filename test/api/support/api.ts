@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { mintToken } from "../../../server/auth/tokens";
 import { loadConfig, type Config } from "../../../server/config";
 import { startService, type RunningService } from "../../../server/services";
 import { silentLog, type Log } from "../../../projectors/log";
 import type { Role } from "../../../schema/context";
-import { dropTestData, testDatabaseUrl, testRedisUrl, type GqlResponse } from "../../support/service";
+import { dropTestData, testServiceConfig, type GqlResponse } from "../../support/service";
 
 /** The HS256 secret API suites sign with (what JWT_SECRET would be in a deployment). */
 export const testSecret = "test-secret-of-the-api-suites-0123456789";
@@ -81,20 +80,7 @@ export async function startApiService(
   env: Record<string, string> = {},
   log: Log = silentLog,
 ): Promise<ApiService> {
-  const id = randomBytes(6).toString("hex");
-  const schema = `t_${id}`;
-  const prefix = `test:${id}:`;
-  const config = loadConfig({
-    PORT: "0",
-    EVENT_STORE_URL: testDatabaseUrl,
-    EVENT_STORE_SCHEMA: schema,
-    REDIS_URL: testRedisUrl,
-    REDIS_AUTOSTART: "false",
-    REDIS_PREFIX: prefix,
-    CONSUMER_NAME: `test-${id}`,
-    JWT_SECRET: testSecret,
-    ...env,
-  });
+  const { config, schema, prefix } = testServiceConfig({ JWT_SECRET: testSecret, ...env });
   const service = await startService(config, log);
   // A projector stopped before it has subscribed waits for events forever (runtime race, reported);
   // start only once every runner is past its start-up, so `stop()` always returns.

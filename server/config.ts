@@ -98,20 +98,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     snapshots: snapshotPolicies(env),
-    snapshotSweepEveryMs: optionalInterval(env, "SNAPSHOT_SWEEP_EVERY_MS", 3_600_000),
+    snapshotSweepEveryMs: zeroMeansOff(env, "SNAPSHOT_SWEEP_EVERY_MS", 3_600_000, "a number of milliseconds"),
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
     tracing: loadTracingSettings(env),
   };
 }
 
-/** A period in milliseconds; 0 turns it off (null). */
-function optionalInterval(env: NodeJS.ProcessEnv, name: string, fallback: number): number | null {
+/** A non-negative integer setting where 0 turns the thing off (null); `what` names the unit. */
+function zeroMeansOff(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number | null,
+  what = "a positive integer",
+): number | null {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0)
-    throw new ConfigError(`${name} must be 0 or a number of milliseconds; got "${raw}"`);
+    throw new ConfigError(`${name} must be 0 or ${what}; got "${raw}"`);
   return value === 0 ? null : value;
 }
 
@@ -143,14 +148,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
  * 0 turns a rule off.
  */
 function snapshotPolicies(env: NodeJS.ProcessEnv): (aggregate: string) => SnapshotPolicy {
-  const count = (name: string, fallback: number | null): number | null => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0)
-      throw new ConfigError(`${name} must be 0 or a positive integer; got "${raw}"`);
-    return value === 0 ? null : value;
-  };
+  const count = (name: string, fallback: number | null) => zeroMeansOff(env, name, fallback);
   const every = count("SNAPSHOT_EVERY", defaultSnapshotPolicy.everyEvents);
   const larger = count("SNAPSHOT_LARGER_THAN_BYTES", defaultSnapshotPolicy.largerThanBytes);
   const policies = new Map(

@@ -82,12 +82,6 @@ export async function startApiService(
 ): Promise<ApiService> {
   const { config, schema, prefix } = testServiceConfig({ JWT_SECRET: testSecret, ...env });
   const service = await startService(config, log);
-  // A projector stopped before it has subscribed waits for events forever (runtime race, reported);
-  // start only once every runner is past its start-up, so `stop()` always returns.
-  const deadline = Date.now() + 20_000;
-  while (service.projectors.some((runner) => runner.status === "starting") && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
   let stopped = false;
   return {
     service,

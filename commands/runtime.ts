@@ -11,12 +11,11 @@ import {
   type ExpectedRevision,
   type IdempotencyRecord,
   type JsonObject,
-  type JsonValue,
 } from "../eventstore/port";
 import { formatPosition } from "../eventstore/position";
 import { formatTraceparent } from "../eventstore/traceparent";
 import { foldStored, type AggregateType } from "./aggregate";
-import { defaultSnapshotPolicy, shouldSnapshot, type SnapshotSettings } from "./snapshots";
+import { defaultSnapshotPolicy, shouldSnapshot, snapshotOf, type SnapshotSettings } from "./snapshots";
 import type { CommandContext } from "./context";
 import { ConcurrencyConflict, IdempotencyKeyReused, ServiceUnavailable } from "./errors";
 import { fingerprint } from "./fingerprint";
@@ -208,16 +207,11 @@ export class CommandRuntime {
     streamId: string,
   ): Promise<boolean> {
     if (!this.snapshots) return false;
-    const store = this.snapshots.store;
+    const snapshots = this.snapshots;
     return this.streams.run(streamId, async () => {
       const loaded = await this.load(aggregate, streamId);
       if (loaded.revision < 0 || loaded.revision <= loaded.snapshotRevision) return false;
-      await store.writeSnapshot({
-        streamId,
-        revision: loaded.revision,
-        stateVersion: aggregate.stateVersion,
-        state: loaded.state as JsonValue,
-      });
+      await snapshots.store.writeSnapshot(snapshotOf(aggregate, streamId, loaded.revision, loaded.state));
       return true;
     });
   }
@@ -268,12 +262,7 @@ export class CommandRuntime {
     const state = fold(aggregate.decider, events, loaded.state);
     if (!shouldSnapshot(policy, revision, loaded.snapshotRevision, state)) return;
     try {
-      await this.snapshots.store.writeSnapshot({
-        streamId,
-        revision,
-        stateVersion: aggregate.stateVersion,
-        state: state as JsonValue,
-      });
+      await this.snapshots.store.writeSnapshot(snapshotOf(aggregate, streamId, revision, state));
     } catch (error) {
       // A snapshot is a cache: the command succeeded; the next one tries again.
       this.snapshots.onWriteFailed?.({ streamId, error });

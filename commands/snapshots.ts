@@ -1,4 +1,4 @@
-import type { SnapshotStore } from "../eventstore/port";
+import type { JsonValue, Snapshot, SnapshotStore } from "../eventstore/port";
 
 /**
  * When the command runtime snapshots an aggregate's state (after a command, with the state it
@@ -49,4 +49,14 @@ export function shouldSnapshot(
     return Buffer.byteLength(JSON.stringify(state)) > policy.largerThanBytes;
   }
   return false;
+}
+
+/** The state at `revision`, tagged with the aggregate's state shape so a later shape ignores it. */
+export function snapshotOf<S>(
+  aggregate: { readonly stateVersion: number },
+  streamId: string,
+  revision: number,
+  state: S,
+): Omit<Snapshot, "takenAt"> {
+  return { streamId, revision, stateVersion: aggregate.stateVersion, state: state as JsonValue };
 }

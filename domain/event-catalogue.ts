@@ -9,7 +9,7 @@ import {
   type ContractProblem,
   type EventContract,
 } from "./shared/contracts";
-import { UnreadableEvent, type EventData } from "./shared/upcasting";
+import { checkReadable, liftData, UnreadableEvent } from "./shared/upcasting";
 
 /**
  * Every event this service writes, in every version ever published: the one source the published
@@ -127,9 +127,7 @@ export function readEvent<E extends StoredEnvelope>(stored: E): E {
     );
   }
   const current = contract.versions.length;
-  if (!Number.isInteger(stored.schemaVersion) || stored.schemaVersion < 1 || stored.schemaVersion > current) {
-    throw new UnreadableEvent(stored.type, stored.schemaVersion, `this code reads versions 1 to ${current}`);
-  }
+  checkReadable(stored.type, stored.schemaVersion, current);
   const named = stored.metadata?.schemaId;
   if (named !== undefined && named !== schemaIdOf(stored.type, stored.schemaVersion)) {
     throw new UnreadableEvent(
@@ -139,12 +137,12 @@ export function readEvent<E extends StoredEnvelope>(stored: E): E {
     );
   }
   if (stored.schemaVersion === current) return stored;
-  let data = stored.data as EventData;
-  for (const version of contract.versions.slice(stored.schemaVersion - 1, -1)) {
-    if (!version.upcaster) {
-      throw new UnreadableEvent(stored.type, stored.schemaVersion, `no upcaster from v${version.version}`);
-    }
-    data = version.upcaster(data);
-  }
+  const data = liftData(
+    stored.type,
+    stored.data,
+    stored.schemaVersion,
+    current,
+    (version) => contract.versions[version - 1]?.upcaster,
+  );
   return { ...stored, data, schemaVersion: current };
 }

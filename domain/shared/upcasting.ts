@@ -93,16 +93,41 @@ export function upcast<E extends DomainEvent, T extends E["type"]>(
   schemaVersion: number,
 ): DataOf<E, T> {
   const schema = schemaOf(schemas, type);
-  if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > schema.version) {
-    throw new UnreadableEvent(type, schemaVersion, `this code reads versions 1 to ${schema.version}`);
+  checkReadable(type, schemaVersion, schema.version);
+  return liftData(
+    type,
+    data,
+    schemaVersion,
+    schema.version,
+    (version) => schema.upcasters?.[version],
+  ) as DataOf<E, T>;
+}
+
+/** Refuses a version this code cannot read: not a whole number from 1 to `current`. */
+export function checkReadable(type: string, schemaVersion: number, current: number): void {
+  if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > current) {
+    throw new UnreadableEvent(type, schemaVersion, `this code reads versions 1 to ${current}`);
   }
+}
+
+/**
+ * Lifts readable data from `schemaVersion` to `current` one step at a time; `stepFrom(v)` is the
+ * v → v+1 upcaster. A missing step is refused rather than skipped.
+ */
+export function liftData(
+  type: string,
+  data: unknown,
+  schemaVersion: number,
+  current: number,
+  stepFrom: (version: number) => UpcastStep | undefined,
+): EventData {
   let lifted = data as EventData;
-  for (let version = schemaVersion; version < schema.version; version++) {
-    const step = schema.upcasters?.[version];
+  for (let version = schemaVersion; version < current; version++) {
+    const step = stepFrom(version);
     if (!step) throw new UnreadableEvent(type, schemaVersion, `no upcaster from v${version}`);
     lifted = step(lifted);
   }
-  return lifted as DataOf<E, T>;
+  return lifted;
 }
 
 /** A stored event in today's shape. */

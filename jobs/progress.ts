@@ -12,11 +12,17 @@ export interface JobProgress {
   readonly stage: string;
 }
 
-/** Builds progress reports with rate and time left measured from the job's start. */
+/**
+ * Builds progress reports with rate and time left measured from the job's start. A job resumed
+ * from where an earlier attempt stopped measures its rate from what this attempt did: the first
+ * report's `done` is the baseline.
+ */
 export function progressMeter(startedAt = Date.now()) {
+  let baseline: number | null = null;
   return (done: number, total: number | null, stage: string): JobProgress => {
+    baseline ??= done;
     const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000);
-    const ratePerSecond = Math.round(done / seconds);
+    const ratePerSecond = Math.round(Math.max(0, done - baseline) / seconds);
     const left = total !== null ? Math.max(0, total - done) : null;
     return {
       done,

@@ -14,7 +14,14 @@ export const queueNames = {
 export const jobKinds = {
   /** Time-based snapshots: every aggregate changed since the last sweep. */
   snapshotSweep: "snapshot-sweep",
+  /** A new generation of one view, built from the log beside the live one, then switched to. */
+  rebuild: "rebuild",
 } as const;
+
+/** The id of the job building `generation` of `view` (one job per generation, never two). */
+export function rebuildJobId(view: string, generation: number): string {
+  return `rebuild-${view}-${generation}`;
+}
 
 export type JobKind = (typeof jobKinds)[keyof typeof jobKinds];
 

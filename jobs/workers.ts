@@ -8,6 +8,9 @@ import type { Log } from "../projectors/log";
 import { progressMeter } from "./progress";
 import { jobKinds, queueNames } from "./queues";
 import { sweepSnapshots } from "./snapshot-sweep";
+import { rebuildView, type RebuildProgress, type RebuildResult } from "./rebuild";
+import type { RebuildJobData } from "./rebuild-requests";
+import type { Projector } from "../projectors/projector";
 
 export interface WorkerOptions {
   readonly connection: ConnectionOptions;
@@ -22,6 +25,15 @@ export interface WorkerOptions {
   readonly redis: Redis;
   readonly keys: ReadModelKeys;
   readonly logger: Log;
+  /** A view's projector writing to the generation the keys name (for rebuilds). */
+  readonly projectorAt: (view: string, keys: ReadModelKeys) => Projector;
+  /** Projector partitions the deployment runs (a rebuild gives each its checkpoint). */
+  readonly partitions: number;
+  readonly settings: {
+    readonly lockMs: number;
+    readonly rebuildPageSize: number;
+    readonly rebuildRetireAfterMs: number;
+  };
 }
 
 export interface RunningWorkers {
@@ -48,6 +60,11 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     connection: options.connection,
     prefix: options.prefix,
     concurrency: 2,
+    // A dead worker's job is found (its lock lapsed) and handed to another within about two of
+    // these; a rebuild survives a few such deaths, resuming each time from its checkpoint.
+    lockDuration: options.settings.lockMs,
+    stalledInterval: options.settings.lockMs,
+    maxStalledCount: 5,
   });
   worker.on("failed", (job, error) =>
     logger.warn({ jobId: job?.id, kind: job?.name, attempts: job?.attemptsMade, err: error }, "job failed"),
@@ -66,6 +83,8 @@ async function run(options: WorkerOptions, job: Job): Promise<unknown> {
   switch (job.name) {
     case jobKinds.snapshotSweep:
       return snapshotSweep(options, job);
+    case jobKinds.rebuild:
+      return rebuild(options, job as Job<RebuildJobData>);
     default:
       throw new Error(`no worker knows jobs of kind "${job.name}"`);
   }
@@ -88,5 +107,40 @@ async function snapshotSweep(options: WorkerOptions, job: Job) {
   });
   if (result.position) await redis.set(positionKey, result.position);
   await job.updateProgress({ ...meter(result.eventsRead, result.eventsRead, "done") });
+  return result;
+}
+
+async function rebuild(options: WorkerOptions, job: Job<RebuildJobData>): Promise<RebuildResult> {
+  const { view, generation } = job.data;
+  const meter = progressMeter();
+  const stageText = (p: RebuildProgress) =>
+    p.stage === "building"
+      ? `building generation ${generation} of ${view}`
+      : p.stage === "retiring"
+        ? `switched; removing the replaced generation (${p.keysRemoved} keys so far)`
+        : p.stage === "done"
+          ? `done; ${p.keysRemoved} keys of the replaced generation removed`
+          : p.stage;
+  let last = 0;
+  const result = await rebuildView(
+    {
+      log: options.log,
+      redis: options.redis,
+      keys: options.keys,
+      projectorAt: (keys) => options.projectorAt(view, keys),
+      partitions: options.partitions,
+      pageSize: options.settings.rebuildPageSize,
+      retireAfterMs: options.settings.rebuildRetireAfterMs,
+      onProgress: async (p) => {
+        // Every stage change, and at most four reports a second while building.
+        if (p.stage === "building" && Date.now() - last < 250 && p.done < p.total) return;
+        last = Date.now();
+        await job.updateProgress({ ...meter(p.done, p.total, stageText(p)) });
+      },
+    },
+    view,
+    generation,
+  );
+  options.logger.info({ ...result }, `rebuild of ${view}: ${result.outcome}`);
   return result;
 }

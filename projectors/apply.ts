@@ -1,5 +1,5 @@
 import { ReplyError } from "ioredis";
-import type { BatchOutcome, ReadModelWriter, UnitOutcome, ViewUnit } from "../readmodels/batch-writer";
+import type { BatchOutcome, Fence, ReadModelWriter, UnitOutcome, ViewUnit } from "../readmodels/batch-writer";
 import type { Log } from "./log";
 import { pause } from "./parking";
 
@@ -24,6 +24,8 @@ export interface ApplyOptions {
   readonly retryMs: number;
   /** Aborts when the runner stops: no more waiting for Redis. */
   readonly signal: AbortSignal;
+  /** Write only while the view's live generation is the one written to (see readmodels/generations). */
+  readonly fence?: Fence | null;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function applyBatch(
   const { writer, checkpointKey, log, projector, signal } = options;
   for (let attempt = 0; ; attempt++) {
     try {
-      const outcome = await writer.apply(checkpointKey, checkpoint, units);
+      const outcome = await writer.apply(checkpointKey, checkpoint, units, { fence: options.fence });
       if (attempt > 0) log.info({ projector, attempts: attempt + 1 }, "redis took the batch again");
       return outcome;
     } catch (error) {
@@ -69,8 +71,11 @@ async function applyOneByOne(
   let hold = false;
   for (const [i, unit] of units.entries()) {
     try {
-      const outcome = await options.writer.apply(options.checkpointKey, written ?? checkpoint, [unit], hold);
-      if (outcome.kind === "lost") return outcome;
+      const outcome = await options.writer.apply(options.checkpointKey, written ?? checkpoint, [unit], {
+        hold,
+        fence: options.fence,
+      });
+      if (outcome.kind !== "ok") return outcome;
       const result = outcome.units[0] ?? "failed";
       outcomes.push(result);
       const reason = outcome.refusals?.get(0);

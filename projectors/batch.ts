@@ -11,6 +11,9 @@ import type { Projector } from "./projector";
 export interface BatchResult {
   /** Redis lost the checkpoint: the view must be rebuilt from the start. */
   readonly lost: boolean;
+  /** The view's live generation moved (a rebuild switched it): nothing was written; the runner
+   * must move to the new generation and resume from its checkpoint. */
+  readonly moved?: boolean;
   /** The checkpoint the apply script wrote, if it moved. */
   readonly checkpoint: string | null;
   readonly applied: number;
@@ -41,7 +44,7 @@ export async function handleBatch(
 ): Promise<BatchResult> {
   await parking.backOff(batch, apply.signal);
   const spans = traced ? batch.map((event) => eventSpan(projector.name, event, batch.length)) : [];
-  const outcomes: (UnitOutcome | "lost" | undefined)[] = [];
+  const outcomes: (UnitOutcome | "lost" | "moved" | undefined)[] = [];
   try {
     const failures = new Map<string, string>();
     let units = batch.map((event, i) => project(projector, event, failures, spans[i] ?? null));
@@ -53,6 +56,10 @@ export async function handleBatch(
     if (outcome.kind === "lost") {
       outcomes.push(...batch.map(() => "lost" as const));
       return { lost: true, checkpoint: null, applied: 0 };
+    }
+    if (outcome.kind === "fenced") {
+      outcomes.push(...batch.map(() => "moved" as const));
+      return { lost: false, moved: true, checkpoint: null, applied: 0 };
     }
     outcomes.push(...outcome.units);
     const settled: DeliveredEvent[] = [];

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { ConsumerGroupSettings, EventStore } from "../eventstore/port";
-import { ReadModelWriter } from "../readmodels/batch-writer";
+import { ReadModelWriter, type Fence } from "../readmodels/batch-writer";
 import type { ReadModelKeys } from "../readmodels/keys";
 import { ProjectorBookkeeping } from "../readmodels/projector-bookkeeping";
 import { ProjectorStateStore } from "../readmodels/projector-state";
@@ -10,11 +10,24 @@ import type { Log } from "./log";
 import { ParkingPolicy } from "./parking";
 import type { Projector } from "./projector";
 
+/**
+ * A runner that follows its view's generations: it writes to the live one, fenced on it, and when
+ * a rebuild switches the view it moves to the new generation and resumes from its checkpoint.
+ */
+export interface FollowedView {
+  /** The view's name (a partitioned projector's name has its partition added). */
+  readonly view: string;
+  /** The projector writing to the generation these keys name. */
+  projectorAt(keys: ReadModelKeys): Projector;
+}
+
 export interface ProjectorRunnerOptions {
   readonly store: EventStore;
   readonly redis: Redis;
   readonly keys: ReadModelKeys;
   readonly projector: Projector;
+  /** Follow the view's generations (absent: write under `keys` as given, unfenced). */
+  readonly follow?: FollowedView;
   readonly consumerName: string;
   /** Consumer group to read from; default `projector-<name>`. A parallel rebuild uses another. */
   readonly groupName?: string;
@@ -34,7 +47,7 @@ export interface ProjectorRunnerOptions {
 /** The runner's parts, each with one job: its records in Redis, the retry and parking policy,
  * the freshness reporter and the batch writer. */
 export function assemble(
-  options: ProjectorRunnerOptions,
+  options: ProjectorRunnerOptions & { readonly fence?: Fence | null },
   groupName: string,
   log: Log,
   progress: Progress,
@@ -70,6 +83,7 @@ export function assemble(
     log,
     retryMs: options.redisRetryMs ?? 500,
     signal: stopped,
+    fence: options.fence ?? null,
   };
   return { bookkeeping, parking, reporter, apply };
 }

@@ -1,5 +1,8 @@
 import type { DeliveredEvent, PersistentSubscription } from "../eventstore/port";
 import { comparePositions, parsePosition } from "../eventstore/position";
+import type { Fence } from "../readmodels/batch-writer";
+import { ViewGenerations } from "../readmodels/generations";
+import { generationKeys, type ReadModelKeys } from "../readmodels/keys";
 import type { ProjectorBookkeeping } from "../readmodels/projector-bookkeeping";
 import { alignGroupWithRedis } from "./alignment";
 import type { ApplyOptions } from "./apply";
@@ -7,6 +10,7 @@ import { handleBatch } from "./batch";
 import { startingProgress, type FreshnessReporter, type Progress, type ProjectorStatus } from "./freshness";
 import { silentLog, type Log } from "./log";
 import { pause, projectorGroup, type ParkingPolicy } from "./parking";
+import type { Projector } from "./projector";
 import { assemble, type ProjectorRunnerOptions } from "./runner-parts";
 
 export { projectorGroup } from "./parking";
@@ -23,10 +27,14 @@ export type { ProjectorRunnerOptions } from "./runner-parts";
  * and the view rebuilt; the guards make every replayed event that is already applied a no-op.
  */
 export class ProjectorRunner {
-  private readonly bookkeeping: ProjectorBookkeeping;
-  private readonly parking: ParkingPolicy;
-  private readonly reporter: FreshnessReporter;
-  private readonly apply: ApplyOptions;
+  private bookkeeping!: ProjectorBookkeeping;
+  private parking!: ParkingPolicy;
+  private reporter!: FreshnessReporter;
+  private apply!: ApplyOptions;
+  /** What this runner writes now: the projector over the keys of its view's live generation. */
+  private projector: Projector;
+  private keys: ReadModelKeys;
+  private generation = 0;
   private readonly log: Log;
   private readonly stopped = new AbortController();
   private readonly progress: Progress = startingProgress();
@@ -37,6 +45,13 @@ export class ProjectorRunner {
 
   constructor(private readonly options: ProjectorRunnerOptions) {
     this.log = options.log ?? silentLog;
+    this.projector = options.projector;
+    this.keys = options.keys;
+    this.assemble(null);
+  }
+
+  private assemble(fence: Fence | null): void {
+    const options = { ...this.options, keys: this.keys, projector: this.projector, fence };
     ({
       bookkeeping: this.bookkeeping,
       parking: this.parking,
@@ -45,6 +60,28 @@ export class ProjectorRunner {
     } = assemble(options, this.groupName, this.log, this.progress, this.stopped.signal, () =>
       this.noticeLostCheckpoint(),
     ));
+  }
+
+  /**
+   * Moves to the view's live generation if it is not the one written to: its keys, its
+   * checkpoint, and a fence on it, so nothing is written once a rebuild has switched the view.
+   */
+  private async followGeneration(): Promise<void> {
+    const { follow, redis } = this.options;
+    if (!follow) return;
+    const generations = new ViewGenerations(redis, this.options.keys);
+    const live = await generations.live(follow.view);
+    if (live === this.generation && this.apply.fence) return;
+    if (live !== this.generation) {
+      this.log.info(
+        { projector: this.name, from: this.generation, to: live },
+        "view switched to a rebuilt generation; projecting into it",
+      );
+    }
+    this.generation = live;
+    this.keys = generationKeys(this.options.keys, follow.view, live);
+    this.projector = follow.projectorAt(this.keys);
+    this.assemble(generations.liveFence(follow.view, live));
   }
 
   get name(): string {
@@ -101,11 +138,14 @@ export class ProjectorRunner {
   private async run(): Promise<void> {
     while (!this.stopped.signal.aborted) {
       try {
-        if (!(await this.consume())) return;
-        this.log.warn(
-          { projector: this.name },
-          "read model checkpoint lost in Redis; rebuilding from the log",
-        );
+        const ended = await this.consume();
+        if (ended === "stopped") return;
+        if (ended === "lost") {
+          this.log.warn(
+            { projector: this.name },
+            "read model checkpoint lost in Redis; rebuilding from the log",
+          );
+        }
       } catch (error) {
         if (this.stopped.signal.aborted) return;
         // Redis or the event store went away mid-way: nothing was acked that was not written, so
@@ -121,8 +161,12 @@ export class ProjectorRunner {
     }
   }
 
-  /** One subscription's life. Returns true when Redis lost the checkpoint and the view must be rebuilt. */
-  private async consume(): Promise<boolean> {
+  /**
+   * One subscription's life. Ends "lost" when Redis lost the checkpoint and the view must be
+   * rebuilt, "moved" when a rebuild switched the view to another generation.
+   */
+  private async consume(): Promise<"stopped" | "lost" | "moved"> {
+    await this.followGeneration();
     await this.align();
     const subscription = this.options.store.subscribe(this.groupName, {
       consumerName: this.options.consumerName,
@@ -130,23 +174,30 @@ export class ProjectorRunner {
     this.subscription = subscription;
     // stop() may have run while this was starting: it found no subscription to close.
     if (this.stopped.signal.aborted) await subscription.close();
-    let lost = false;
+    let ended: "stopped" | "lost" | "moved" = "stopped";
     for await (const batch of subscription.batches()) {
-      lost = !(await this.handle(subscription, batch));
-      if (lost || this.stopped.signal.aborted || this.progress.lossNoticed) break;
+      const next = await this.handle(subscription, batch);
+      if (next !== "next") ended = next;
+      if (next !== "next" || this.stopped.signal.aborted || this.progress.lossNoticed) break;
     }
     await subscription.close();
     this.subscription = null;
     if (this.progress.lossNoticed && !this.stopped.signal.aborted) {
-      lost = true;
+      ended = "lost";
       this.progress.lossNoticed = false;
     }
-    return lost;
+    return ended;
   }
 
   private async align(): Promise<void> {
     const { bookkeeping, log, groupName } = this;
-    const aligned = await alignGroupWithRedis({ ...this.options, groupName, bookkeeping, log });
+    const aligned = await alignGroupWithRedis({
+      ...this.options,
+      projector: this.projector,
+      groupName,
+      bookkeeping,
+      log,
+    });
     this.progress.checkpoint = aligned.checkpoint;
     this.progress.status = aligned.status;
     this.rebuildTarget = aligned.rebuildTarget;
@@ -166,23 +217,24 @@ export class ProjectorRunner {
     await this.subscription?.close();
   }
 
-  /** Returns false when Redis lost the checkpoint and the view must be rebuilt. */
+  /** "next" when the batch is done and the next may come; else why the subscription must end. */
   private async handle(
     subscription: PersistentSubscription,
     batch: readonly DeliveredEvent[],
-  ): Promise<boolean> {
-    const { projector, store } = this.options;
+  ): Promise<"next" | "lost" | "moved"> {
+    const { store } = this.options;
     const traced = this.progress.status !== "rebuilding";
-    const parts = { projector, parking: this.parking, apply: this.apply, traced };
+    const parts = { projector: this.projector, parking: this.parking, apply: this.apply, traced };
     const result = await handleBatch(parts, subscription, batch, this.progress.checkpoint);
+    if (result.moved) return "moved";
     if (result.lost) {
       await store.resetConsumerGroup(this.groupName, null);
       this.progress.checkpoint = null;
-      return false;
+      return "lost";
     }
     this.progress.eventsApplied += result.applied;
     if (result.checkpoint) this.advance(result.checkpoint);
-    return true;
+    return "next";
   }
 
   private advance(checkpoint: string): void {

@@ -43,8 +43,27 @@ export interface ViewUnit {
 
 export type UnitOutcome = "applied" | "duplicate" | "gap" | "failed";
 
+/** Where a writer may write: only while the hash field holds the value (a generation). */
+export interface Fence {
+  readonly key: string;
+  readonly field: string;
+  readonly value: string;
+  /** What a missing field counts as. */
+  readonly missing?: string;
+}
+
+/** How a batch is written besides its units. */
+export interface WriteMode {
+  /** Leave the checkpoint where it is (an earlier part of the batch did not settle). */
+  readonly hold?: boolean;
+  readonly fence?: Fence | null;
+  /** Publish no change notices (a generation nobody reads yet). */
+  readonly quiet?: boolean;
+}
+
 export type BatchOutcome =
   | { readonly kind: "lost" }
+  | { readonly kind: "fenced" }
   | {
       readonly kind: "ok";
       readonly checkpoint: string | null;
@@ -82,19 +101,19 @@ export class ReadModelWriter {
     this.redis = redis as RedisWithApply;
   }
 
-  /**
-   * @param hold an earlier part of the same batch did not settle: write what applies, but leave
-   *   the checkpoint where it is (used when a batch is retried unit by unit).
-   */
+  /** `mode.hold` is for a batch retried unit by unit after an earlier unit did not settle. */
   async apply(
     checkpointKey: string,
     expectedCheckpoint: string | null,
     units: readonly ViewUnit[],
-    hold = false,
+    mode: WriteMode = {},
   ): Promise<BatchOutcome> {
+    const { hold, fence, quiet } = mode;
     const payload = JSON.stringify({
       expected: expectedCheckpoint ?? "",
       ...(hold && { hold: true }),
+      ...(quiet && { quiet: true }),
+      ...(fence && { fence: [fence.key, fence.field, fence.value, fence.missing ?? ""] }),
       units: units.map((unit) => ({
         pos: unit.position,
         ok: unit.ok,
@@ -108,6 +127,7 @@ export class ReadModelWriter {
       payload,
     );
     if (status === "lost") return { kind: "lost" };
+    if (status === "fenced") return { kind: "fenced" };
     const refusals = new Map<number, string>();
     // Lua counts from 1.
     for (let i = 0; i + 1 < refused.length; i += 2)

@@ -27,49 +27,58 @@ export function partitionNames(projector: string, partitions: number): string[] 
 
 export type ReadModelKeys = ReturnType<typeof readModelKeys>;
 
-export function readModelKeys(prefix = "") {
+/**
+ * Key and channel names under `prefix`. A view's data (its hashes, sets, histories, checkpoint and
+ * ledger) lives under the prefix of the view's generation (`dataPrefix`, fixed or resolved at each
+ * call, see `generationKeys`); channels, skip marks, state reports and jobs stay under `prefix`, so
+ * they outlive a rebuild.
+ */
+export function readModelKeys(prefix = "", dataPrefix: string | (() => string) = prefix) {
+  const data = typeof dataPrefix === "function" ? dataPrefix : () => dataPrefix;
   return {
     prefix,
+    /** Where the view data these keys name lives now (the prefix of a generation). */
+    viewPrefix: data,
     /** Id of the event store the read models under this prefix were built from. */
     storeIdentity: () => `${prefix}store-identity`,
-    account: (accountId: string) => `${prefix}account:${part(accountId)}`,
-    ownerAccounts: (ownerId: string) => `${prefix}owner:${part(ownerId)}:accounts`,
+    account: (accountId: string) => `${data()}account:${part(accountId)}`,
+    ownerAccounts: (ownerId: string) => `${data()}owner:${part(ownerId)}:accounts`,
     /** Capped stream of the account view after each change (entry id = event position). */
-    accountHistory: (accountId: string) => `${prefix}account:${part(accountId)}:history`,
+    accountHistory: (accountId: string) => `${data()}account:${part(accountId)}:history`,
     /** Audit trail: every money movement of an account (entry id = event position). */
-    accountTransactions: (accountId: string) => `${prefix}account:${part(accountId)}:transactions`,
+    accountTransactions: (accountId: string) => `${data()}account:${part(accountId)}:transactions`,
     /** Balance after each movement, scored by the instant it happened (time travel). */
-    accountBalances: (accountId: string) => `${prefix}account:${part(accountId)}:balances`,
-    order: (orderId: string) => `${prefix}order:${part(orderId)}`,
-    orderHistory: (orderId: string) => `${prefix}order:${part(orderId)}:history`,
+    accountBalances: (accountId: string) => `${data()}account:${part(accountId)}:balances`,
+    order: (orderId: string) => `${data()}order:${part(orderId)}`,
+    orderHistory: (orderId: string) => `${data()}order:${part(orderId)}:history`,
     orderChanges: (orderId: string) => `${prefix}changes:order:${part(orderId)}`,
     /** A customer's orders scored by when they were placed. */
-    customerOrders: (customerId: string) => `${prefix}customer:${part(customerId)}:orders`,
+    customerOrders: (customerId: string) => `${data()}customer:${part(customerId)}:orders`,
     /** Every change of any of a customer's orders (the order view after it), capped. */
-    customerOrderHistory: (customerId: string) => `${prefix}customer:${part(customerId)}:order-history`,
+    customerOrderHistory: (customerId: string) => `${data()}customer:${part(customerId)}:order-history`,
     customerOrderChanges: (customerId: string) => `${prefix}changes:customer:${part(customerId)}:orders`,
-    inventory: (productId: string) => `${prefix}inventory:${part(productId)}`,
-    inventoryHistory: (productId: string) => `${prefix}inventory:${part(productId)}:history`,
+    inventory: (productId: string) => `${data()}inventory:${part(productId)}`,
+    inventoryHistory: (productId: string) => `${data()}inventory:${part(productId)}:history`,
     inventoryChanges: (productId: string) => `${prefix}changes:inventory:${part(productId)}`,
     /** Every product scored by units available (on hand - reserved); low stock is a range of it. */
-    inventoryAvailable: () => `${prefix}inventory-available`,
+    inventoryAvailable: () => `${data()}inventory-available`,
     /** All products by sku, for listing the catalog. */
-    products: () => `${prefix}products`,
-    revenueTotal: (currency: string) => `${prefix}revenue:${part(currency)}:total`,
-    revenueDay: (currency: string, day: string) => `${prefix}revenue:${part(currency)}:day:${part(day)}`,
-    revenueDays: (currency: string) => `${prefix}revenue:${part(currency)}:days`,
-    revenueHistory: (currency: string) => `${prefix}revenue:${part(currency)}:history`,
+    products: () => `${data()}products`,
+    revenueTotal: (currency: string) => `${data()}revenue:${part(currency)}:total`,
+    revenueDay: (currency: string, day: string) => `${data()}revenue:${part(currency)}:day:${part(day)}`,
+    revenueDays: (currency: string) => `${data()}revenue:${part(currency)}:days`,
+    revenueHistory: (currency: string) => `${data()}revenue:${part(currency)}:history`,
     revenueChanges: (currency: string) => `${prefix}changes:revenue:${part(currency)}`,
-    regionOrders: (region: string) => `${prefix}region:${part(region)}:orders`,
+    regionOrders: (region: string) => `${data()}region:${part(region)}:orders`,
     /** Regions scored by the number of orders placed there. */
-    regions: () => `${prefix}regions`,
+    regions: () => `${data()}regions`,
     /** Position of the last event a projector has settled: the authority for where it resumes. */
-    checkpoint: (projector: string) => `${prefix}projector:${part(projector)}:checkpoint`,
+    checkpoint: (projector: string) => `${data()}projector:${part(projector)}:checkpoint`,
     /** SCAN patterns: every projector's checkpoint; everything under the prefix. */
     anyCheckpointPattern: () => `${prefix}projector:*:checkpoint`,
     everythingPattern: () => `${prefix}*`,
     /** Per-projector "last revision applied per stream", for views that count across streams. */
-    ledger: (projector: string) => `${prefix}projector:${part(projector)}:ledger`,
+    ledger: (projector: string) => `${data()}projector:${part(projector)}:ledger`,
     /** Parked events an operator chose to skip: passed as no-ops (guard only) when replayed. */
     skippedEvents: (projector: string) => `${prefix}projector:${part(projector)}:skip`,
     projectorState: (projector: string) => `${prefix}projector:${part(projector)}:state`,
@@ -81,7 +90,21 @@ export function readModelKeys(prefix = "") {
     jobState: (kind: string) => `${prefix}jobs:${part(kind)}:state`,
     /** Mutation calls a user made in one fixed rate-limit window (a counter that expires with it). */
     rateLimit: (userId: string, window: number) => `${prefix}ratelimit:${part(userId)}:${window}`,
-    /** Everything a projector writes lives under this pattern, so a rebuild can clear it. */
+    /** Which generation of a view readers use (field "live") and which one a rebuild is building. */
+    viewGeneration: (view: string) => `${prefix}view:${part(view)}:generation`,
+    /** Where the data of generation `generation` (≥ 1) of a view lives; 0 is `prefix` itself. */
+    generationPrefix: (view: string, generation: number) =>
+      generation === 0 ? prefix : `${prefix}gen:${part(view)}:${generation}:`,
+    /** Announces that a view's live generation moved (message: the view's name). */
+    generationSwitches: () => `${prefix}changes:view-generations`,
     accountChanges: (accountId: string) => `${prefix}changes:account:${part(accountId)}`,
   };
+}
+
+/**
+ * The keys of one view at one generation: its data under that generation's prefix, the rest as
+ * `base`. A projector or a rebuild writes through these.
+ */
+export function generationKeys(base: ReadModelKeys, view: string, generation: number): ReadModelKeys {
+  return readModelKeys(base.prefix, base.generationPrefix(view, generation));
 }

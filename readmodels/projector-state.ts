@@ -125,12 +125,16 @@ function stateFromHash(projector: string, hash: Record<string, string>, now: Dat
 export class ProjectorCheckpoints {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: ReadModelKeys,
+    /** The keys of a view's live generation (a plain key set when views are never rebuilt). */
+    private readonly keysOf: ReadModelKeys | ((view: string) => ReadModelKeys),
     private readonly partitions = 1,
   ) {}
 
   async read(projectors: readonly string[]): Promise<(string | null)[]> {
-    const each = projectors.map((name) => partitionNames(name, this.partitions).map(this.keys.checkpoint));
+    const each = projectors.map((name) => {
+      const keys = typeof this.keysOf === "function" ? this.keysOf(name) : this.keysOf;
+      return partitionNames(name, this.partitions).map((partition) => keys.checkpoint(partition));
+    });
     const values = await this.redis.mget(each.flat());
     let next = 0;
     return each.map((group) => {

@@ -34,9 +34,18 @@ export type ViewKey = keyof Views;
 /** Each view's reader, by the view's key in the registry. */
 export type ViewReaders = { readonly [K in ViewKey]: ReturnType<Views[K]["reader"]> };
 
-export function viewReaders(redis: Redis, keys: ReadModelKeys): ViewReaders {
+/**
+ * Each view's reader. With `keysOf`, each reads the keys it is given for its view (the live
+ * generation's, resolved at every read, so a rebuild's switch moves every reader and live source
+ * at once); without, all read `keys` as they are.
+ */
+export function viewReaders(
+  redis: Redis,
+  keys: ReadModelKeys,
+  keysOf: (view: string) => ReadModelKeys = () => keys,
+): ViewReaders {
   const readers = Object.fromEntries(
-    Object.entries(views).map(([key, view]) => [key, view.reader(redis, keys)]),
+    Object.entries(views).map(([key, view]) => [key, view.reader(redis, keysOf(view.name))]),
   ) as unknown as ViewReaders;
   return readers;
 }

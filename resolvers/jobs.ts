@@ -120,6 +120,60 @@ builder.mutationField("retryJob", (t) =>
   }),
 );
 
+builder.mutationFields((t) => ({
+  rebuildProjection: t.field({
+    type: JobRef,
+    description:
+      "Admin: rebuilds a view from the whole log as a job, beside the live one; readers switch to " +
+      "it in one step once it has caught up, and the old one is removed. Follow it with " +
+      "`jobUpdated(id)`. Refused while a rebuild of the same view is running.",
+    authScopes: { admin: true },
+    args: {
+      view: t.arg.string({ required: true, description: "A view's name, as `projections` lists it." }),
+    },
+    resolve: async (_root, { view }, ctx) => {
+      try {
+        const { jobId } = await ctx.services.rebuilds.start(view);
+        const job = await ctx.services.jobs.get(jobId);
+        if (!job) throw new Error(`the rebuild job ${jobId} vanished`);
+        return job;
+      } catch (error) {
+        throw rebuildError(error);
+      }
+    },
+  }),
+  cancelRebuild: t.field({
+    type: JobRef,
+    nullable: true,
+    description:
+      "Admin: stops the view's rebuild; the live view stays as it is and what the rebuild built is " +
+      "removed. Null when no rebuild of the view was running.",
+    authScopes: { admin: true },
+    args: { view: t.arg.string({ required: true }) },
+    resolve: async (_root, { view }, ctx) => {
+      try {
+        const jobId = await ctx.services.rebuilds.cancel(view);
+        return jobId === null ? null : await ctx.services.jobs.get(jobId);
+      } catch (error) {
+        throw rebuildError(error);
+      }
+    },
+  }),
+}));
+
+/** Typed errors of the rebuild mutations: an unknown view, or one already being rebuilt. */
+function rebuildError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  if (error.name === "UnknownView") {
+    return new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT", field: "view" } });
+  }
+  if (error.name === "RebuildAlreadyRunning") {
+    const { jobId } = error as Error & { jobId: string };
+    return new GraphQLError(error.message, { extensions: { code: "REBUILD_ALREADY_RUNNING", jobId } });
+  }
+  return error;
+}
+
 builder.subscriptionField("jobUpdated", (t) =>
   t.field({
     type: JobRef,

@@ -38,6 +38,12 @@ export interface JobsService {
   watch(jobId: string | null, signal: AbortSignal): AsyncGenerator<JobView>;
 }
 
+/** Starting and cancelling view rebuilds (jobs/rebuild-requests.ts). */
+export interface RebuildService {
+  start(view: string): Promise<{ jobId: string; generation: number }>;
+  cancel(view: string): Promise<string | null>;
+}
+
 /**
  * What the gateway hands every resolver. Queries use the views' readers (Redis), one per view
  * module of `readmodels/registry.ts`; mutations the command runtime.
@@ -54,6 +60,7 @@ export interface GatewayServices {
   readonly eventLog: StreamReader;
   readonly checkpoints: ProjectorCheckpoints;
   readonly jobs: JobsService;
+  readonly rebuilds: RebuildService;
   readonly newId: () => string;
 }
 

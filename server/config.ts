@@ -45,12 +45,24 @@ export interface Config {
   readonly snapshots: (aggregate: string) => SnapshotPolicy;
   /** The time-based snapshot sweep: how often it runs (null: off). */
   readonly snapshotSweepEveryMs: number | null;
+  /** Rebuilds and other jobs (see `JobSettings`). */
+  readonly jobs: JobSettings;
   /** Who may call the API (JWT settings, introspection, allowed origins). */
   readonly auth: AuthSettings;
   /** Limits against abuse (body size, depth, cost, aliases, batch, rate, persisted operations). */
   readonly limits: LimitSettings;
   /** Where spans go (OpenTelemetry over OTLP), if anywhere. */
   readonly tracing: TracingSettings;
+}
+
+export interface JobSettings {
+  /** A worker holds a job's lock this long between renewals; a dead worker's job is taken over
+   * once it lapses (BullMQ's stalled-job check runs as often). */
+  readonly lockMs: number;
+  /** Events a rebuild reads and writes per step. */
+  readonly rebuildPageSize: number;
+  /** How long after its switch a rebuild removes the replaced generation (readers move first). */
+  readonly rebuildRetireAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     snapshots: snapshotPolicies(env),
     snapshotSweepEveryMs: zeroMeansOff(env, "SNAPSHOT_SWEEP_EVERY_MS", 3_600_000, "a number of milliseconds"),
+    jobs: {
+      lockMs: positiveInteger(env, "JOB_LOCK_MS", 30_000),
+      rebuildPageSize: positiveInteger(env, "REBUILD_PAGE_SIZE", 1_000),
+      rebuildRetireAfterMs: positiveInteger(env, "REBUILD_RETIRE_AFTER_MS", 5_000),
+    },
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),
     tracing: loadTracingSettings(env),

@@ -7,15 +7,17 @@ import { eventContracts } from "../domain/event-catalogue";
 import type { EventStore } from "../eventstore/port";
 import { partitioned } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
-import { viewReaders } from "../readmodels/registry";
+import { viewNames, viewReaders, views } from "../readmodels/registry";
+import { LiveGenerations } from "../readmodels/generations";
 import type { Log } from "../projectors/log";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
 import { skipParkedEvent } from "../projectors/parking";
 import { adoptReadModels } from "../readmodels/identity";
 import { ProjectorCheckpoints, ProjectorStateStore } from "../readmodels/projector-state";
 import { ChangeFeed } from "../readmodels/change-feed";
-import { readModelKeys } from "../readmodels/keys";
+import { readModelKeys, type ReadModelKeys } from "../readmodels/keys";
 import { JobsAdmin } from "../jobs/admin";
+import { RebuildRequests } from "../jobs/rebuild-requests";
 import { bullConnection, closeWithin, maintenanceQueue } from "../jobs/queues";
 import { startWorkers } from "../jobs/workers";
 import { createGateway } from "./app";
@@ -125,6 +127,13 @@ export async function startService(
           redis,
           keys,
           logger: log,
+          projectorAt: (name, at) => {
+            const view = Object.values(views).find((v) => v.name === name);
+            if (!view) throw new Error(`no view "${name}"`);
+            return readingThroughContracts(view.projector(at));
+          },
+          partitions: config.projectorPartitions,
+          settings: config.jobs,
         })
       : null;
   const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
@@ -139,14 +148,18 @@ export async function startService(
       );
     }
     const partition = config.projectorPartition;
-    for (const view of allProjectors(keys)) {
-      const whole = readingThroughContracts(view);
-      const projector = partition ? partitioned(whole, partition.index, partition.count) : whole;
+    for (const view of Object.values(views)) {
+      // Each runner writes its view's live generation, and follows it when a rebuild switches it.
+      const projectorAt = (at: ReadModelKeys) => {
+        const whole = readingThroughContracts(view.projector(at));
+        return partition ? partitioned(whole, partition.index, partition.count) : whole;
+      };
       const runner = new ProjectorRunner({
         store,
         redis,
         keys,
-        projector,
+        projector: projectorAt(keys),
+        follow: { view: view.name, projectorAt },
         consumerName: config.consumerName,
         groupSettings: { leaseTimeoutMs: config.projectorLeaseMs, batchSize: config.projectorBatchSize },
         log,
@@ -164,6 +177,7 @@ export async function startService(
   let listener: HttpListener | null = null;
   let subscriber: Redis | null = null;
   let reads: Redis | null = null;
+  let liveGenerations: LiveGenerations | null = null;
   if (serving && metrics) {
     subscriber = new Redis(redisHandle.url);
     watchConnection(subscriber, log, "gateway change notices");
@@ -172,6 +186,12 @@ export async function startService(
     reads = new Redis(redisHandle.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
     watchConnection(reads, log, "gateway reads");
     const gatewayReads = reads;
+    // Which generation of each view is live, in memory: readers resolve their keys through it.
+    const changes = new ChangeFeed(subscriber);
+    liveGenerations = new LiveGenerations(gatewayReads, keys, viewNames);
+    await liveGenerations.start(changes);
+    const generationsNow = liveGenerations;
+    const keysOf = (view: string) => generationsNow.keysOf(view);
     const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
     const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);
     const projectorNames = allProjectors(keys).map((p) => p.name);
@@ -204,10 +224,10 @@ export async function startService(
       metrics,
       graphiql: config.graphiql,
       services: {
-        views: viewReaders(gatewayReads, keys),
+        views: viewReaders(gatewayReads, keys, keysOf),
         projectorStates: gatewayStates,
         commands,
-        changes: new ChangeFeed(subscriber),
+        changes,
         clock: () => new Date(),
         projectorNames,
         admin: {
@@ -219,8 +239,9 @@ export async function startService(
           readStream: (streamId, options) => store.readStream(streamId, options),
           readSnapshot: (streamId) => store.readSnapshot(streamId),
         },
-        checkpoints: new ProjectorCheckpoints(gatewayReads, keys, config.projectorPartitions),
+        checkpoints: new ProjectorCheckpoints(gatewayReads, keysOf, config.projectorPartitions),
         jobs: jobsAdmin!,
+        rebuilds: new RebuildRequests(queue!, redis, keys, viewNames),
         newId: randomUUID,
       },
     });
@@ -270,6 +291,7 @@ export async function startService(
         await demoLoaded;
         await demoActivity?.stop();
         await listener?.close();
+        liveGenerations?.stop();
         await Promise.all(projectors.map((runner) => runner.stop()));
         await workers?.stop();
         await jobsAdmin?.close();

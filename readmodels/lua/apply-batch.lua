@@ -6,6 +6,10 @@ KEYS[1]  the projector's checkpoint key
 ARGV[1]  JSON: {
   "expected": "<commit>:<prepare>" | "",   -- checkpoint the projector believes Redis holds
   "hold": true | absent,                   -- an earlier part of the batch broke: never move the checkpoint
+  "fence": [key, field, value, default] | absent, -- write only while HGET key field (default when
+                                           -- missing) equals value: the generation written to is
+                                           -- still the one the writer was given
+  "quiet": true | absent,                  -- publish no notices (a generation nobody reads yet)
   "units": [ {
      "pos":  "<commit>:<prepare>",          -- the event's global position
      "ok":   true | false,                  -- false: the handler failed, nothing to write
@@ -41,10 +45,18 @@ never backwards.
 Returns: { "ok" | "lost", checkpointWritten ("" if unchanged), { code per unit (1 applied,
 0 duplicate, -1 gap, -2 failed) }, { unit index, reason, ... } for units that failed a check }.
 "lost" means the checkpoint vanished (Redis lost its data): nothing was written and the projector
-must rebuild.
+must rebuild. "fenced" means the fence no longer holds (the view's live generation moved, or a
+rebuild was cancelled): nothing was written and the writer must look up where to write now.
 ]]
 
 local batch = cjson.decode(ARGV[1])
+
+if batch.fence then
+  local held = redis.call('HGET', batch.fence[1], batch.fence[2])
+  if not held then held = batch.fence[4] or '' end
+  if held ~= batch.fence[3] then return { 'fenced', '' } end
+end
+
 local stored = redis.call('GET', KEYS[1])
 
 if batch.expected ~= '' and not stored then
@@ -423,8 +435,10 @@ if checkpoint and after(checkpoint, stored) then
   written = checkpoint
 end
 
-for _, channel in ipairs(noticeOrder) do
-  redis.call('PUBLISH', channel, notices[channel])
+if not batch.quiet then
+  for _, channel in ipairs(noticeOrder) do
+    redis.call('PUBLISH', channel, notices[channel])
+  end
 end
 
 return { 'ok', written, codes, failures }

@@ -24,7 +24,7 @@ const historyLength = 100;
 
 /** This view's keys: the key module's prefix and encoding, the names its own. */
 function keysOf(keys: ReadModelKeys) {
-  const base = (currency: string) => `${keys.prefix}top-customers:${part(currency)}`;
+  const base = (currency: string) => `${keys.viewPrefix()}top-customers:${part(currency)}`;
   return {
     ranking: base,
     spend: (currency: string, customerId: string) => `${base(currency)}:customer:${part(customerId)}`,

@@ -5,7 +5,8 @@ import type { EventStore } from "../../eventstore/port";
 import { parsePosition } from "../../eventstore/position";
 import { allProjectors } from "../../projectors/registry";
 import { ProjectorRunner } from "../../projectors/runtime";
-import { readModelKeys } from "../../readmodels/keys";
+import { generationKeys, readModelKeys } from "../../readmodels/keys";
+import { ViewGenerations } from "../../readmodels/generations";
 import { deleteKeys, dumpKeys } from "./redis";
 import { eventually } from "./service";
 
@@ -19,7 +20,10 @@ export async function caughtUp(
   const keys = readModelKeys(prefix);
   await eventually(async () => {
     for (const projector of allProjectors(keys)) {
-      const checkpoint = await redis.get(keys.checkpoint(projector.name));
+      const live = await new ViewGenerations(redis, keys).live(projector.name);
+      const checkpoint = await redis.get(
+        generationKeys(keys, projector.name, live).checkpoint(projector.name),
+      );
       const behind = await store.countAfter(checkpoint ? parsePosition(checkpoint) : null, projector.filter);
       expect(behind, `${projector.name} is ${behind} events behind`).toBe(0);
     }

@@ -7,7 +7,8 @@ import { expect } from "vitest";
 import { parsePosition } from "../../eventstore/position";
 import { silentLog } from "../../projectors/log";
 import { allProjectors } from "../../projectors/registry";
-import { readModelKeys } from "../../readmodels/keys";
+import { generationKeys, readModelKeys } from "../../readmodels/keys";
+import { ViewGenerations } from "../../readmodels/generations";
 import { deleteKeys, testRedisUrl } from "./redis";
 
 export { deleteKeys, dumpKeys, testRedisUrl } from "./redis";
@@ -121,7 +122,9 @@ export async function projectionsCaughtUp(
   const keys = readModelKeys(t.prefix);
   await eventually(async () => {
     for (const projector of allProjectors(keys)) {
-      const checkpoint = await t.service.redis.get(keys.checkpoint(projector.name));
+      const live = await new ViewGenerations(t.service.redis, keys).live(projector.name);
+      const at = generationKeys(keys, projector.name, live);
+      const checkpoint = await t.service.redis.get(at.checkpoint(projector.name));
       const behind = await t.service.store.countAfter(
         checkpoint ? parsePosition(checkpoint) : null,
         projector.filter,

@@ -1,0 +1,255 @@
+import type { Redis } from "ioredis";
+import type { EventLog, RecordedEvent } from "../eventstore/port";
+import { formatPosition, parsePosition } from "../eventstore/position";
+import type { Projector } from "../projectors/projector";
+import { ReadModelWriter, type ViewUnit } from "../readmodels/batch-writer";
+import { ViewGenerations } from "../readmodels/generations";
+import { generationKeys, partitionNames, type ReadModelKeys } from "../readmodels/keys";
+
+/** What a rebuild reports while it runs. */
+export interface RebuildProgress {
+  /** Events of the view applied to the new generation (counting from the log's start). */
+  readonly done: number;
+  /** Events the view takes in the log, counted when the rebuild started. */
+  readonly total: number;
+  readonly stage: "building" | "switched" | "retiring" | "done" | "cancelled";
+  /** Keys of the replaced generation removed so far. */
+  readonly keysRemoved: number;
+}
+
+export interface RebuildResult {
+  readonly view: string;
+  readonly generation: number;
+  readonly outcome: "switched" | "cancelled";
+  /** The generation the rebuild replaced (null when cancelled). */
+  readonly replaced: number | null;
+  readonly events: number;
+  readonly keysRemoved: number;
+}
+
+export interface RebuildOptions {
+  readonly log: EventLog;
+  readonly redis: Redis;
+  readonly keys: ReadModelKeys;
+  /** The view's projector writing to the generation these keys name. */
+  readonly projectorAt: (keys: ReadModelKeys) => Projector;
+  /** Projector partitions the deployment runs (PROJECTOR_PARTITIONS): each gets its checkpoint. */
+  readonly partitions: number;
+  /** Events read and written per step. */
+  readonly pageSize: number;
+  /** Wait between the switch and removing the old generation, so no reader is still on it. */
+  readonly retireAfterMs: number;
+  /** Keys removed per step while retiring a generation (bounded, never one huge DEL). */
+  readonly retireChunk?: number;
+  readonly onProgress: (progress: RebuildProgress) => Promise<void> | void;
+}
+
+/**
+ * Builds `generation` of `view` from the whole log beside the live generation, switches readers
+ * and projectors to it in one atomic step, then removes the replaced generation in bounded steps.
+ *
+ * Resumable at every point: the new generation's checkpoint is written with each page (the same
+ * apply script as the projectors, so a page is in Redis whole or not at all), so a rebuild taken
+ * over from a dead worker goes on from there; one that finds its generation already live goes on
+ * retiring the old one. Writes are fenced on the generation being built: once a rebuild is
+ * cancelled, nothing more is written, and what was written is removed.
+ */
+export async function rebuildView(
+  options: RebuildOptions,
+  view: string,
+  generation: number,
+): Promise<RebuildResult> {
+  const { redis, keys, log } = options;
+  const generations = new ViewGenerations(redis, keys);
+  const record = await generations.read(view);
+  const result = (
+    outcome: RebuildResult["outcome"],
+    replaced: number | null,
+    events: number,
+    removed = 0,
+  ) => ({
+    view,
+    generation,
+    outcome,
+    replaced,
+    events,
+    keysRemoved: removed,
+  });
+
+  if (record.live === generation) {
+    // Switched already (this is a resumed job): finish retiring what it replaced.
+    const removed =
+      record.retiring === null ? 0 : await retire(options, generations, view, record.retiring, generation, 0);
+    return result("switched", record.retiring, 0, removed);
+  }
+  if (record.building !== generation) return cancelled(options, view, generation, 0);
+
+  await removeStaleGenerations(options, view, [record.live, generation]);
+  const at = generationKeys(keys, view, generation);
+  const projector = options.projectorAt(at);
+  const checkpointKey = at.checkpoint(view);
+  const fence = generations.buildingFence(view, generation);
+  const writer = new ReadModelWriter(redis);
+  const skipped = await skipMarks(redis, keys, view, options.partitions);
+
+  let checkpoint = await redis.get(checkpointKey);
+  const total = await log.countAfter(null, projector.filter);
+  let done =
+    checkpoint === null ? 0 : total - (await log.countAfter(parsePosition(checkpoint), projector.filter));
+  await options.onProgress({ done, total, stage: "building", keysRemoved: 0 });
+
+  for (;;) {
+    const page = await log.readAll({
+      ...(checkpoint !== null && { after: parsePosition(checkpoint) }),
+      maxCount: options.pageSize,
+      filter: projector.filter,
+    });
+    if (page.length > 0) {
+      const units = page.map((event) => unitOf(projector, event, skipped));
+      const outcome = await writer.apply(checkpointKey, checkpoint, units, { fence, quiet: true });
+      if (outcome.kind === "fenced") return cancelled(options, view, generation, done);
+      if (outcome.kind === "lost") {
+        // Someone removed the generation's keys under it: start it again from the log's start.
+        checkpoint = null;
+        done = 0;
+        continue;
+      }
+      const broken = outcome.units.findIndex((unit) => unit === "failed" || unit === "gap");
+      if (broken >= 0) {
+        const event = page[broken]!;
+        const reason = outcome.refusals?.get(broken) ?? "an earlier event of its stream did not apply";
+        throw new Error(
+          `event ${event.id} (${event.type}, stream ${event.streamId}) did not apply to the rebuilt ` +
+            `${view}: ${reason}. The live view is untouched; fix the projector, or mark the event ` +
+            `skipped (npm run parked -- skip), and retry the job.`,
+        );
+      }
+      checkpoint = outcome.checkpoint ?? checkpoint;
+      done += page.length;
+      await options.onProgress({ done, total: Math.max(total, done), stage: "building", keysRemoved: 0 });
+    }
+    if (page.length < options.pageSize) break;
+  }
+
+  // Caught up with the head as it was when the last page was read; events after it are the
+  // projectors' from here (they resume from the checkpoint the switch gives them).
+  const projectorCheckpoints = partitionNames(view, options.partitions).map((name) => at.checkpoint(name));
+  const replaced = await generations.switchTo(view, generation, checkpointKey, projectorCheckpoints);
+  if (replaced === null) return cancelled(options, view, generation, done);
+  await options.onProgress({ done, total: Math.max(total, done), stage: "switched", keysRemoved: 0 });
+  const removed = await retire(options, generations, view, replaced, generation, done);
+  return result("switched", replaced, done, removed);
+}
+
+/** The event's writes; an event an operator marked to skip advances its guard only. */
+function unitOf(projector: Projector, event: RecordedEvent, skipped: ReadonlySet<string>): ViewUnit {
+  const position = formatPosition(event.position);
+  if (skipped.has(event.id)) {
+    return { position, ok: true, guard: projector.guardFor(event), ops: [], notices: [] };
+  }
+  try {
+    return { position, ok: true, ...projector.project(event) };
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new Error(
+      `event ${event.id} (${event.type}, stream ${event.streamId}) could not be projected: ${reason}`,
+    );
+  }
+}
+
+/** Parked events an operator marked to skip, for the view and each of its partitions. */
+async function skipMarks(redis: Redis, keys: ReadModelKeys, view: string, partitions: number) {
+  const names = new Set([view, ...partitionNames(view, partitions)]);
+  const marks = await Promise.all([...names].map((name) => redis.smembers(keys.skippedEvents(name))));
+  return new Set(marks.flat());
+}
+
+async function cancelled(
+  options: RebuildOptions,
+  view: string,
+  generation: number,
+  done: number,
+): Promise<RebuildResult> {
+  await options.onProgress({ done, total: done, stage: "cancelled", keysRemoved: 0 });
+  const removed = await removeKeys(
+    options,
+    `${globEscape(options.keys.generationPrefix(view, generation))}*`,
+  );
+  return { view, generation, outcome: "cancelled", replaced: null, events: done, keysRemoved: removed };
+}
+
+/**
+ * Removes the replaced generation once readers have had time to move off it. Generation 0 (the
+ * layout before any rebuild) shares its prefix with every other view, so its keys are found as
+ * the new generation's names under the plain prefix.
+ */
+async function retire(
+  options: RebuildOptions,
+  generations: ViewGenerations,
+  view: string,
+  old: number,
+  current: number,
+  done: number,
+): Promise<number> {
+  const { keys } = options;
+  await options.onProgress({ done, total: done, stage: "retiring", keysRemoved: 0 });
+  await new Promise((resolve) => setTimeout(resolve, options.retireAfterMs));
+  const report = (removed: number) =>
+    options.onProgress({ done, total: done, stage: "retiring", keysRemoved: removed });
+  let removed: number;
+  if (old === 0) {
+    const from = keys.generationPrefix(view, current);
+    removed = await removeKeys(
+      options,
+      `${globEscape(from)}*`,
+      report,
+      (key) => keys.prefix + key.slice(from.length),
+    );
+  } else {
+    removed = await removeKeys(options, `${globEscape(keys.generationPrefix(view, old))}*`, report);
+  }
+  await generations.retired(view, old);
+  await options.onProgress({ done, total: done, stage: "done", keysRemoved: removed });
+  return removed;
+}
+
+/** Removes every generation of a view but the ones kept (left by an abandoned rebuild). */
+async function removeStaleGenerations(options: RebuildOptions, view: string, keep: readonly number[]) {
+  const { keys } = options;
+  const base = keys.generationPrefix(view, 1).replace(/1:$/, "");
+  const kept = keep.filter((g) => g > 0).map((g) => keys.generationPrefix(view, g));
+  await removeKeys(options, `${globEscape(base)}*`, undefined, (key) =>
+    kept.some((prefix) => key.startsWith(prefix)) ? null : key,
+  );
+}
+
+/**
+ * SCANs the pattern and UNLINKs what it finds in chunks (UNLINK frees memory off Redis's main
+ * thread; no single command touches more than a chunk). `target` names the key to remove for a
+ * key found (null: keep it).
+ */
+async function removeKeys(
+  options: RebuildOptions,
+  pattern: string,
+  report?: (removed: number) => Promise<void> | void,
+  target: (key: string) => string | null = (key) => key,
+): Promise<number> {
+  const chunk = options.retireChunk ?? 500;
+  let cursor = "0";
+  let removed = 0;
+  do {
+    const [next, found] = await options.redis.scan(cursor, "MATCH", pattern, "COUNT", chunk);
+    cursor = next;
+    const doomed = found.map(target).filter((key): key is string => key !== null);
+    if (doomed.length > 0) {
+      removed += await options.redis.unlink(...doomed);
+      await report?.(removed);
+    }
+  } while (cursor !== "0");
+  return removed;
+}
+
+/** A literal text inside a SCAN pattern. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,235 @@
+import type { Redis } from "ioredis";
+import type { Fence } from "./batch-writer";
+import type { ChangeFeed } from "./change-feed";
+import { readModelKeys, type ReadModelKeys } from "./keys";
+
+/**
+ * Generations of a view. A rebuild writes a new generation beside the live one (its keys under
+ * `<prefix>gen:<view>:<n>:`; generation 0 is the plain layout under the prefix), then switches
+ * readers and projectors to it in one atomic step and retires the old one. Per view, one hash
+ * records it:
+ *
+ *   live      the generation readers and projectors use (missing: 0)
+ *   building  the generation a rebuild is writing (missing: none)
+ *   last      the highest generation ever started (a new one takes the next number)
+ *   retiring  the generation replaced by the last switch, until its keys are gone
+ *
+ * Every write to a view is fenced on this record inside the apply script: a projector writes only
+ * while its generation is `live`, a rebuild only while its own is `building`. So the moment of the
+ * switch (or of a cancel) is the moment the old writer stops, with nothing written after it.
+ */
+export interface GenerationRecord {
+  readonly live: number;
+  readonly building: number | null;
+  readonly last: number;
+  readonly retiring: number | null;
+}
+
+const beginScript = `
+local building = redis.call('HGET', KEYS[1], 'building') or ''
+if building ~= ARGV[1] then return -1 end
+local live = tonumber(redis.call('HGET', KEYS[1], 'live') or '0')
+local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+local nextGeneration = math.max(live, last) + 1
+redis.call('HSET', KEYS[1], 'building', nextGeneration, 'last', nextGeneration)
+return nextGeneration
+`;
+
+const switchScript = `
+if redis.call('HGET', KEYS[1], 'building') ~= ARGV[1] then return -1 end
+local checkpoint = redis.call('GET', KEYS[2])
+if checkpoint then
+  for i = 3, #KEYS do redis.call('SET', KEYS[i], checkpoint) end
+end
+local old = redis.call('HGET', KEYS[1], 'live') or '0'
+redis.call('HSET', KEYS[1], 'live', ARGV[1], 'retiring', old)
+redis.call('HDEL', KEYS[1], 'building')
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return tonumber(old)
+`;
+
+const cancelScript = `
+local building = redis.call('HGET', KEYS[1], 'building')
+if not building then return -1 end
+redis.call('HDEL', KEYS[1], 'building')
+return tonumber(building)
+`;
+
+const retiredScript = `
+if redis.call('HGET', KEYS[1], 'retiring') == ARGV[1] then redis.call('HDEL', KEYS[1], 'retiring') end
+return 1
+`;
+
+function number(text: string | null | undefined): number | null {
+  return text === null || text === undefined || text === "" ? null : Number(text);
+}
+
+/** Reads and moves the generation records (the rebuild job's side, and the projectors'). */
+export class ViewGenerations {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: ReadModelKeys,
+  ) {}
+
+  async read(view: string): Promise<GenerationRecord> {
+    const [live, building, last, retiring] = await this.redis.hmget(
+      this.keys.viewGeneration(view),
+      "live",
+      "building",
+      "last",
+      "retiring",
+    );
+    const liveNumber = number(live) ?? 0;
+    return {
+      live: liveNumber,
+      building: number(building),
+      last: Math.max(liveNumber, number(last) ?? 0),
+      retiring: number(retiring),
+    };
+  }
+
+  /** The live generation of a view (0 until its first rebuild). */
+  async live(view: string): Promise<number> {
+    return number(await this.redis.hget(this.keys.viewGeneration(view), "live")) ?? 0;
+  }
+
+  /**
+   * Starts building the next generation, provided the one being built is still `expected` (null:
+   * none), so two requests never both start one. Returns its number, or null when another request
+   * got there first.
+   */
+  async begin(view: string, expected: number | null): Promise<number | null> {
+    const result = (await this.redis.eval(
+      beginScript,
+      1,
+      this.keys.viewGeneration(view),
+      expected === null ? "" : String(expected),
+    )) as number;
+    return result < 0 ? null : result;
+  }
+
+  /**
+   * Makes `generation` live, in one step: copies the rebuild's checkpoint to every projector
+   * partition's checkpoint in it, moves `live`, and announces the switch. Returns the generation it
+   * replaced, or null when this one is no longer being built (cancelled).
+   */
+  async switchTo(
+    view: string,
+    generation: number,
+    rebuildCheckpointKey: string,
+    projectorCheckpointKeys: readonly string[],
+  ): Promise<number | null> {
+    const result = (await this.redis.eval(
+      switchScript,
+      2 + projectorCheckpointKeys.length,
+      this.keys.viewGeneration(view),
+      rebuildCheckpointKey,
+      ...projectorCheckpointKeys,
+      String(generation),
+      this.keys.generationSwitches(),
+      view,
+    )) as number;
+    return result < 0 ? null : result;
+  }
+
+  /** Stops the rebuild of a view; returns the generation it was building, or null if none was. */
+  async cancel(view: string): Promise<number | null> {
+    const result = (await this.redis.eval(cancelScript, 1, this.keys.viewGeneration(view))) as number;
+    return result < 0 ? null : result;
+  }
+
+  /** Records that the old generation's keys are gone. */
+  async retired(view: string, generation: number): Promise<void> {
+    await this.redis.eval(retiredScript, 1, this.keys.viewGeneration(view), String(generation));
+  }
+
+  /** The fence of a projector writing `generation` while it is live. */
+  liveFence(view: string, generation: number): Fence {
+    return { key: this.keys.viewGeneration(view), field: "live", value: String(generation), missing: "0" };
+  }
+
+  /** The fence of a rebuild writing `generation` while it is being built. */
+  buildingFence(view: string, generation: number): Fence {
+    return { key: this.keys.viewGeneration(view), field: "building", value: String(generation) };
+  }
+}
+
+/** Something that says which generation of each view readers use now. */
+export interface LiveGenerationSource {
+  live(view: string): number;
+}
+
+/**
+ * The gateway's knowledge of which generation of each view is live, kept in memory so a query
+ * pays nothing for it: read at start, on every switch announcement, and every `refreshMs` besides
+ * (a missed announcement). A rebuild retires the old generation only after a grace period longer
+ * than that, so no reader is still on it when its keys go.
+ */
+export class LiveGenerations implements LiveGenerationSource {
+  private readonly generations = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private closeFeed: (() => void) | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ReadModelKeys,
+    private readonly views: readonly string[],
+    private readonly refreshMs = 1_000,
+  ) {}
+
+  live(view: string): number {
+    return this.generations.get(view) ?? 0;
+  }
+
+  /** The keys of a view that always name its live generation's data. */
+  keysOf(view: string): ReadModelKeys {
+    return liveKeys(this.keys, view, this);
+  }
+
+  async refresh(): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const view of this.views) pipeline.hget(this.keys.viewGeneration(view), "live");
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [i, view] of this.views.entries()) {
+      const [error, value] = replies[i] ?? [null, null];
+      if (!error) this.generations.set(view, number(value as string | null) ?? 0);
+    }
+  }
+
+  /** Reads the generations, then keeps them current: on every switch `feed` announces, and by timer. */
+  async start(feed?: ChangeFeed): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.refreshMs);
+    this.timer.unref();
+    if (feed) {
+      const switches = feed.listen(this.keys.generationSwitches());
+      this.closeFeed = switches.close;
+      void (async () => {
+        for await (const notice of switches.notices) {
+          void notice;
+          await this.refresh().catch(() => undefined);
+        }
+      })();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.closeFeed?.();
+  }
+}
+
+/** Keys whose view data resolves, at each call, to the live generation `source` names. */
+export function liveKeys(base: ReadModelKeys, view: string, source: LiveGenerationSource): ReadModelKeys {
+  const byGeneration = new Map<number, string>();
+  return readModelKeys(base.prefix, () => {
+    const generation = source.live(view);
+    let prefix = byGeneration.get(generation);
+    if (prefix === undefined) {
+      prefix = base.generationPrefix(view, generation);
+      byGeneration.set(generation, prefix);
+    }
+    return prefix;
+  });
+}

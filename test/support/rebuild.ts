@@ -16,10 +16,12 @@ export async function caughtUp(
   redis: Redis,
   prefix: string,
   timeoutMs = 60_000,
+  only?: readonly string[],
 ): Promise<void> {
   const keys = readModelKeys(prefix);
   await eventually(async () => {
     for (const projector of allProjectors(keys)) {
+      if (only && !only.includes(projector.name)) continue;
       const live = await new ViewGenerations(redis, keys).live(projector.name);
       const checkpoint = await redis.get(
         generationKeys(keys, projector.name, live).checkpoint(projector.name),
@@ -31,14 +33,19 @@ export async function caughtUp(
 }
 
 /**
- * Builds every read model from the log into a fresh prefix of the same Redis, with consumer
- * groups of its own, and returns its dump with the prefix taken off every key.
+ * Builds every read model (or those named in `only`) from the log into a fresh prefix of the same
+ * Redis, with consumer groups of its own, and returns its dump with the prefix taken off every key.
  */
-export async function cleanRebuild(store: EventStore, redisUrl: string): Promise<Record<string, unknown>> {
+export async function cleanRebuild(
+  store: EventStore,
+  redisUrl: string,
+  only?: readonly string[],
+): Promise<Record<string, unknown>> {
   const prefix = `rebuild:${randomBytes(6).toString("hex")}:`;
   const keys = readModelKeys(prefix);
   const redis = new Redis(redisUrl);
-  const runners = allProjectors(keys).map(
+  const chosen = allProjectors(keys).filter((projector) => !only || only.includes(projector.name));
+  const runners = chosen.map(
     (projector) =>
       new ProjectorRunner({
         store,
@@ -52,7 +59,7 @@ export async function cleanRebuild(store: EventStore, redisUrl: string): Promise
   );
   try {
     for (const runner of runners) await runner.start();
-    await caughtUp(store, redis, prefix, 120_000);
+    await caughtUp(store, redis, prefix, 120_000, only);
     for (const runner of runners) await runner.stop();
     return await readModels(redis, prefix);
   } finally {

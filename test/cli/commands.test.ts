@@ -34,6 +34,21 @@ const commands: {
     },
   },
   {
+    name: "rebuild",
+    usage: /npm run rebuild -- <view> +rebuild the view as a job[\s\S]*Exit codes/,
+    wrong: [
+      { args: ["nope"], says: /unknown view "nope"; known: accounts, / },
+      { args: [], says: /missing the view/ },
+      { args: ["accounts", "--detach", "--cancel"], says: /--detach and --cancel exclude each other/ },
+      { args: ["accounts", "orders"], says: /unexpected argument "orders"/ },
+    ],
+    failure: {
+      args: ["accounts", "--detach"],
+      env: { REDIS_URL: "redis://127.0.0.1:1" },
+      says: /ECONNREFUSED|Connection is closed|unavailable/,
+    },
+  },
+  {
     name: "token",
     usage: /npm run token -- --role <customer\|staff\|admin> --sub <user id>/,
     wrong: [

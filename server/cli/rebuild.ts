@@ -1,0 +1,143 @@
+import { Job, type Queue } from "bullmq";
+import { SingleBar } from "cli-progress";
+import { Redis } from "ioredis";
+import type { JobProgress } from "../../jobs/progress";
+import { bullConnection, closeWithin, maintenanceQueue } from "../../jobs/queues";
+import { RebuildAlreadyRunning, RebuildRequests, UnknownView } from "../../jobs/rebuild-requests";
+import { readModelKeys } from "../../readmodels/keys";
+import { viewNames } from "../../readmodels/registry";
+import { loadConfig } from "../config";
+import { CommandFailed, parseCommandLine, runCommand, UsageError } from "./args";
+
+const usage = `Usage:
+  npm run rebuild -- <view>            rebuild the view as a job and follow it with a progress bar
+  npm run rebuild -- <view> --detach   start the rebuild and return (follow it with the jobs query)
+  npm run rebuild -- <view> --cancel   stop the view's rebuild; the live view stays as it is
+
+  --help      this text
+
+Views: ${viewNames.join(", ")}
+The rebuild builds a new generation of the view from the whole log beside the live one; readers
+switch to it in one step once it has caught up, and the old one is removed in the background. A
+running worker (ROLE=worker, or ROLE=all as npm start runs) does the work; Ctrl-C stops following,
+not the rebuild. Uses REDIS_URL and REDIS_PREFIX like the service.
+Exit codes: 0 done, 1 failed (the job failed, or a rebuild of the view is already running),
+2 wrong arguments.`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(argv, { detach: { type: "boolean" }, cancel: { type: "boolean" } }, true);
+  if (parsed === null) {
+    console.log(usage);
+    return 0;
+  }
+  const [view, ...extra] = parsed.positionals;
+  if (view === undefined) throw new UsageError(`missing the view (${viewNames.join(", ")})`);
+  if (!viewNames.includes(view))
+    throw new UsageError(`unknown view "${view}"; known: ${viewNames.join(", ")}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (parsed.values.detach && parsed.values.cancel)
+    throw new UsageError("--detach and --cancel exclude each other");
+
+  const config = loadConfig();
+  const keys = readModelKeys(config.redisPrefix);
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+  } catch (error) {
+    throw new CommandFailed(`Redis is unavailable at ${config.redisUrl}: ${(error as Error).message}`);
+  }
+  const queue = maintenanceQueue({ connection: bullConnection(config.redisUrl), prefix: keys.queuePrefix() });
+  const requests = new RebuildRequests(queue, redis, keys, viewNames);
+  try {
+    if (parsed.values.cancel) {
+      const jobId = await requests.cancel(view);
+      console.log(
+        jobId === null
+          ? `No rebuild of ${view} is running.`
+          : `Cancelled the rebuild of ${view} (job ${jobId}).`,
+      );
+      return 0;
+    }
+    let started: { jobId: string; generation: number };
+    try {
+      started = await requests.start(view);
+    } catch (error) {
+      if (error instanceof RebuildAlreadyRunning || error instanceof UnknownView)
+        throw new CommandFailed(error.message);
+      throw error;
+    }
+    console.log(`Rebuilding ${view} as generation ${started.generation} (job ${started.jobId}).`);
+    if ((await queue.getWorkers()).length === 0) {
+      console.log("No worker is running yet (ROLE=worker or ROLE=all): the job waits until one starts.");
+    }
+    if (parsed.values.detach) return 0;
+    return await follow(queue, started.jobId);
+  } finally {
+    await closeWithin(queue, 2_000);
+    redis.disconnect();
+  }
+}
+
+/** Shows the job's progress as a bar until it ends; its outcome is the exit code. */
+async function follow(queue: Queue, jobId: string): Promise<number> {
+  const bar = new SingleBar({
+    format: " {bar} {percentage}% | {value}/{total} events | {rate} events/s | {left} | {stage}",
+    hideCursor: true,
+    // Piped to a file or CI log: a line every few seconds instead of redrawing.
+    noTTYOutput: true,
+    notTTYSchedule: 3_000,
+  });
+  let started = false;
+  let detached = false;
+  const detach = () => (detached = true);
+  process.once("SIGINT", detach);
+  try {
+    for (;;) {
+      const job = await Job.fromId(queue, jobId);
+      if (!job) throw new CommandFailed(`job ${jobId} is gone (removed from the queue)`);
+      const progress =
+        typeof job.progress === "object" && job.progress !== null ? (job.progress as JobProgress) : null;
+      if (progress) {
+        const left = progress.etaSeconds === null ? "" : `${progress.etaSeconds} s left`;
+        const payload = { rate: progress.ratePerSecond, stage: progress.stage, left };
+        const total = Math.max(progress.total ?? progress.done, progress.done, 1);
+        if (!started) {
+          bar.start(total, progress.done, payload);
+          started = true;
+        }
+        bar.setTotal(total);
+        bar.update(progress.done, payload);
+      }
+      const state = await job.getState();
+      if (state === "completed") {
+        bar.stop();
+        const result = job.returnvalue as { outcome: string; events: number; keysRemoved: number } | null;
+        console.log(
+          result?.outcome === "cancelled"
+            ? "The rebuild was cancelled; the live view is as it was."
+            : `Done: ${result?.events ?? 0} events; the view switched, ${result?.keysRemoved ?? 0} keys of the old generation removed.`,
+        );
+        return result?.outcome === "cancelled" ? 1 : 0;
+      }
+      if (state === "failed") {
+        bar.stop();
+        throw new CommandFailed(`the rebuild failed: ${job.failedReason}`);
+      }
+      if (detached) {
+        bar.stop();
+        console.log(`Stopped following; the rebuild goes on (job ${jobId}). Cancel it with --cancel.`);
+        return 0;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    process.removeListener("SIGINT", detach);
+  }
+}
+
+runCommand("rebuild", main);

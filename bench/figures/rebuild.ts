@@ -1,6 +1,8 @@
 import { accountsProjector } from "../../readmodels/accounts";
 import { silentLog } from "../../projectors/log";
 import { ProjectorRunner } from "../../projectors/runtime";
+import { rebuildView } from "../../jobs/rebuild";
+import { ViewGenerations } from "../../readmodels/generations";
 import { readModelKeys } from "../../readmodels/keys";
 import { nowMs, waitUntil } from "../lib/clock";
 import { deleteKeys } from "../lib/env";
@@ -91,7 +93,31 @@ export const rebuild: Figure = {
       }
       const hsetSeconds = (nowMs() - hsetStart) / 1000;
       await deleteKeys(prefix);
+
+      // The same view rebuilt as the rebuild job does it (a new generation beside the live one,
+      // the log read in pages, the switch), without the job queue around it.
+      const jobPrefix = env.prefix(`r6job:${round}`);
+      const jobKeys = readModelKeys(jobPrefix);
+      const generation = (await new ViewGenerations(redis, jobKeys).begin("accounts", null))!;
+      const jobStart = nowMs();
+      const rebuilt = await rebuildView(
+        {
+          log: store,
+          redis,
+          keys: jobKeys,
+          projectorAt: (at) => accountsProjector(at),
+          partitions: 1,
+          pageSize: 1_000,
+          retireAfterMs: 0,
+          onProgress: () => undefined,
+        },
+        "accounts",
+        generation,
+      );
+      const jobSeconds = (nowMs() - jobStart) / 1000;
+      await deleteKeys(jobPrefix);
       return {
+        "rebuild job events/s": rebuilt.events / jobSeconds,
         "rebuild events/s": events / rebuildSeconds,
         "no-op read events/s": read / readSeconds,
         "HSET ops/s": events / hsetSeconds,
@@ -102,6 +128,7 @@ export const rebuild: Figure = {
       "tables ANALYZEd after seeding (as autovacuum would have): without statistics the consumer-group fetch scans and sorts every event after the checkpoint for each batch",
     ];
     const rebuilt = summarize(samples["rebuild events/s"]);
+    const noop = summarize(samples["no-op read events/s"]);
     return [
       row({
         id: "6a",
@@ -122,6 +149,20 @@ export const rebuild: Figure = {
         ratio: summarize(ratios(samples["rebuild events/s"], samples["HSET ops/s"])),
         target: { text: "≥ 100,000 events/s", on: "value", op: ">=", bound: 100_000 },
         notes,
+      }),
+      row({
+        id: "6c",
+        value: {
+          label: "rebuild job",
+          unit: "events/s",
+          summary: summarize(samples["rebuild job events/s"]),
+        },
+        baseline: { label: "same log, no-op handler", unit: "events/s", summary: noop },
+        ratio: summarize(ratios(samples["rebuild job events/s"], samples["no-op read events/s"])),
+        target: { text: "≥ 0.5×", on: "ratio", op: ">=", bound: 0.5 },
+        notes: [
+          "the accounts view rebuilt as `npm run rebuild` does it: a new generation built from the log in pages of 1,000, fenced writes without notices, then the switch",
+        ],
       }),
     ];
   },

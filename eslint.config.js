@@ -39,6 +39,8 @@ import tseslint from "typescript-eslint";
  *                                the port, bullmq, ioredis, node:                 rebuilds); no GraphQL, no adapter
  *   server/                    anything                                         wiring and command-line entry points (server/cli/)
  *   test/, bench/              anything                                         they build whole systems
+ *   web/                       web/, graphql-ws, uplot                          the dashboard runs in a browser: it knows the
+ *                                                                               server only through the public GraphQL API
  *
  * @opentelemetry/api (the API, never the SDK, which only server/ starts): the spans of a command, an
  * applied event and a live push; no-ops until tracing is on (README, Tracing).
@@ -65,6 +67,7 @@ const layers = [
   { type: "server", pattern: "server" },
   { type: "test", pattern: "test" },
   { type: "bench", pattern: "bench" },
+  { type: "web", pattern: "web" },
 ].map((layer) => ({ ...layer, partialMatch: false }));
 
 const layer = (...types) => ({ element: { type: types } });
@@ -122,6 +125,10 @@ const policies = [
       }),
       typesOf("readmodels", "jobs"),
     ],
+  },
+  {
+    from: layer("web"),
+    allow: to(layer("web"), packages("graphql-ws", "uplot")),
   },
   {
     from: [layer("server", "test", "bench"), { file: { categories: "tooling" } }],

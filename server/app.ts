@@ -10,6 +10,7 @@ import { originAllowed } from "./auth/origins";
 import { useAuthentication } from "./auth/plugin";
 import type { AuthSettings } from "./auth/settings";
 import { mintToken, tokenVerifier } from "./auth/tokens";
+import { useDashboard } from "./dashboard";
 import { exampleTabs } from "./graphiql";
 import { contentSecurityPolicy, renderGraphiQLPage, useGraphiQLAssets } from "./graphiql-page";
 import { armorPlugin } from "./limits/armor";
@@ -71,6 +72,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     useTracing(),
     // GraphiQL's own files are static: answered before any GraphQL request handling.
     ...(options.graphiql ? [useGraphiQLAssets() as Plugin<GraphQLContext>] : []),
+    // The dashboard (web/): its page and bundle, served from this origin.
+    useDashboard(auth) as Plugin<GraphQLContext>,
     useRequestShape() as Plugin<GraphQLContext>,
     ...(persisted ? [persistedOperationsPlugin(persisted) as Plugin<GraphQLContext>] : []),
     // Browsers may send urlencoded / multipart / text posts and GETs cross-site without a preflight:

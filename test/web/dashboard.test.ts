@@ -1,0 +1,114 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDashboard } from "../../server/dashboard";
+import { startApiService, type ApiClient, type ApiService } from "../api/support/api";
+import { mutate, usd } from "../api/support/fixtures";
+import { browserMissing, launchBrowser } from "../support/browser";
+
+/**
+ * The dashboard in Debian's Chromium against the real service: it connects with the page's token,
+ * shows every projector live, stock per product with low stock marked, revenue; a change made
+ * through the API appears without a reload; an admin's Rebuild button starts a rebuild whose
+ * progress bar runs to the end; it fits a phone's width; it asks nothing of any other host.
+ */
+
+describe("the dashboard builds", () => {
+  it("bundles web/ into one script and one stylesheet", async () => {
+    const bundle = await buildDashboard();
+    expect(bundle.js.length).toBeGreaterThan(10_000);
+    expect(bundle.css).toContain(".uplot");
+  });
+});
+
+describe.skipIf(browserMissing)(
+  `the dashboard in a browser${browserMissing ? ` (skipped: ${browserMissing})` : ""}`,
+  () => {
+    let t: ApiService;
+    let admin: ApiClient;
+    let browser: Browser;
+    let page: Page;
+    const foreign: string[] = [];
+
+    beforeAll(async () => {
+      t = await startApiService({ REBUILD_RETIRE_AFTER_MS: "200" });
+      admin = await t.as("admin", "ops");
+      for (const [productId, stock] of [
+        ["dash-mug", 40],
+        ["dash-kettle", 3],
+      ] as const) {
+        await mutate(admin, "addProduct", {
+          productId,
+          sku: productId.toUpperCase(),
+          name: productId === "dash-mug" ? "Mug" : "Kettle",
+          price: usd("9.00"),
+          initialStock: stock,
+        });
+      }
+      browser = await launchBrowser();
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const origin = new URL(t.url).origin;
+      page.on("request", (request) => {
+        const url = request.url();
+        if (!url.startsWith(origin) && !url.startsWith("data:")) foreign.push(url);
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+      await t?.stop();
+    });
+
+    it("shows every view live, stock with low stock marked, and changes without a reload", async () => {
+      const response = await page.goto(new URL("/", t.url).toString());
+      expect(response?.headers()["content-security-policy"]).toContain("default-src 'self'");
+      await page.locator("#link[data-state=live]").waitFor({ timeout: 15_000 });
+      await page.locator("#operations tr[data-view]").nth(8).waitFor({ timeout: 15_000 });
+      expect(await page.locator("#operations tr[data-view]").count()).toBe(9);
+      await expect
+        .poll(() => page.locator('#operations tr[data-view="inventory"] .status').textContent(), {
+          timeout: 15_000,
+        })
+        .toBe("live");
+
+      const mug = page.locator('#stock tr[data-product="dash-mug"]');
+      const kettle = page.locator('#stock tr[data-product="dash-kettle"]');
+      await expect.poll(() => mug.locator(".available").textContent(), { timeout: 15_000 }).toBe("40");
+      expect(await kettle.getAttribute("class")).toContain("low");
+      expect((await mug.getAttribute("class")) ?? "").not.toContain("low");
+
+      // A change through the API reaches the page live: no reload, no polling.
+      let navigations = 0;
+      page.on("framenavigated", () => navigations++);
+      await mutate(admin, "restockProduct", { productId: "dash-kettle", quantity: 10 });
+      await expect.poll(() => kettle.locator(".available").textContent(), { timeout: 10_000 }).toBe("13");
+      expect((await kettle.getAttribute("class")) ?? "").not.toContain("low");
+      expect(navigations).toBe(0);
+      // No order is paid yet: the revenue panel says so rather than showing nothing.
+      expect(await page.locator("#revenue .totals").textContent()).toContain("No revenue yet");
+    }, 60_000);
+
+    it("starts a rebuild from the operations panel and shows its progress to the end", async () => {
+      await page.locator('#operations tr[data-view="inventory"] button.rebuild').click();
+      const job = page.locator('#operations li[data-job^="rebuild-inventory-"]');
+      await job.waitFor({ timeout: 15_000 });
+      await expect.poll(() => job.getAttribute("class"), { timeout: 30_000 }).toContain("job-completed");
+      expect(await job.locator("progress").getAttribute("value")).toBe(
+        await job.locator("progress").getAttribute("max"),
+      );
+      // The view still answers after the switch, and still live.
+      await mutate(admin, "restockProduct", { productId: "dash-mug", quantity: 2 });
+      await expect
+        .poll(() => page.locator('#stock tr[data-product="dash-mug"] .available').textContent(), {
+          timeout: 10_000,
+        })
+        .toBe("42");
+    }, 60_000);
+
+    it("fits a phone's width and loads nothing from another host", async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(200);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      expect(foreign).toEqual([]);
+    });
+  },
+);

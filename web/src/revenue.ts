@@ -1,0 +1,92 @@
+import uPlot from "uplot";
+import type { Api } from "./client";
+import { el, formatNumber, panel } from "./dom";
+
+interface Figures {
+  day: string | null;
+  orders: number;
+  revenue: { amount: string };
+  refunds: { amount: string };
+  netRevenue: { amount: string };
+}
+
+const figures = "day orders revenue { amount } refunds { amount } netRevenue { amount }";
+
+/** Revenue: the totals, live, and revenue per day over the last 31 days as a chart. */
+export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
+  const { root, body } = panel("revenue", `Revenue (${currency})`);
+  const totals = el("div", { class: "totals" }, el("p", { class: "muted" }, "No revenue yet."));
+  const chartBox = el("div", { class: "chart" });
+  body.append(totals, chartBox);
+  let chart: uPlot | null = null;
+
+  const drawTotals = (total: Figures) => {
+    const cell = (label: string, value: string) =>
+      el("div", { class: "total" }, el("span", {}, label), el("strong", {}, value));
+    totals.replaceChildren(
+      cell("revenue", total.revenue.amount),
+      cell("refunds", total.refunds.amount),
+      cell("net", total.netRevenue.amount),
+      cell("orders paid", formatNumber(total.orders)),
+    );
+  };
+
+  const drawDays = async () => {
+    const to = new Date();
+    const from = new Date(to.getTime() - 30 * 86_400_000);
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const answer = await api.request<{ revenue: { days: Figures[] } }>(
+      `query($currency: String!, $from: String!, $to: String!) { revenue(currency: $currency) { days(from: $from, to: $to, first: 31) { ${figures} } } }`,
+      { currency, from: day(from), to: day(to) },
+    );
+    const days = [...(answer.data?.revenue.days ?? [])].reverse();
+    const data: uPlot.AlignedData = [
+      days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
+      days.map((d) => Number(d.netRevenue.amount)),
+    ];
+    const width = Math.max(280, chartBox.clientWidth || 600);
+    if (!chart) {
+      chart = new uPlot(
+        {
+          width,
+          height: 220,
+          series: [
+            {},
+            {
+              label: "net revenue",
+              stroke: "#2563eb",
+              fill: "rgba(37,99,235,0.25)",
+              paths: uPlot.paths.bars!({ size: [0.7, 40] }),
+            },
+          ],
+          axes: [{}, { size: 60 }],
+          legend: { show: false },
+        },
+        data,
+        chartBox,
+      );
+      new ResizeObserver(() =>
+        chart?.setSize({ width: Math.max(280, chartBox.clientWidth), height: 220 }),
+      ).observe(chartBox);
+    } else {
+      chart.setData(data);
+    }
+    chartBox.dataset.days = String(days.length);
+  };
+
+  let pending: ReturnType<typeof setTimeout> | null = null;
+  api.live<{ revenueUpdated: { position: string; revenue: Figures } }>(
+    `subscription($currency: String, $since: Position) { revenueUpdated(currency: $currency, since: $since) { position revenue { ${figures} } } }`,
+    { currency },
+    ({ revenueUpdated }) => {
+      drawTotals(revenueUpdated.revenue);
+      // A burst of changes redraws the chart once.
+      pending ??= setTimeout(() => {
+        pending = null;
+        void drawDays();
+      }, 300);
+    },
+    (data) => data.revenueUpdated.position,
+  );
+  return root;
+}

@@ -52,6 +52,11 @@ export function readModelKeys(prefix = "", dataPrefix: string | (() => string) =
     order: (orderId: string) => `${data()}order:${part(orderId)}`,
     orderHistory: (orderId: string) => `${data()}order:${part(orderId)}:history`,
     orderChanges: (orderId: string) => `${prefix}changes:order:${part(orderId)}`,
+    /** Every order scored by the instant of its last change (the newest first for a board). */
+    ordersRecent: () => `${data()}orders:recent`,
+    /** Every change of any order (the order view after it), capped. */
+    ordersHistory: () => `${data()}orders:history`,
+    ordersChanges: () => `${prefix}changes:orders`,
     /** A customer's orders scored by when they were placed. */
     customerOrders: (customerId: string) => `${data()}customer:${part(customerId)}:orders`,
     /** Every change of any of a customer's orders (the order view after it), capped. */

@@ -66,6 +66,17 @@ builder.subscriptionFields((t) => ({
     },
     resolve: (update) => update,
   }),
+  ordersUpdated: t.field({
+    type: OrderUpdateRef,
+    description:
+      "Staff: each change of any order (the order after it), for a board of all orders. Starts with " +
+      "the most recent one; pair it with `recentOrders` for the board now.",
+    authScopes: { staff: true },
+    args: { since: t.arg({ type: "Position", required: false, ...sinceArg }) },
+    subscribe: (_root, { since }, ctx) =>
+      liveView(ctx.services.changes, ctx.services.views.orders.allLive(), since ?? null),
+    resolve: (update) => update,
+  }),
   inventoryChanged: t.field({
     type: ProductUpdateRef,
     description: "A product's stock now, then after every change.",

@@ -41,6 +41,19 @@ builder.queryField("ordersByCustomer", (t) =>
   }),
 );
 
+builder.queryField("recentOrders", (t) =>
+  t.field({
+    ...reads(ordersView),
+    type: [OrderRef],
+    description:
+      "Staff: the orders changed last, newest first (at most 500), from Redis: a board of all orders.",
+    authScopes: { staff: true },
+    args: { first: t.arg.int({ required: false, defaultValue: 100 }) },
+    resolve: (_root, { first }, ctx) =>
+      ctx.services.views.orders.recent(pageWindow({ first: first ?? 100 }, 500).limit),
+  }),
+);
+
 builder.queryField("ordersByRegion", (t) =>
   t.field({
     ...reads(ordersByRegionView, ordersView),

@@ -5,6 +5,9 @@ export const ordersName = "orders";
 /** Changes kept per order (and per customer) for subscribers that reconnect with `since`. */
 export const orderHistoryLength = 100;
 
+/** Changes of all orders kept for live boards that reconnect with `since`. */
+export const allOrdersHistoryLength = 1_000;
+
 export const orderStatuses = [
   "awaiting_payment",
   "rejected",

@@ -8,12 +8,19 @@ import { entityGuard } from "../guards";
 import type { ReadModelKeys } from "../keys";
 import type { Projection, Projector } from "../view";
 import { entryIdOf } from "../view-history";
-import { orderHistoryLength, orderLayout as layout, ordersName, type StoredOrder } from "./layout";
+import {
+  allOrdersHistoryLength,
+  orderHistoryLength,
+  orderLayout as layout,
+  ordersName,
+  type StoredOrder,
+} from "./layout";
 
 /**
  * Order status: one hash per order (status, customer, money, address, region, the instant of
  * every step, tracking number), guarded by its own `revision` field. Each change is also kept in
- * the order's history and in its customer's history, for live clients that resume with `since`.
+ * the order's history, its customer's history and the history of all orders (a board of every
+ * order), for live clients that resume with `since`; every order is ranked by its last change.
  */
 export function ordersProjector(keys: ReadModelKeys): Projector {
   return {
@@ -34,10 +41,15 @@ export function ordersProjector(keys: ReadModelKeys): Projector {
         layout.set(key, { orderId, customerId, position, ...changed }),
         ["snapshot", keys.orderHistory(orderId), id, kept, key],
         ["snapshot", keys.customerOrderHistory(customerId), id, kept, key],
+        ["snapshot", keys.ordersHistory(), id, String(allOrdersHistoryLength), key],
       ];
+      if (changed.updatedAt) {
+        ops.push(["zadd", keys.ordersRecent(), String(Date.parse(changed.updatedAt)), orderId]);
+      }
       const notices: [string, string][] = [
         [keys.orderChanges(orderId), position],
         [keys.customerOrderChanges(customerId), position],
+        [keys.ordersChanges(), position],
       ];
       return { guard, ops, notices };
     },

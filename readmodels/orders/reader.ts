@@ -3,7 +3,7 @@ import { readHashes } from "../hashes";
 import type { ReadModelKeys } from "../keys";
 import type { LiveSource } from "../view";
 import { fieldsToObject, positionOfEntry, readViewHistory, type ViewChange } from "../view-history";
-import { orderFromHash, orderHistoryLength, type OrderView } from "./layout";
+import { allOrdersHistoryLength, orderFromHash, orderHistoryLength, type OrderView } from "./layout";
 
 type Changes = Promise<{ changes: ViewChange<OrderView>[]; complete: boolean }>;
 
@@ -38,9 +38,18 @@ export class OrderReader {
     return readViewHistory(this.redis, key, since, orderHistoryLength, fromEntry);
   }
 
+  /** The orders changed last, newest first. */
+  async recent(first: number): Promise<OrderView[]> {
+    const ids = await this.redis.zrevrange(this.keys.ordersRecent(), 0, first - 1);
+    return this.getMany(ids);
+  }
+
   /** The newest change of any of a customer's orders (the order after it), read once. */
-  async latestCustomerChange(customerId: string): Promise<ViewChange<OrderView> | null> {
-    const key = this.keys.customerOrderHistory(customerId);
+  latestCustomerChange(customerId: string): Promise<ViewChange<OrderView> | null> {
+    return this.latestIn(this.keys.customerOrderHistory(customerId));
+  }
+
+  private async latestIn(key: string): Promise<ViewChange<OrderView> | null> {
     const [last] = await this.redis.xrevrange(key, "+", "-", "COUNT", 1);
     if (!last) return null;
     const view = fromEntry(JSON.parse(fieldsToObject(last[1]).view ?? "{}") as Record<string, string>);
@@ -56,6 +65,16 @@ export class OrderReader {
         return view && { position: view.position, view };
       },
       changesSince: (position) => this.orderChangesSince(orderId, position),
+    };
+  }
+
+  /** Every change of any order, live (a board of all orders); starts with the most recent one. */
+  allLive(): LiveSource<OrderView> {
+    return {
+      channel: this.keys.ordersChanges(),
+      current: () => this.latestIn(this.keys.ordersHistory()),
+      changesSince: (position) =>
+        readViewHistory(this.redis, this.keys.ordersHistory(), position, allOrdersHistoryLength, fromEntry),
     };
   }
 

@@ -2,13 +2,16 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "../../server/dashboard";
 import { startApiService, type ApiClient, type ApiService } from "../api/support/api";
-import { mutate, usd } from "../api/support/fixtures";
+import { address, mutate, usd } from "../api/support/fixtures";
 import { browserMissing, launchBrowser } from "../support/browser";
+import { eventually } from "../support/service";
+import { TcpProxy } from "../support/tcp-proxy";
 
 /**
  * The dashboard in Debian's Chromium against the real service: it connects with the page's token,
- * shows every projector live, stock per product with low stock marked, revenue; a change made
- * through the API appears without a reload; an admin's Rebuild button starts a rebuild whose
+ * shows every projector live, stock per product with low stock marked, revenue, the order board
+ * and an account with its audit trail and balance at a past instant; a change made through the
+ * API appears without a reload; an admin's Rebuild button starts a rebuild whose
  * progress bar runs to the end; it fits a phone's width; it asks nothing of any other host.
  */
 
@@ -86,6 +89,69 @@ describe.skipIf(browserMissing)(
       expect(await page.locator("#revenue .totals").textContent()).toContain("No revenue yet");
     }, 60_000);
 
+    it("moves an order across the board as it changes, and counts its revenue", async () => {
+      await mutate(admin, "placeOrder", {
+        orderId: "dash-o1",
+        customerId: "dora",
+        currency: "USD",
+        lines: [{ productId: "dash-mug", quantity: 1 }],
+        shippingAddress: address,
+      });
+      const cardIn = (status: string) =>
+        page.locator(`#orders .column[data-status="${status}"] li[data-order="dash-o1"]`);
+      await cardIn("AWAITING_PAYMENT").waitFor({ timeout: 10_000 });
+      const total = await eventually(async () => {
+        const answer = await admin.gql<{ order: { total: { amount: string } } | null }>(
+          `{ order(id: "dash-o1") { total { amount } } }`,
+        );
+        expect(answer.data?.order).not.toBeNull();
+        return answer.data!.order!.total.amount;
+      });
+      await mutate(admin, "confirmPayment", {
+        orderId: "dash-o1",
+        amount: usd(total),
+        paymentReference: "p-1",
+      });
+      await cardIn("PAID").waitFor({ timeout: 10_000 });
+      expect(await cardIn("AWAITING_PAYMENT").count()).toBe(0);
+      await expect
+        .poll(() => page.locator("#revenue .totals").textContent(), { timeout: 10_000 })
+        .toContain(total);
+    }, 60_000);
+
+    it("shows an account's balance live, its audit trail, and its balance at a past instant", async () => {
+      await mutate(admin, "openAccount", { accountId: "dash-acc", ownerId: "dora", currency: "USD" });
+      await mutate(admin, "deposit", { accountId: "dash-acc", amount: usd("100.00") });
+      await page.locator("#account input[type=text]").fill("dash-acc");
+      await page.locator("#account button[type=submit]").click();
+      await expect
+        .poll(() => page.locator("#account .balance").textContent(), { timeout: 10_000 })
+        .toContain("100.00");
+      await mutate(admin, "withdraw", { accountId: "dash-acc", amount: usd("30.00") });
+      await expect
+        .poll(() => page.locator("#account .balance").textContent(), { timeout: 10_000 })
+        .toContain("70.00");
+      await expect
+        .poll(() => page.locator("#account .transactions tbody tr").count(), { timeout: 10_000 })
+        .toBe(2);
+      expect(await page.locator("#account .transactions tbody tr").first().textContent()).toContain("ops");
+
+      // The slider's start is the opening instant: nothing had been deposited yet.
+      const slide = (value: string) =>
+        page.locator("#account .slider").evaluate((input, v) => {
+          (input as HTMLInputElement).value = v;
+          input.dispatchEvent(new Event("input"));
+        }, value);
+      await slide("0");
+      await expect
+        .poll(() => page.locator("#account .balance-at").getAttribute("data-balance"), { timeout: 10_000 })
+        .toBe("0.00");
+      await slide("1000");
+      await expect
+        .poll(() => page.locator("#account .balance-at").getAttribute("data-balance"), { timeout: 10_000 })
+        .toBe("70.00");
+    }, 60_000);
+
     it("starts a rebuild from the operations panel and shows its progress to the end", async () => {
       await page.locator('#operations tr[data-view="inventory"] button.rebuild').click();
       const job = page.locator('#operations li[data-job^="rebuild-inventory-"]');
@@ -95,13 +161,47 @@ describe.skipIf(browserMissing)(
         await job.locator("progress").getAttribute("max"),
       );
       // The view still answers after the switch, and still live.
+      const available = page.locator('#stock tr[data-product="dash-mug"] .available');
+      const before = Number(await available.textContent());
       await mutate(admin, "restockProduct", { productId: "dash-mug", quantity: 2 });
-      await expect
-        .poll(() => page.locator('#stock tr[data-product="dash-mug"] .available').textContent(), {
-          timeout: 10_000,
-        })
-        .toBe("42");
+      await expect.poll(() => available.textContent(), { timeout: 10_000 }).toBe(String(before + 2));
     }, 60_000);
+
+    it("shows the lost connection, reconnects by itself and resumes every live view from where it was", async () => {
+      const proxy = new TcpProxy("127.0.0.1", Number(new URL(t.url).port));
+      await proxy.start();
+      const viaProxy = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      try {
+        await viaProxy.goto(`http://127.0.0.1:${proxy.port}/`);
+        await viaProxy.locator("#link[data-state=live]").waitFor({ timeout: 15_000 });
+        await viaProxy.locator('#orders li[data-order="dash-o1"]').waitFor({ timeout: 10_000 });
+
+        proxy.cutOff();
+        await viaProxy.locator("#link[data-state=reconnecting]").waitFor({ timeout: 10_000 });
+        // Two orders while the page is cut off: a fresh subscription would show only the last one.
+        for (const orderId of ["dash-o2", "dash-o3"]) {
+          await mutate(admin, "placeOrder", {
+            orderId,
+            customerId: "dora",
+            currency: "USD",
+            lines: [{ productId: "dash-mug", quantity: 1 }],
+            shippingAddress: address,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        proxy.restore();
+
+        await viaProxy.locator("#link[data-state=live]").waitFor({ timeout: 20_000 });
+        for (const orderId of ["dash-o2", "dash-o3"]) {
+          await viaProxy
+            .locator(`#orders .column[data-status="AWAITING_PAYMENT"] li[data-order="${orderId}"]`)
+            .waitFor({ timeout: 15_000 });
+        }
+      } finally {
+        await viaProxy.close();
+        await proxy.stop();
+      }
+    }, 90_000);
 
     it("fits a phone's width and loads nothing from another host", async () => {
       await page.setViewportSize({ width: 390, height: 844 });

@@ -1,8 +1,10 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
+import { accountPanel } from "./account";
 import { Api, type LinkState } from "./client";
 import { el } from "./dom";
 import { operationsPanel } from "./operations";
+import { orderBoard } from "./orders";
 import { revenuePanel } from "./revenue";
 import { stockPanel } from "./stock";
 
@@ -73,7 +75,15 @@ function main(): void {
   api.onState(setLink);
   const role = roleOf(token);
   root.replaceChildren(
-    el("div", { class: "grid" }, operationsPanel(api, role === "admin"), revenuePanel(api), stockPanel(api)),
+    el(
+      "div",
+      { class: "grid" },
+      orderBoard(api),
+      operationsPanel(api, role === "admin"),
+      revenuePanel(api),
+      accountPanel(api, new URLSearchParams(location.hash.slice(1)).get("account") ?? "alice-main"),
+      stockPanel(api),
+    ),
   );
 }
 

@@ -72,7 +72,8 @@ async function main(): Promise<void> {
   if (stopping) return;
   log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "ledgerline started");
   if (service.url) {
-    console.log(`\n  GraphQL endpoint and GraphiQL: ${service.url}\n`);
+    console.log(`\n  GraphQL endpoint and GraphiQL: ${service.url}`);
+    console.log(`  Dashboard: ${new URL("/", service.url).toString()}\n`);
   }
 }
 

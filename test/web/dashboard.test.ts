@@ -1,10 +1,13 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "../../server/dashboard";
-import { startApiService, type ApiClient, type ApiService } from "../api/support/api";
+import type { Config } from "../../server/config";
+import { silentLog } from "../../projectors/log";
+import { startService, type RunningService } from "../../server/services";
+import { apiClient, testSecret, tokenFor, type ApiClient } from "../api/support/api";
 import { address, mutate, usd } from "../api/support/fixtures";
 import { browserMissing, launchBrowser } from "../support/browser";
-import { eventually } from "../support/service";
+import { dropTestData, eventually, testServiceConfig } from "../support/service";
 import { TcpProxy } from "../support/tcp-proxy";
 
 /**
@@ -26,15 +29,26 @@ describe("the dashboard builds", () => {
 describe.skipIf(browserMissing)(
   `the dashboard in a browser${browserMissing ? ` (skipped: ${browserMissing})` : ""}`,
   () => {
-    let t: ApiService;
+    let t: { url: string; service: RunningService; config: Config };
+    let dataOf: { schema: string; prefix: string };
     let admin: ApiClient;
     let browser: Browser;
     let page: Page;
     const foreign: string[] = [];
+    const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      t = await startApiService({ REBUILD_RETIRE_AFTER_MS: "200" });
-      admin = await t.as("admin", "ops");
+      // Started by hand (not startApiService) so the test can stop it and start it again on the
+      // same port and data, as an operator restarting the gateway would.
+      const { config, schema, prefix } = testServiceConfig({
+        JWT_SECRET: testSecret,
+        RATE_LIMIT_MUTATIONS: "0",
+        REBUILD_RETIRE_AFTER_MS: "200",
+      });
+      dataOf = { schema, prefix };
+      const service = await startService(config, silentLog);
+      t = { url: service.url!, service, config: { ...config, port: Number(new URL(service.url!).port) } };
+      admin = apiClient(t.url, await tokenFor(config, "admin", "ops"));
       for (const [productId, stock] of [
         ["dash-mug", 40],
         ["dash-kettle", 3],
@@ -49,6 +63,10 @@ describe.skipIf(browserMissing)(
       }
       browser = await launchBrowser();
       page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on("pageerror", (error) => pageErrors.push(String(error)));
+      page.on("console", (m) => {
+        if (m.type() === "error") pageErrors.push(m.text());
+      });
       const origin = new URL(t.url).origin;
       page.on("request", (request) => {
         const url = request.url();
@@ -57,7 +75,8 @@ describe.skipIf(browserMissing)(
     }, 60_000);
     afterAll(async () => {
       await browser?.close();
-      await t?.stop();
+      await t?.service.stop();
+      if (dataOf) await dropTestData(dataOf.schema, dataOf.prefix);
     });
 
     it("shows every view live, stock with low stock marked, and changes without a reload", async () => {
@@ -114,6 +133,9 @@ describe.skipIf(browserMissing)(
       });
       await cardIn("PAID").waitFor({ timeout: 10_000 });
       expect(await cardIn("AWAITING_PAYMENT").count()).toBe(0);
+      await mutate(admin, "shipOrder", { orderId: "dash-o1", trackingNumber: "TRK-1" });
+      await cardIn("SHIPPED").waitFor({ timeout: 10_000 });
+      expect(await cardIn("PAID").count()).toBe(0);
       await expect
         .poll(() => page.locator("#revenue .totals").textContent(), { timeout: 10_000 })
         .toContain(total);
@@ -127,10 +149,18 @@ describe.skipIf(browserMissing)(
       await expect
         .poll(() => page.locator("#account .balance").textContent(), { timeout: 10_000 })
         .toContain("100.00");
+      await expect
+        .poll(() => page.locator("#account .chart").getAttribute("data-points"), { timeout: 10_000 })
+        .toBe("1");
       await mutate(admin, "withdraw", { accountId: "dash-acc", amount: usd("30.00") });
       await expect
         .poll(() => page.locator("#account .balance").textContent(), { timeout: 10_000 })
         .toContain("70.00");
+      // The chart moved with it: a second point, at the new balance.
+      await expect
+        .poll(() => page.locator("#account .chart").getAttribute("data-last"), { timeout: 10_000 })
+        .toBe("70.00");
+      expect(await page.locator("#account .chart").getAttribute("data-points")).toBe("2");
       await expect
         .poll(() => page.locator("#account .transactions tbody tr").count(), { timeout: 10_000 })
         .toBe(2);
@@ -203,12 +233,46 @@ describe.skipIf(browserMissing)(
       }
     }, 90_000);
 
+    it("reconnects by itself when the gateway is stopped and started again, and catches up", async () => {
+      await t.service.stop();
+      await page.locator("#link[data-state=reconnecting]").waitFor({ timeout: 10_000 });
+      const service = await startService(t.config, silentLog);
+      t = { ...t, service };
+      for (const orderId of ["dash-o4", "dash-o5"]) {
+        await mutate(admin, "placeOrder", {
+          orderId,
+          customerId: "dora",
+          currency: "USD",
+          lines: [{ productId: "dash-mug", quantity: 1 }],
+          shippingAddress: address,
+        });
+      }
+      await page.locator("#link[data-state=live]").waitFor({ timeout: 30_000 });
+      for (const orderId of ["dash-o4", "dash-o5"]) {
+        await page
+          .locator(`#orders .column[data-status="AWAITING_PAYMENT"] li[data-order="${orderId}"]`)
+          .waitFor({ timeout: 15_000 });
+      }
+    }, 90_000);
+
     it("fits a phone's width and loads nothing from another host", async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(200);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       expect(foreign).toEqual([]);
+      expect(pageErrors).toEqual([]);
+      // Each panel as a phone and a desktop show it (test-results/, not committed).
+      for (const [width, name] of [
+        [390, "phone"],
+        [1280, "desktop"],
+      ] as const) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.waitForTimeout(300);
+        for (const panel of ["orders", "operations", "revenue", "account", "stock"]) {
+          await page.locator(`#${panel}`).screenshot({ path: `test-results/dashboard/${panel}-${name}.png` });
+        }
+      }
     });
   },
 );

@@ -120,6 +120,8 @@ export function accountPanel(api: Api, initial = "alice-main"): HTMLElement {
     } else {
       chart.setData(data);
     }
+    chartBox.dataset.points = String(series.length);
+    chartBox.dataset.last = series.at(-1)?.balanceAfter.amount ?? "";
   };
 
   let pendingAt: ReturnType<typeof setTimeout> | null = null;
@@ -162,6 +164,7 @@ export function accountPanel(api: Api, initial = "alice-main"): HTMLElement {
         }
       },
       (data) => data.accountUpdated.position,
+      (message) => summary.replaceChildren(el("p", { class: "notice" }, `${id}: ${message}`)),
     );
   };
   form.addEventListener("submit", (event) => {

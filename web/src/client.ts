@@ -82,6 +82,7 @@ export class Api {
     variables: Record<string, unknown>,
     onData: (data: T) => void,
     positionOf?: (data: T) => string | null,
+    onRefused?: (message: string) => void,
   ): () => void {
     let since: string | null = null;
     let stopped = false;
@@ -105,7 +106,17 @@ export class Api {
               onData(answer.data as T);
             }
           },
-          error: again,
+          error: (error: unknown) => {
+            // GraphQL errors (an unknown id, no access): the server said no; trying again would
+            // get the same answer. A dropped connection: try again, from the last position.
+            if (Array.isArray(error)) {
+              const message = (error as { message?: string }[])[0]?.message ?? "refused";
+              if (onRefused) onRefused(message);
+              else this.emit("error", message);
+              return;
+            }
+            again();
+          },
           complete: again,
         },
       );

@@ -98,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? "info",
     consumerName: env.CONSUMER_NAME ?? `${process.pid}@${env.HOSTNAME ?? "local"}`,
     dataDir,
-    demo: parseDemo(env.DEMO ?? (env.EVENT_STORE_URL ? "off" : "load")),
+    demo: parseDemo(env.DEMO ?? (env.EVENT_STORE_URL ? "off" : "live")),
     sampleData: (env.SAMPLE_DATA ?? (env.EVENT_STORE_URL ? "false" : "true")) === "true",
     projectorLeaseMs: Number(env.PROJECTOR_LEASE_MS ?? 5000),
     projectorPartition: parsePartition(env.PROJECTOR_PARTITION),

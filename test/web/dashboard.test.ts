@@ -139,6 +139,10 @@ describe.skipIf(browserMissing)(
       await expect
         .poll(() => page.locator("#revenue .totals").textContent(), { timeout: 10_000 })
         .toContain(total);
+      // The order was paid today (UTC): today's line counts it.
+      await expect
+        .poll(() => page.locator("#revenue .today").textContent(), { timeout: 10_000 })
+        .toContain("1 order(s) paid");
     }, 60_000);
 
     it("shows an account's balance live, its audit trail, and its balance at a past instant", async () => {

@@ -16,8 +16,9 @@ const figures = "day orders revenue { amount } refunds { amount } netRevenue { a
 export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
   const { root, body } = panel("revenue", `Revenue (${currency})`);
   const totals = el("div", { class: "totals" }, el("p", { class: "muted" }, "No revenue yet."));
+  const today = el("p", { class: "today" });
   const chartBox = el("div", { class: "chart" });
-  body.append(totals, chartBox);
+  body.append(totals, today, chartBox);
   let chart: uPlot | null = null;
 
   const drawTotals = (total: Figures) => {
@@ -40,6 +41,10 @@ export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
       { currency, from: day(from), to: day(to) },
     );
     const days = [...(answer.data?.revenue.days ?? [])].reverse();
+    const todays = days.find((d) => d.day === day(to));
+    today.textContent = todays
+      ? `Today: ${todays.netRevenue.amount} net from ${formatNumber(todays.orders)} order(s) paid, ${todays.refunds.amount} refunded`
+      : "Today: nothing paid yet";
     const data: uPlot.AlignedData = [
       days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
       days.map((d) => Number(d.netRevenue.amount)),

@@ -62,12 +62,15 @@ export class FreshnessReporter {
       await this.options.beforeReport();
       const now = Date.now();
       const checkpoint = progress.checkpoint;
-      const after = checkpoint ? parsePosition(checkpoint) : null;
-      const [head, lagEvents, next, group] = await Promise.all([
+      const group = await store.getConsumerGroup(this.options.groupName);
+      // Without a checkpoint of its own (it never applied an event: none of the log is its), the
+      // projector's group is the bound: a filtered group that finds nothing moves to the head, so
+      // an idle view counts nothing instead of scanning the whole log every report.
+      const after = checkpoint ? parsePosition(checkpoint) : (group?.checkpoint ?? null);
+      const [head, lagEvents, next] = await Promise.all([
         store.headPosition(),
         store.countAfter(after, projector.filter),
         store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
-        store.getConsumerGroup(this.options.groupName),
       ]);
       if (checkpoint !== this.last.checkpoint) this.last.movedAt = now;
       const elapsed = Math.max(1, now - this.last.at) / 1000;

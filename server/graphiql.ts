@@ -171,6 +171,15 @@ mutation ReverseWithdrawal {
 subscription WatchStock {
   inventoryChanged(productId: "widget") { position product { available onHand reserved } }
 }
+
+# The order board: the orders changed last, then every change of any order.
+query Board {
+  recentOrders(first: 20) { id status customerId total { amount currency } updatedAt }
+}
+
+subscription WatchBoard {
+  ordersUpdated { position order { id status customerId updatedAt } }
+}
 `;
 
 const revenue = `# Revenue and regions, as staff.
@@ -241,6 +250,16 @@ mutation SkipParked {
 query Jobs {
   jobs(first: 10) { totalCount edges { node { id kind state attempts error progress { done total ratePerSecond etaSeconds stage } createdAt finishedAt } } }
   jobSchedules { kind everyMs nextRunAt }
+}
+
+# Rebuild a view from the whole log beside the live one; readers switch when it has caught up.
+# Follow it with WatchJobs (or jobUpdated(id: "rebuild-orders-1")); npm run rebuild -- orders does the same.
+mutation RebuildOrders {
+  rebuildProjection(view: "orders") { id kind state progress { done total stage } }
+}
+
+mutation CancelRebuild {
+  cancelRebuild(view: "orders") { id state }
 }
 
 # Take an id from Jobs (state FAILED).

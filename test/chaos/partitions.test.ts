@@ -29,6 +29,7 @@ const viewsOnly = (models: Record<string, unknown>) =>
       ([key]) =>
         !key.startsWith("projector:") &&
         !/^customer:.*:order-history$/.test(key) &&
+        !/^orders:history$/.test(key) &&
         !/^inventory:.*:history$/.test(key) &&
         !/^revenue:.*:history$/.test(key) &&
         !/^top-customers:.*:history$/.test(key),

@@ -17,6 +17,8 @@ export interface GraphQLAnswer<T> {
 export class Api {
   private readonly client: Client;
   private readonly stateListeners = new Set<(state: LinkState, detail?: string) => void>();
+  /** Live views waiting to subscribe again after a drop. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     private readonly endpoint: string,
@@ -41,6 +43,8 @@ export class Api {
         connected: () => {
           connectedOnce = true;
           this.emit("live");
+          // The server is back: every view waiting out its back-off subscribes again now.
+          for (const retry of [...this.waiting]) retry();
         },
         closed: (event) => {
           const code = (event as CloseEvent | undefined)?.code;
@@ -91,8 +95,15 @@ export class Api {
     const again = () => {
       if (stopped) return;
       failures++;
-      // 0.5 s, 1 s, 2 s … up to 10 s between tries while the server is away.
-      setTimeout(start, Math.min(10_000, 250 * 2 ** failures));
+      // 0.5 s, 1 s, 2 s … up to 10 s between tries while the server is away, or at once when
+      // another view's try finds it back.
+      const retry = () => {
+        clearTimeout(timer);
+        this.waiting.delete(retry);
+        start();
+      };
+      const timer = setTimeout(retry, Math.min(10_000, 250 * 2 ** failures));
+      this.waiting.add(retry);
     };
     const start = () => {
       unsubscribe = this.client.subscribe<T>(

@@ -1,4 +1,4 @@
-import type { EventStore } from "../eventstore/port";
+import type { EventStore, Position } from "../eventstore/port";
 import { formatPosition, parsePosition } from "../eventstore/position";
 import type { FreshnessStatus, ProjectorStateStore } from "../readmodels/projector-state";
 import type { Log } from "./log";
@@ -49,6 +49,8 @@ export interface FreshnessOptions {
  */
 export class FreshnessReporter {
   private last = { at: Date.now(), applied: 0, checkpoint: null as string | null, movedAt: Date.now() };
+  /** A head up to which the log holds none of this projector's events (see `report`). */
+  private nothingUpTo: Position | null = null;
 
   constructor(
     private readonly options: FreshnessOptions,
@@ -62,16 +64,18 @@ export class FreshnessReporter {
       await this.options.beforeReport();
       const now = Date.now();
       const checkpoint = progress.checkpoint;
-      const group = await store.getConsumerGroup(this.options.groupName);
-      // Without a checkpoint of its own (it never applied an event: none of the log is its), the
-      // projector's group is the bound: a filtered group that finds nothing moves to the head, so
-      // an idle view counts nothing instead of scanning the whole log every report.
-      const after = checkpoint ? parsePosition(checkpoint) : (group?.checkpoint ?? null);
-      const [head, lagEvents, next] = await Promise.all([
-        store.headPosition(),
+      // Read before counting: every event up to this head is visible to the count below.
+      const head = await store.headPosition();
+      // A projector with no checkpoint (none of the log has been its) counts from the start of the
+      // log once; after a count of 0 it counts from the head it saw, since nothing before it can
+      // ever be its (the log is immutable and gap-free). An idle view so never rescans the log.
+      const after = checkpoint ? parsePosition(checkpoint) : this.nothingUpTo;
+      const [lagEvents, next, group] = await Promise.all([
         store.countAfter(after, projector.filter),
         store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
+        store.getConsumerGroup(this.options.groupName),
       ]);
+      if (!checkpoint && lagEvents === 0 && head) this.nothingUpTo = head;
       if (checkpoint !== this.last.checkpoint) this.last.movedAt = now;
       const elapsed = Math.max(1, now - this.last.at) / 1000;
       const eventsPerSecond = Math.round((progress.eventsApplied - this.last.applied) / elapsed);

@@ -14,8 +14,8 @@ import { eventually } from "../support/service";
 /**
  * A cost that must not grow with the log: a projector none of whose events are in the log (here
  * the orders view over a log of account events) reports its lag every interval without counting
- * the log from its start. Its consumer group, which moves to the head when it finds nothing, bounds
- * the count.
+ * the log from its start: once a count has found none of its events, it counts from the head it
+ * saw then.
  */
 
 const prefix = `test:${randomBytes(6).toString("hex")}:`;

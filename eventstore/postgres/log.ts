@@ -46,7 +46,7 @@ export class PostgresEventLog implements EventLog {
     options?: AppendOptions,
   ): Promise<AppendResult> {
     const result = await appendEvents(this.sql, streamId, events, options);
-    this.announcer.announce();
+    this.announcer.announce(streamId);
     return result;
   }
 

@@ -69,7 +69,7 @@ export class PgClient implements SqlClient {
     }
   }
 
-  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     const listener = new ChannelListener(this.config, channel, onNotify);
     this.listeners.add(listener);
     await listener.start();
@@ -93,8 +93,11 @@ export class PgClient implements SqlClient {
 
 /**
  * One dedicated connection LISTENing on a channel. It reconnects after a failure and then calls
- * `onNotify` once, since notifications sent while it was away are lost.
+ * `onNotify` once, with "everything", since notifications sent while it was away are lost.
  */
+/** A notice payload that matches every subscriber. */
+const everything = "*";
+
 class ChannelListener {
   private client: pg.Client | null = null;
   private stopped = false;
@@ -103,14 +106,14 @@ class ChannelListener {
   constructor(
     private readonly config: pg.ClientConfig,
     private readonly channel: string,
-    private readonly onNotify: () => void,
+    private readonly onNotify: (payload: string) => void,
   ) {}
 
   async start(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client(this.config);
     client.on("notification", (message) => {
-      if (message.channel === this.channel) this.onNotify();
+      if (message.channel === this.channel) this.onNotify(message.payload ?? everything);
     });
     client.on("error", () => this.reconnectLater(client));
     client.on("end", () => this.reconnectLater(client));
@@ -137,7 +140,7 @@ class ChannelListener {
     failed.end().catch(() => {});
     this.retry = setTimeout(() => {
       this.retry = null;
-      void this.start().then(() => this.onNotify());
+      void this.start().then(() => this.onNotify(everything));
     }, RECONNECT_DELAY_MS);
     this.retry.unref();
   }

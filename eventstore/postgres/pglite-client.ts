@@ -40,8 +40,8 @@ export class PgliteClient implements SqlClient {
   }
 
   /** The append function's pg_notify reaches these callbacks in-process. */
-  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
-    const unlisten = await this.mutex.run(() => this.db.listen(channel, () => onNotify()));
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const unlisten = await this.mutex.run(() => this.db.listen(channel, (payload) => onNotify(payload)));
     return () => this.mutex.run(() => unlisten());
   }
 

@@ -18,7 +18,8 @@ export interface SqlClient extends SqlExecutor {
    * Calls `onNotify` for each NOTIFY on `channel` until the returned function is called.
    * PostgreSQL holds a dedicated connection for it; PGlite delivers in-process.
    */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** `onNotify` gets each notice's payload ("*" after a reconnect: notices may have been lost). */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /** Pool occupancy, for a client with a pool (node-postgres). */
   poolStats?(): PoolStats;

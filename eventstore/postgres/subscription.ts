@@ -87,7 +87,8 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
         }
         if (!batch) {
           if (this.settings.filter) await this.skipAhead();
-          await this.sleep(wakeups.wait(seen, this.context.idleWaitMs));
+          // Only an append to a stream this group takes wakes it (or the idle wait's end).
+          await this.sleep(wakeups.wait(seen, this.context.idleWaitMs, this.settings.filter));
           continue;
         }
         this.inHand = batch;

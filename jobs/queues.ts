@@ -18,11 +18,6 @@ export const jobKinds = {
   rebuild: "rebuild",
 } as const;
 
-/** The id of the job building `generation` of `view` (one job per generation, never two). */
-export function rebuildJobId(view: string, generation: number): string {
-  return `rebuild-${view}-${generation}`;
-}
-
 export type JobKind = (typeof jobKinds)[keyof typeof jobKinds];
 
 export interface QueueSettings {

@@ -2,7 +2,7 @@ import { Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { ViewGenerations } from "../readmodels/generations";
 import type { ReadModelKeys } from "../readmodels/keys";
-import { jobKinds, rebuildJobId } from "./queues";
+import { jobKinds } from "./queues";
 
 /** What a rebuild job is given. */
 export interface RebuildJobData {
@@ -57,21 +57,19 @@ export class RebuildRequests {
   async start(view: string): Promise<{ jobId: string; generation: number }> {
     if (!this.views.includes(view)) throw new UnknownView(view, this.views);
     const record = await this.generations.read(view);
-    if (record.building !== null) {
-      const jobId = rebuildJobId(view, record.building);
-      const job = await Job.fromId(this.queue, jobId);
+    if (record.building !== null && record.job !== null) {
+      const job = await Job.fromId(this.queue, record.job);
       const state = job ? await job.getState() : "unknown";
-      if (unfinished.has(state)) throw new RebuildAlreadyRunning(view, jobId, state);
+      if (unfinished.has(state)) throw new RebuildAlreadyRunning(view, record.job, state);
     }
-    const generation = await this.generations.begin(view, record.building);
-    if (generation === null) {
+    const begun = await this.generations.begin(view, record.building);
+    if (begun === null) {
       const now = await this.generations.read(view);
-      throw new RebuildAlreadyRunning(view, rebuildJobId(view, now.building ?? 0), "starting");
+      throw new RebuildAlreadyRunning(view, now.job ?? "unknown", "starting");
     }
-    const jobId = rebuildJobId(view, generation);
-    const data: RebuildJobData = { view, generation };
-    await this.queue.add(jobKinds.rebuild, data, { jobId });
-    return { jobId, generation };
+    const data: RebuildJobData = { view, generation: begun.generation };
+    await this.queue.add(jobKinds.rebuild, data, { jobId: begun.jobId });
+    return begun;
   }
 
   /**
@@ -80,7 +78,8 @@ export class RebuildRequests {
    */
   async cancel(view: string): Promise<string | null> {
     if (!this.views.includes(view)) throw new UnknownView(view, this.views);
+    const record = await this.generations.read(view);
     const generation = await this.generations.cancel(view);
-    return generation === null ? null : rebuildJobId(view, generation);
+    return generation === null ? null : record.job;
   }
 }

@@ -78,12 +78,17 @@ export async function rebuildView(
 
   if (record.live === generation) {
     // Switched already (this is a resumed job): finish retiring what it replaced.
-    const removed =
-      record.retiring === null ? 0 : await retire(options, generations, view, record.retiring, generation, 0);
-    return result("switched", record.retiring, 0, removed);
+    const old = record.retiring;
+    const removed = old === null ? 0 : await retire(options, generations, view, old, generation, 0);
+    return result("switched", old, 0, removed);
   }
-  if (record.building !== generation) return cancelled(options, view, generation, 0);
+  if (record.building !== generation) return cancelled(options, generations, view, generation, 0);
 
+  // A generation an earlier rebuild switched from and did not finish removing goes first: the
+  // switch below records only the one it replaces.
+  if (record.retiring !== null && record.retiring !== record.live) {
+    await retire(options, generations, view, record.retiring, record.live, 0);
+  }
   await removeStaleGenerations(options, view, [record.live, generation]);
   const at = generationKeys(keys, view, generation);
   const projector = options.projectorAt(at);
@@ -91,6 +96,8 @@ export async function rebuildView(
   const fence = generations.buildingFence(view, generation);
   const writer = new ReadModelWriter(redis);
   const skipped = await skipMarks(redis, keys, view, options.partitions);
+  const partitions = await projectorNames(options, view);
+  const liveAt = generationKeys(keys, view, record.live);
 
   let checkpoint = await redis.get(checkpointKey);
   const total = await log.countAfter(null, projector.filter);
@@ -98,47 +105,93 @@ export async function rebuildView(
     checkpoint === null ? 0 : total - (await log.countAfter(parsePosition(checkpoint), projector.filter));
   await options.onProgress({ done, total, stage: "building", keysRemoved: 0 });
 
-  for (;;) {
-    const page = await log.readAll({
-      ...(checkpoint !== null && { after: parsePosition(checkpoint) }),
-      maxCount: options.pageSize,
-      filter: projector.filter,
-    });
-    if (page.length > 0) {
-      const units = page.map((event) => unitOf(projector, event, skipped));
-      const outcome = await writer.apply(checkpointKey, checkpoint, units, { fence, quiet: true });
-      if (outcome.kind === "fenced") return cancelled(options, view, generation, done);
-      if (outcome.kind === "lost") {
-        // Someone removed the generation's keys under it: start it again from the log's start.
-        checkpoint = null;
-        done = 0;
-        continue;
+  for (let attempts = 1; ; attempts++) {
+    for (;;) {
+      const page = await log.readAll({
+        ...(checkpoint !== null && { after: parsePosition(checkpoint) }),
+        maxCount: options.pageSize,
+        filter: projector.filter,
+      });
+      if (page.length > 0) {
+        const units = page.map((event) => unitOf(projector, event, skipped));
+        const outcome = await writer.apply(checkpointKey, checkpoint, units, { fence, quiet: true });
+        if (outcome.kind === "fenced") return cancelled(options, generations, view, generation, done);
+        if (outcome.kind === "lost") {
+          // Someone removed the generation's keys under it: start it again from the log's start.
+          checkpoint = null;
+          done = 0;
+          continue;
+        }
+        const broken = outcome.units.findIndex((unit) => unit === "failed" || unit === "gap");
+        if (broken >= 0) {
+          const event = page[broken]!;
+          const reason = outcome.refusals?.get(broken) ?? "an earlier event of its stream did not apply";
+          throw new Error(
+            `event ${event.id} (${event.type}, stream ${event.streamId}) did not apply to the rebuilt ` +
+              `${view}: ${reason}. The live view is untouched; fix the projector, or mark the event ` +
+              `skipped (npm run parked -- skip), and retry the job.`,
+          );
+        }
+        // Every unit applied or was a duplicate: the stored checkpoint is at the page's end or past
+        // it (another run of this job got further), so reading goes on after the page either way.
+        checkpoint = outcome.checkpoint ?? formatPosition(page.at(-1)!.position);
+        done += page.length;
+        await options.onProgress({ done, total: Math.max(total, done), stage: "building", keysRemoved: 0 });
       }
-      const broken = outcome.units.findIndex((unit) => unit === "failed" || unit === "gap");
-      if (broken >= 0) {
-        const event = page[broken]!;
-        const reason = outcome.refusals?.get(broken) ?? "an earlier event of its stream did not apply";
-        throw new Error(
-          `event ${event.id} (${event.type}, stream ${event.streamId}) did not apply to the rebuilt ` +
-            `${view}: ${reason}. The live view is untouched; fix the projector, or mark the event ` +
-            `skipped (npm run parked -- skip), and retry the job.`,
-        );
-      }
-      checkpoint = outcome.checkpoint ?? checkpoint;
-      done += page.length;
-      await options.onProgress({ done, total: Math.max(total, done), stage: "building", keysRemoved: 0 });
+      if (page.length < options.pageSize) break;
     }
-    if (page.length < options.pageSize) break;
-  }
 
-  // Caught up with the head as it was when the last page was read; events after it are the
-  // projectors' from here (they resume from the checkpoint the switch gives them).
-  const projectorCheckpoints = partitionNames(view, options.partitions).map((name) => at.checkpoint(name));
-  const replaced = await generations.switchTo(view, generation, checkpointKey, projectorCheckpoints);
-  if (replaced === null) return cancelled(options, view, generation, done);
-  await options.onProgress({ done, total: Math.max(total, done), stage: "switched", keysRemoved: 0 });
-  const removed = await retire(options, generations, view, replaced, generation, done);
-  return result("switched", replaced, done, removed);
+    // Caught up with the head as it was when the last page was read. The switch gives every
+    // projector partition the rebuild's checkpoint; it waits for a further page while a projector
+    // has already written the live generation past it (readers have seen those events), up to a
+    // bound, so that under a write rate the rebuild never catches up with, it still ends.
+    const switched = await generations.switchTo(
+      view,
+      generation,
+      checkpointKey,
+      {
+        next: partitions.map((name) => at.checkpoint(name)),
+        live: partitions.map((name) => liveAt.checkpoint(name)),
+      },
+      attempts >= maxSwitchAttempts,
+    );
+    if (switched === "cancelled") return cancelled(options, generations, view, generation, done);
+    if (switched === "behind") continue;
+    await options.onProgress({ done, total: Math.max(total, done), stage: "switched", keysRemoved: 0 });
+    const removed = await retire(options, generations, view, switched, generation, done);
+    return result("switched", switched, done, removed);
+  }
+}
+
+/** Tries at a switch before it is made although a projector is a few events ahead. */
+const maxSwitchAttempts = 100;
+
+/**
+ * The names the view's projectors run under: the partitions configured here, and any whose state
+ * reports say they run (a worker started without PROJECTOR_PARTITIONS still gives every partition
+ * its checkpoint).
+ */
+async function projectorNames(options: RebuildOptions, view: string): Promise<string[]> {
+  const names = new Set([view, ...partitionNames(view, options.partitions)]);
+  const { keys, redis } = options;
+  const reportOf = keys.projectorState(`${view}~`);
+  const [before, after] = [
+    reportOf.slice(0, reportOf.lastIndexOf("~") + 1),
+    reportOf.slice(reportOf.lastIndexOf("~") + 1),
+  ];
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(
+      cursor,
+      "MATCH",
+      `${globEscape(before)}*${globEscape(after)}`,
+      "COUNT",
+      500,
+    );
+    cursor = next;
+    for (const key of found) names.add(`${view}~${key.slice(before.length, key.length - after.length)}`);
+  } while (cursor !== "0");
+  return [...names];
 }
 
 /** The event's writes; an event an operator marked to skip advances its guard only. */
@@ -166,15 +219,17 @@ async function skipMarks(redis: Redis, keys: ReadModelKeys, view: string, partit
 
 async function cancelled(
   options: RebuildOptions,
+  generations: ViewGenerations,
   view: string,
   generation: number,
   done: number,
 ): Promise<RebuildResult> {
   await options.onProgress({ done, total: done, stage: "cancelled", keysRemoved: 0 });
-  const removed = await removeKeys(
-    options,
-    `${globEscape(options.keys.generationPrefix(view, generation))}*`,
-  );
+  // Another run of this job may have switched to it (this one was presumed dead and replaced):
+  // then it is the live view, and nothing is removed.
+  const removed = (await generations.disowned(view, generation))
+    ? await removeKeys(options, `${globEscape(options.keys.generationPrefix(view, generation))}*`)
+    : 0;
   return { view, generation, outcome: "cancelled", replaced: null, events: done, keysRemoved: removed };
 }
 
@@ -217,7 +272,10 @@ async function retire(
 async function removeStaleGenerations(options: RebuildOptions, view: string, keep: readonly number[]) {
   const { keys } = options;
   const base = keys.generationPrefix(view, 1).replace(/1:$/, "");
-  const kept = keep.filter((g) => g > 0).map((g) => keys.generationPrefix(view, g));
+  const record = await new ViewGenerations(options.redis, keys).read(view);
+  // Whatever the record still refers to stays, besides the ones asked for.
+  const referred = [record.live, record.building, record.retiring].filter((g): g is number => g !== null);
+  const kept = [...keep, ...referred].filter((g) => g > 0).map((g) => keys.generationPrefix(view, g));
   await removeKeys(options, `${globEscape(base)}*`, undefined, (key) =>
     kept.some((prefix) => key.startsWith(prefix)) ? null : key,
   );

@@ -35,6 +35,8 @@ export class ProjectorRunner {
   private projector: Projector;
   private keys: ReadModelKeys;
   private generation = 0;
+  /** A rebuild switched the view while this runner was idle (see noticeSwitch). */
+  private moveNoticed = false;
   private readonly log: Log;
   private readonly stopped = new AbortController();
   private readonly progress: Progress = startingProgress();
@@ -98,6 +100,11 @@ export class ProjectorRunner {
 
   get position(): string | null {
     return this.progress.checkpoint;
+  }
+
+  /** The generation of its view this runner writes (0 until the view's first rebuild). */
+  get viewGeneration(): number {
+    return this.generation;
   }
 
   get applied(): number {
@@ -172,20 +179,25 @@ export class ProjectorRunner {
       consumerName: this.options.consumerName,
     });
     this.subscription = subscription;
-    // stop() may have run while this was starting: it found no subscription to close.
-    if (this.stopped.signal.aborted) await subscription.close();
+    // stop() (or a switch noticed) may have come while this was starting: it found no
+    // subscription to close.
+    if (this.stopped.signal.aborted || this.moveNoticed) await subscription.close();
     let ended: "stopped" | "lost" | "moved" = "stopped";
     for await (const batch of subscription.batches()) {
       const next = await this.handle(subscription, batch);
       if (next !== "next") ended = next;
-      if (next !== "next" || this.stopped.signal.aborted || this.progress.lossNoticed) break;
+      if (next !== "next" || this.stopped.signal.aborted || this.progress.lossNoticed || this.moveNoticed)
+        break;
     }
     await subscription.close();
     this.subscription = null;
     if (this.progress.lossNoticed && !this.stopped.signal.aborted) {
       ended = "lost";
       this.progress.lossNoticed = false;
+    } else if (this.moveNoticed && !this.stopped.signal.aborted) {
+      ended = "moved";
     }
+    this.moveNoticed = false;
     return ended;
   }
 
@@ -210,10 +222,25 @@ export class ProjectorRunner {
    * here rather than at its next batch: it lets go of the subscription and rebuilds.
    */
   private async noticeLostCheckpoint(): Promise<void> {
+    await this.noticeSwitch();
     if (this.progress.checkpoint === null || this.stopped.signal.aborted || this.progress.lossNoticed) return;
     if ((await this.bookkeeping.checkpoint()) !== null) return;
     this.progress.lossNoticed = true;
     this.progress.status = "rebuilding";
+    await this.subscription?.close();
+  }
+
+  /**
+   * An idle runner learns of a rebuild's switch here (every report), not only at its next batch:
+   * it lets go of the subscription and moves to the new generation at once, so the view it now
+   * feeds is not left behind while no event comes.
+   */
+  private async noticeSwitch(): Promise<void> {
+    const { follow, redis } = this.options;
+    if (!follow || this.stopped.signal.aborted || this.moveNoticed || !this.apply.fence) return;
+    const live = await new ViewGenerations(redis, this.options.keys).live(follow.view);
+    if (live === this.generation) return;
+    this.moveNoticed = true;
     await this.subscription?.close();
   }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Fence } from "./batch-writer";
 import type { ChangeFeed } from "./change-feed";
@@ -23,6 +24,8 @@ export interface GenerationRecord {
   readonly building: number | null;
   readonly last: number;
   readonly retiring: number | null;
+  /** The job of the last rebuild started (its id is unique per request). */
+  readonly job: string | null;
 }
 
 const beginScript = `
@@ -31,15 +34,36 @@ if building ~= ARGV[1] then return -1 end
 local live = tonumber(redis.call('HGET', KEYS[1], 'live') or '0')
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
 local nextGeneration = math.max(live, last) + 1
-redis.call('HSET', KEYS[1], 'building', nextGeneration, 'last', nextGeneration)
+local job = ARGV[2] .. nextGeneration .. '-' .. ARGV[3]
+redis.call('HSET', KEYS[1], 'building', nextGeneration, 'last', nextGeneration, 'job', job)
 return nextGeneration
 `;
 
+// KEYS: record, the rebuild's checkpoint, then ARGV[4] projector checkpoints of the new generation,
+// then as many of the live one. Refuses (-2) while a projector has written the live generation
+// past the rebuild's checkpoint (the rebuild reads on and tries again), unless forced.
 const switchScript = `
 if redis.call('HGET', KEYS[1], 'building') ~= ARGV[1] then return -1 end
+local function parse(pos)
+  local c, p = string.match(pos, '^(%d+):(%d+)$')
+  return tonumber(c), tonumber(p)
+end
+local function after(a, b)
+  if not b then return true end
+  local ac, ap = parse(a)
+  local bc, bp = parse(b)
+  return ac > bc or (ac == bc and ap > bp)
+end
 local checkpoint = redis.call('GET', KEYS[2])
+local n = tonumber(ARGV[4])
+if ARGV[5] ~= 'force' then
+  for i = 3 + n, 2 + 2 * n do
+    local old = redis.call('GET', KEYS[i])
+    if old and after(old, checkpoint) then return -2 end
+  end
+end
 if checkpoint then
-  for i = 3, #KEYS do redis.call('SET', KEYS[i], checkpoint) end
+  for i = 3, 2 + n do redis.call('SET', KEYS[i], checkpoint) end
 end
 local old = redis.call('HGET', KEYS[1], 'live') or '0'
 redis.call('HSET', KEYS[1], 'live', ARGV[1], 'retiring', old)
@@ -72,12 +96,13 @@ export class ViewGenerations {
   ) {}
 
   async read(view: string): Promise<GenerationRecord> {
-    const [live, building, last, retiring] = await this.redis.hmget(
+    const [live, building, last, retiring, job] = await this.redis.hmget(
       this.keys.viewGeneration(view),
       "live",
       "building",
       "last",
       "retiring",
+      "job",
     );
     const liveNumber = number(live) ?? 0;
     return {
@@ -85,6 +110,7 @@ export class ViewGenerations {
       building: number(building),
       last: Math.max(liveNumber, number(last) ?? 0),
       retiring: number(retiring),
+      job: job ?? null,
     };
   }
 
@@ -95,41 +121,61 @@ export class ViewGenerations {
 
   /**
    * Starts building the next generation, provided the one being built is still `expected` (null:
-   * none), so two requests never both start one. Returns its number, or null when another request
-   * got there first.
+   * none), so two requests never both start one. Returns its number and the id of the job that
+   * builds it (unique per request: `<jobPrefix><generation>-<token>`), or null when another
+   * request got there first.
    */
-  async begin(view: string, expected: number | null): Promise<number | null> {
+  async begin(
+    view: string,
+    expected: number | null,
+    jobPrefix = `rebuild-${view}-`,
+  ): Promise<{ generation: number; jobId: string } | null> {
+    const token = randomBytes(4).toString("hex");
     const result = (await this.redis.eval(
       beginScript,
       1,
       this.keys.viewGeneration(view),
       expected === null ? "" : String(expected),
+      jobPrefix,
+      token,
     )) as number;
-    return result < 0 ? null : result;
+    return result < 0 ? null : { generation: result, jobId: `${jobPrefix}${result}-${token}` };
   }
 
   /**
    * Makes `generation` live, in one step: copies the rebuild's checkpoint to every projector
    * partition's checkpoint in it, moves `live`, and announces the switch. Returns the generation it
-   * replaced, or null when this one is no longer being built (cancelled).
+   * replaced; "cancelled" when this one is no longer being built; "behind" when a projector wrote
+   * the live generation past the rebuild's checkpoint (readers would lose those events for a
+   * moment: read on and try again), unless `force`.
    */
   async switchTo(
     view: string,
     generation: number,
     rebuildCheckpointKey: string,
-    projectorCheckpointKeys: readonly string[],
-  ): Promise<number | null> {
+    checkpoints: { readonly next: readonly string[]; readonly live: readonly string[] },
+    force = false,
+  ): Promise<number | "cancelled" | "behind"> {
     const result = (await this.redis.eval(
       switchScript,
-      2 + projectorCheckpointKeys.length,
+      2 + checkpoints.next.length + checkpoints.live.length,
       this.keys.viewGeneration(view),
       rebuildCheckpointKey,
-      ...projectorCheckpointKeys,
+      ...checkpoints.next,
+      ...checkpoints.live,
       String(generation),
       this.keys.generationSwitches(),
       view,
+      String(checkpoints.next.length),
+      force ? "force" : "",
     )) as number;
-    return result < 0 ? null : result;
+    return result === -1 ? "cancelled" : result === -2 ? "behind" : result;
+  }
+
+  /** Whether nothing refers to `generation` any more (not live, built or being retired). */
+  async disowned(view: string, generation: number): Promise<boolean> {
+    const record = await this.read(view);
+    return record.live !== generation && record.building !== generation && record.retiring !== generation;
   }
 
   /** Stops the rebuild of a view; returns the generation it was building, or null if none was. */

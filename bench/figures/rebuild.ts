@@ -98,7 +98,7 @@ export const rebuild: Figure = {
       // the log read in pages, the switch), without the job queue around it.
       const jobPrefix = env.prefix(`r6job:${round}`);
       const jobKeys = readModelKeys(jobPrefix);
-      const generation = (await new ViewGenerations(redis, jobKeys).begin("accounts", null))!;
+      const { generation } = (await new ViewGenerations(redis, jobKeys).begin("accounts", null))!;
       const jobStart = nowMs();
       const rebuilt = await rebuildView(
         {

@@ -225,11 +225,17 @@ describe.skipIf(browserMissing)(
         await new Promise((resolve) => setTimeout(resolve, 500));
         proxy.restore();
 
-        await viaProxy.locator("#link[data-state=live]").waitFor({ timeout: 20_000 });
+        await viaProxy
+          .locator("#link[data-state=live]")
+          .waitFor({ timeout: 30_000 })
+          .catch(async (error: unknown) => {
+            const link = await viaProxy.locator("#link").textContent();
+            throw new Error(`the page did not reconnect: "${link}"; ${String(error)}`);
+          });
         for (const orderId of ["dash-o2", "dash-o3"]) {
           await viaProxy
             .locator(`#orders .column[data-status="AWAITING_PAYMENT"] li[data-order="${orderId}"]`)
-            .waitFor({ timeout: 15_000 });
+            .waitFor({ timeout: 20_000 });
         }
       } finally {
         await viaProxy.close();

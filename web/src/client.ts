@@ -95,14 +95,14 @@ export class Api {
     const again = () => {
       if (stopped) return;
       failures++;
-      // 0.5 s, 1 s, 2 s … up to 10 s between tries while the server is away, or at once when
+      // 0.5 s, 1 s, 2 s … up to 5 s between tries while the server is away, or at once when
       // another view's try finds it back.
       const retry = () => {
         clearTimeout(timer);
         this.waiting.delete(retry);
         start();
       };
-      const timer = setTimeout(retry, Math.min(10_000, 250 * 2 ** failures));
+      const timer = setTimeout(retry, Math.min(5_000, 250 * 2 ** failures));
       this.waiting.add(retry);
     };
     const start = () => {

@@ -35,6 +35,15 @@ describe.skipIf(browserMissing)(
     let browser: Browser;
     let page: Page;
     const foreign: string[] = [];
+    /** An order of one mug for customer "dora", through the API. */
+    const placeOrder = (orderId: string) =>
+      mutate(admin, "placeOrder", {
+        orderId,
+        customerId: "dora",
+        currency: "USD",
+        lines: [{ productId: "dash-mug", quantity: 1 }],
+        shippingAddress: address,
+      });
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
@@ -109,13 +118,7 @@ describe.skipIf(browserMissing)(
     }, 60_000);
 
     it("moves an order across the board as it changes, and counts its revenue", async () => {
-      await mutate(admin, "placeOrder", {
-        orderId: "dash-o1",
-        customerId: "dora",
-        currency: "USD",
-        lines: [{ productId: "dash-mug", quantity: 1 }],
-        shippingAddress: address,
-      });
+      await placeOrder("dash-o1");
       const cardIn = (status: string) =>
         page.locator(`#orders .column[data-status="${status}"] li[data-order="dash-o1"]`);
       await cardIn("AWAITING_PAYMENT").waitFor({ timeout: 10_000 });
@@ -214,13 +217,7 @@ describe.skipIf(browserMissing)(
         await viaProxy.locator("#link[data-state=reconnecting]").waitFor({ timeout: 10_000 });
         // Two orders while the page is cut off: a fresh subscription would show only the last one.
         for (const orderId of ["dash-o2", "dash-o3"]) {
-          await mutate(admin, "placeOrder", {
-            orderId,
-            customerId: "dora",
-            currency: "USD",
-            lines: [{ productId: "dash-mug", quantity: 1 }],
-            shippingAddress: address,
-          });
+          await placeOrder(orderId);
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
         proxy.restore();
@@ -249,13 +246,7 @@ describe.skipIf(browserMissing)(
       const service = await startService(t.config, silentLog);
       t = { ...t, service };
       for (const orderId of ["dash-o4", "dash-o5"]) {
-        await mutate(admin, "placeOrder", {
-          orderId,
-          customerId: "dora",
-          currency: "USD",
-          lines: [{ productId: "dash-mug", quantity: 1 }],
-          shippingAddress: address,
-        });
+        await placeOrder(orderId);
       }
       await page.locator("#link[data-state=live]").waitFor({ timeout: 30_000 });
       for (const orderId of ["dash-o4", "dash-o5"]) {

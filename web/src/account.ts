@@ -1,4 +1,5 @@
 import uPlot from "uplot";
+import { timeChart } from "./chart";
 import type { Api } from "./client";
 import { el, panel } from "./dom";
 
@@ -68,7 +69,11 @@ export function accountPanel(api: Api, initial = "alice-main"): HTMLElement {
   );
 
   let stop: (() => void) | null = null;
-  let chart: uPlot | null = null;
+  const chart = timeChart(
+    chartBox,
+    { label: "balance", stroke: "#15803d", paths: uPlot.paths.stepped!({ align: 1 }) },
+    200,
+  );
   let openedAt = 0;
   let accountId = initial;
 
@@ -101,25 +106,7 @@ export function accountPanel(api: Api, initial = "alice-main"): HTMLElement {
       series.map((m) => Date.parse(m.at) / 1000),
       series.map((m) => Number(m.balanceAfter.amount)),
     ];
-    const width = Math.max(280, chartBox.clientWidth || 600);
-    if (!chart) {
-      chart = new uPlot(
-        {
-          width,
-          height: 200,
-          series: [{}, { label: "balance", stroke: "#15803d", paths: uPlot.paths.stepped!({ align: 1 }) }],
-          axes: [{}, { size: 60 }],
-          legend: { show: false },
-        },
-        data,
-        chartBox,
-      );
-      new ResizeObserver(() =>
-        chart?.setSize({ width: Math.max(280, chartBox.clientWidth), height: 200 }),
-      ).observe(chartBox);
-    } else {
-      chart.setData(data);
-    }
+    chart.draw(data);
     chartBox.dataset.points = String(series.length);
     chartBox.dataset.last = series.at(-1)?.balanceAfter.amount ?? "";
   };

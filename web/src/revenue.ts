@@ -1,4 +1,5 @@
 import uPlot from "uplot";
+import { timeChart } from "./chart";
 import type { Api } from "./client";
 import { el, formatNumber, panel } from "./dom";
 
@@ -19,7 +20,16 @@ export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
   const today = el("p", { class: "today" });
   const chartBox = el("div", { class: "chart" });
   body.append(totals, today, chartBox);
-  let chart: uPlot | null = null;
+  const chart = timeChart(
+    chartBox,
+    {
+      label: "net revenue",
+      stroke: "#2563eb",
+      fill: "rgba(37,99,235,0.25)",
+      paths: uPlot.paths.bars!({ size: [0.7, 40] }),
+    },
+    220,
+  );
 
   const drawTotals = (total: Figures) => {
     const cell = (label: string, value: string) =>
@@ -49,33 +59,7 @@ export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
       days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
       days.map((d) => Number(d.netRevenue.amount)),
     ];
-    const width = Math.max(280, chartBox.clientWidth || 600);
-    if (!chart) {
-      chart = new uPlot(
-        {
-          width,
-          height: 220,
-          series: [
-            {},
-            {
-              label: "net revenue",
-              stroke: "#2563eb",
-              fill: "rgba(37,99,235,0.25)",
-              paths: uPlot.paths.bars!({ size: [0.7, 40] }),
-            },
-          ],
-          axes: [{}, { size: 60 }],
-          legend: { show: false },
-        },
-        data,
-        chartBox,
-      );
-      new ResizeObserver(() =>
-        chart?.setSize({ width: Math.max(280, chartBox.clientWidth), height: 220 }),
-      ).observe(chartBox);
-    } else {
-      chart.setData(data);
-    }
+    chart.draw(data);
     chartBox.dataset.days = String(days.length);
   };
 

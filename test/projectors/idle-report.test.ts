@@ -1,15 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { seedAccounts } from "../../bench/lib/events";
 import type { EventFilter, EventStore, Position } from "../../eventstore/port";
 import { ProjectorRunner } from "../../projectors/runtime";
-import { readModelKeys } from "../../readmodels/keys";
 import { ordersProjector } from "../../readmodels/orders/projection";
 import { ProjectorStateStore } from "../../readmodels/projector-state";
-import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
-import { deleteKeys, testRedisUrl } from "../support/redis";
 import { eventually } from "../support/service";
+import { storeAndRedis } from "../support/store-and-redis";
 
 /**
  * A cost that must not grow with the log: a projector none of whose events are in the log (here
@@ -18,27 +14,13 @@ import { eventually } from "../support/service";
  * saw then.
  */
 
-const prefix = `test:${randomBytes(6).toString("hex")}:`;
-const keys = readModelKeys(prefix);
-let es: TestEventStore;
-let redis: Redis;
-
-beforeAll(async () => {
-  es = await createPostgresTestStore();
-  redis = new Redis(testRedisUrl);
-  await seedAccounts(es.store, { prefix: "idle-", streams: 20, total: 2_000 });
-}, 60_000);
-afterAll(async () => {
-  await es?.close();
-  await deleteKeys(prefix);
-  await redis?.quit();
-});
+const t = storeAndRedis((store) => seedAccounts(store, { prefix: "idle-", streams: 20, total: 2_000 }));
 
 describe("an idle projector's lag reports", () => {
   it("count from its group's position, never from the start of the log", async () => {
     const counted: (Position | null)[] = [];
     // The real store, with its lag counts recorded (every other call goes straight through).
-    const store = new Proxy(es.store, {
+    const store = new Proxy(t.store, {
       get(target, property, receiver) {
         if (property === "countAfter") {
           return (after: Position | null, filter?: EventFilter) => {
@@ -52,15 +34,15 @@ describe("an idle projector's lag reports", () => {
     }) as EventStore;
     const runner = new ProjectorRunner({
       store,
-      redis,
-      keys,
-      projector: ordersProjector(keys),
+      redis: t.redis,
+      keys: t.keys,
+      projector: ordersProjector(t.keys),
       consumerName: "idle-test",
       reportEveryMs: 100,
     });
     await runner.start();
     try {
-      const states = new ProjectorStateStore(redis, keys);
+      const states = new ProjectorStateStore(t.redis, t.keys);
       await eventually(async () => {
         const state = await states.read("orders", new Date());
         expect(state).toMatchObject({ status: "live", lagEvents: 0 });
@@ -69,7 +51,7 @@ describe("an idle projector's lag reports", () => {
       // A few more report intervals, with the log unchanged.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(counted.length).toBeGreaterThanOrEqual(3);
-      const head = await es.store.headPosition();
+      const head = await t.store.headPosition();
       expect(counted.every((after) => after !== null && after.commit === head!.commit)).toBe(true);
     } finally {
       await runner.stop();

@@ -39,6 +39,8 @@ export interface FreshnessOptions {
   readonly onParkedCount: (parked: number) => Promise<void>;
   /** Called before each report, to notice a checkpoint Redis lost while the runner was idle. */
   readonly beforeReport: () => Promise<void>;
+  /** The generation of its view the runner writes. */
+  readonly generation?: number;
 }
 
 /**
@@ -95,6 +97,7 @@ export class FreshnessReporter {
         consumer: consumerName,
         reportedAt: new Date(now).toISOString(),
         trustForMs: this.options.trustForMs,
+        generation: this.options.generation ?? 0,
       });
     } catch (error) {
       log.warn({ projector: projector.name, err: error }, "could not report projector state");

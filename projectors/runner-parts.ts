@@ -47,7 +47,7 @@ export interface ProjectorRunnerOptions {
 /** The runner's parts, each with one job: its records in Redis, the retry and parking policy,
  * the freshness reporter and the batch writer. */
 export function assemble(
-  options: ProjectorRunnerOptions & { readonly fence?: Fence | null },
+  options: ProjectorRunnerOptions & { readonly fence?: Fence | null; readonly generation?: number },
   groupName: string,
   log: Log,
   progress: Progress,
@@ -73,6 +73,7 @@ export function assemble(
       trustForMs: Math.min(leaseMs, Math.max(3 * reportEveryMs, 1_000)),
       onParkedCount: (parked) => parking.refreshIfChanged(parked),
       beforeReport: noticeLostCheckpoint,
+      generation: options.generation ?? 0,
     },
     progress,
   );

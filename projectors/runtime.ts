@@ -53,7 +53,13 @@ export class ProjectorRunner {
   }
 
   private assemble(fence: Fence | null): void {
-    const options = { ...this.options, keys: this.keys, projector: this.projector, fence };
+    const options = {
+      ...this.options,
+      keys: this.keys,
+      projector: this.projector,
+      fence,
+      generation: this.generation,
+    };
     ({
       bookkeeping: this.bookkeeping,
       parking: this.parking,

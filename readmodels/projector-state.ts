@@ -21,6 +21,8 @@ export interface ProjectorState {
   readonly reportedAt: string;
   /** How long the report stays true; a runner silent for longer is taken as dead (stalled). */
   readonly trustForMs?: number;
+  /** The generation of its view the projector writes (0 until the view's first rebuild). */
+  readonly generation?: number;
 }
 
 /**
@@ -48,6 +50,8 @@ function combine(projector: string, parts: ProjectorState[]): ProjectorState {
     eventsPerSecond: parts.reduce((sum, p) => sum + p.eventsPerSecond, 0),
     parked: parts.reduce((sum, p) => sum + p.parked, 0),
     consumer: parts.map((p) => p.consumer).join(","),
+    // Partitions move to a rebuilt generation one by one: the view is on it once all of them are.
+    generation: Math.min(...parts.map((p) => p.generation ?? 0)),
   };
 }
 
@@ -75,6 +79,7 @@ export class ProjectorStateStore {
       consumer: state.consumer,
       reportedAt: state.reportedAt,
       ...(state.trustForMs !== undefined && { trustForMs: String(state.trustForMs) }),
+      generation: String(state.generation ?? 0),
     });
   }
 
@@ -114,6 +119,7 @@ function stateFromHash(projector: string, hash: Record<string, string>, now: Dat
     parked: Number(hash.parked ?? 0),
     consumer: hash.consumer ?? "",
     reportedAt,
+    generation: Number(hash.generation ?? 0),
   };
 }
 

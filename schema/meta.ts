@@ -22,6 +22,11 @@ export const ViewMetaRef = builder.objectRef<ProjectorState>("ViewMeta").impleme
   description: "Freshness of a view, as data: where its projector is in the log and how far behind.",
   fields: (t) => ({
     projector: t.exposeString("projector"),
+    generation: t.int({
+      description:
+        "The generation of the view its projector writes and readers read: 0 until the view's first rebuild, then one more per rebuild.",
+      resolve: (state) => state.generation ?? 0,
+    }),
     status: t.field({ type: FreshnessStatusEnum, resolve: (meta) => meta.status }),
     position: t.field({
       type: "Position",

@@ -165,6 +165,15 @@ describe("rebuilding a view as a job", () => {
       retiring: null,
     });
 
+    // Operators see the view on its new generation.
+    await eventually(async () => {
+      const meta = await admin.gql<{ projections: { projector: string; generation: number }[] }>(
+        `{ projections { projector generation } }`,
+      );
+      expect(meta.data?.projections.find((p) => p.projector === "accounts")?.generation).toBe(1);
+      expect(meta.data?.projections.find((p) => p.projector === "orders")?.generation).toBe(0);
+    }, 10_000);
+
     // Every answer during the rebuild came whole from one generation.
     expect(reads).toBeGreaterThan(sample.length);
     expect(wrong).toEqual([]);

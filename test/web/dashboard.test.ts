@@ -194,6 +194,12 @@ describe.skipIf(browserMissing)(
       const job = page.locator('#operations li[data-job^="rebuild-inventory-"]');
       await job.waitFor({ timeout: 15_000 });
       await expect.poll(() => job.getAttribute("class"), { timeout: 30_000 }).toContain("job-completed");
+      // The view's projector has moved to the rebuilt generation.
+      await expect
+        .poll(() => page.locator('#operations tr[data-view="inventory"] .generation').textContent(), {
+          timeout: 10_000,
+        })
+        .toBe("1");
       expect(await job.locator("progress").getAttribute("value")).toBe(
         await job.locator("progress").getAttribute("max"),
       );

@@ -3,6 +3,7 @@ import { el, formatNumber, panel } from "./dom";
 
 interface ViewMeta {
   projector: string;
+  generation: number;
   status: string;
   lagEvents: number;
   lagMs: number;
@@ -43,7 +44,11 @@ export function operationsPanel(api: Api, isAdmin: boolean): HTMLElement {
       el(
         "thead",
         {},
-        el("tr", {}, ...["view", "status", "lag", "parked", "events/s", ""].map((h) => el("th", {}, h))),
+        el(
+          "tr",
+          {},
+          ...["view", "gen", "status", "lag", "parked", "events/s", ""].map((h) => el("th", {}, h)),
+        ),
       ),
       views,
     ),
@@ -54,7 +59,7 @@ export function operationsPanel(api: Api, isAdmin: boolean): HTMLElement {
 
   const rows = new Map<string, HTMLTableRowElement>();
   api.live<{ projectionsUpdated: ViewMeta[] }>(
-    `subscription { projectionsUpdated(everyMs: 1000) { projector status lagEvents lagMs parked eventsPerSecond } }`,
+    `subscription { projectionsUpdated(everyMs: 1000) { projector generation status lagEvents lagMs parked eventsPerSecond } }`,
     {},
     ({ projectionsUpdated }) => {
       for (const meta of projectionsUpdated) {
@@ -68,6 +73,11 @@ export function operationsPanel(api: Api, isAdmin: boolean): HTMLElement {
         if (button) button.addEventListener("click", () => void rebuild(api, meta.projector, notice));
         row.replaceChildren(
           el("td", {}, meta.projector),
+          el(
+            "td",
+            { class: "generation", title: "generation: one more per rebuild" },
+            String(meta.generation),
+          ),
           el(
             "td",
             { class: `status status-${meta.status.toLowerCase()}` },

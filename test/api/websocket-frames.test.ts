@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { mintToken } from "../../server/auth/tokens";
 import { loadConfig } from "../../server/config";
 import { ProcessGroup } from "../support/process-group";
-import { dropTestData, testDatabaseUrl, testRedisUrl } from "../support/service";
+import { dropTestData, testServiceEnv } from "../support/service";
 import { overWebSocket } from "./support/ws";
 
 /**
@@ -12,21 +12,14 @@ import { overWebSocket } from "./support/ws";
  * service as a process (its real stdout and stderr): each closes its own connection with the
  * protocol's code and one log line, with no stack trace, and the other connections go on.
  */
-const id = randomBytes(6).toString("hex");
-const schema = `t_${id}`;
-const prefix = `test:${id}:`;
+const { schema, prefix, env } = testServiceEnv();
 const secret = randomBytes(32).toString("hex");
 let service: ProcessGroup;
 let url: string;
 
 beforeAll(async () => {
   service = new ProcessGroup(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    PORT: "0",
-    EVENT_STORE_URL: testDatabaseUrl,
-    EVENT_STORE_SCHEMA: schema,
-    REDIS_URL: testRedisUrl,
-    REDIS_AUTOSTART: "false",
-    REDIS_PREFIX: prefix,
+    ...env,
     JWT_SECRET: secret,
     MAX_BODY_BYTES: "4096",
     DEMO: "off",

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { Job, type Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +12,7 @@ import { readModelKeys } from "../../readmodels/keys";
 import { viewNames } from "../../readmodels/registry";
 import { ServiceProcess } from "../support/projector-process";
 import { cleanRebuild, readModels } from "../support/rebuild";
-import { dropTestData, eventually, testDatabaseUrl, testRedisUrl } from "../support/service";
+import { dropTestData, eventually, testDatabaseUrl, testRedisUrl, testServiceEnv } from "../support/service";
 
 /**
  * A worker process SIGKILLed half-way through a rebuild: BullMQ finds the job stalled (its lock
@@ -23,9 +22,7 @@ import { dropTestData, eventually, testDatabaseUrl, testRedisUrl } from "../supp
 
 const EVENTS = 60_000;
 
-const id = randomBytes(6).toString("hex");
-const schema = `t_${id}`;
-const prefix = `test:${id}:`;
+const { id, schema, prefix, env } = testServiceEnv();
 const keys = readModelKeys(prefix);
 let store: EventStore;
 let redis: Redis;
@@ -34,13 +31,8 @@ const workers: ServiceProcess[] = [];
 
 function worker(name: string): ServiceProcess {
   const process = new ServiceProcess({
+    ...env,
     ROLE: "worker",
-    PORT: "0",
-    EVENT_STORE_URL: testDatabaseUrl,
-    EVENT_STORE_SCHEMA: schema,
-    REDIS_URL: testRedisUrl,
-    REDIS_AUTOSTART: "false",
-    REDIS_PREFIX: prefix,
     CONSUMER_NAME: `${name}-${id}`,
     // A dead worker's job is taken over within seconds, not the default half minute.
     JOB_LOCK_MS: "1500",

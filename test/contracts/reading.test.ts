@@ -1,16 +1,13 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
 import type { EventToAppend } from "../../eventstore/port";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { accountsProjector } from "../../readmodels/accounts";
-import { readModelKeys } from "../../readmodels/keys";
 import { ordersProjector } from "../../readmodels/orders";
 import type { Projector } from "../../readmodels/view";
 import { readingThroughContracts } from "../../server/contracts/reading";
-import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
-import { deleteKeys, testRedisUrl } from "../support/redis";
 import { eventually } from "../support/service";
+import { storeAndRedis } from "../support/store-and-redis";
 
 /**
  * Events this code cannot read (a type no contract names, a version newer than the code, as a
@@ -20,20 +17,8 @@ import { eventually } from "../support/service";
  * appended to the store directly, past the door, as such a writer would.
  */
 
-const prefix = `test:${randomBytes(6).toString("hex")}:`;
-const keys = readModelKeys(prefix);
-let es: TestEventStore;
-let redis: Redis;
-
-beforeAll(async () => {
-  es = await createPostgresTestStore();
-  redis = new Redis(testRedisUrl);
-});
-afterAll(async () => {
-  await es?.close();
-  await deleteKeys(prefix);
-  await redis?.quit();
-});
+const t = storeAndRedis();
+const keys = t.keys;
 
 const at = "2026-03-01T10:00:00.000Z";
 const event = (type: string, data: Record<string, unknown>, schemaVersion = 1): EventToAppend => ({
@@ -53,8 +38,8 @@ const deposited = (accountId: string, amount: number, schemaVersion = 1) =>
 
 function runner(projector: Projector, name: string): ProjectorRunner {
   return new ProjectorRunner({
-    store: es.store,
-    redis,
+    store: t.store,
+    redis: t.redis,
     keys,
     projector,
     consumerName: name,
@@ -66,18 +51,18 @@ function runner(projector: Projector, name: string): ProjectorRunner {
 
 describe("a view reading through the contracts", () => {
   it("parks an event of an unknown version or type with the reason, and goes on with the other streams", async () => {
-    await es.store.appendToStream("account-newer", [opened("newer"), deposited("newer", 500, 2)]);
-    await es.store.appendToStream("account-odd", [
+    await t.store.appendToStream("account-newer", [opened("newer"), deposited("newer", 500, 2)]);
+    await t.store.appendToStream("account-odd", [
       opened("odd"),
       event("AccountFrozen", { accountId: "odd" }),
     ]);
-    await es.store.appendToStream("account-fine", [opened("fine"), deposited("fine", 1250)]);
+    await t.store.appendToStream("account-fine", [opened("fine"), deposited("fine", 1250)]);
 
     const accounts = runner(readingThroughContracts(accountsProjector(keys)), "reading-accounts");
     await accounts.start();
     try {
       const parked = await eventually(async () => {
-        const list = await es.store.listParked(accounts.groupName);
+        const list = await t.store.listParked(accounts.groupName);
         expect(list.map((p) => p.event.type).sort()).toEqual(["AccountFrozen", "MoneyDeposited"]);
         return list;
       });
@@ -88,17 +73,17 @@ describe("a view reading through the contracts", () => {
       expect(reasons.AccountFrozen).toContain(
         "Cannot read AccountFrozen v1: not an event of account streams (unknown event type)",
       );
-      await eventually(async () => expect(await redis.hget(keys.account("fine"), "balance")).toBe("1250"));
+      await eventually(async () => expect(await t.redis.hget(keys.account("fine"), "balance")).toBe("1250"));
       // Nothing was read as something else: the accounts stopped before the events they cannot read.
-      expect(await redis.hgetall(keys.account("newer"))).toMatchObject({ balance: "0", revision: "0" });
-      expect(await redis.hgetall(keys.account("odd"))).toMatchObject({ status: "open", revision: "0" });
+      expect(await t.redis.hgetall(keys.account("newer"))).toMatchObject({ balance: "0", revision: "0" });
+      expect(await t.redis.hgetall(keys.account("odd"))).toMatchObject({ status: "open", revision: "0" });
     } finally {
       await accounts.stop();
     }
   });
 
   it("reads an old version in today's shape (OrderPlaced v1, as the first release stored it)", async () => {
-    await es.store.appendToStream("order-legacy", [
+    await t.store.appendToStream("order-legacy", [
       event(
         "OrderPlaced",
         {
@@ -119,7 +104,7 @@ describe("a view reading through the contracts", () => {
     await orders.start();
     try {
       await eventually(async () =>
-        expect(await redis.hgetall(keys.order("legacy"))).toMatchObject({
+        expect(await t.redis.hgetall(keys.order("legacy"))).toMatchObject({
           status: "awaiting_payment",
           city: "San Francisco",
           country: "US",
@@ -127,7 +112,7 @@ describe("a view reading through the contracts", () => {
           itemCount: "2",
         }),
       );
-      expect(await es.store.listParked(orders.groupName)).toEqual([]);
+      expect(await t.store.listParked(orders.groupName)).toEqual([]);
     } finally {
       await orders.stop();
     }

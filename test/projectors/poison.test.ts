@@ -1,31 +1,16 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
 import type { EventToAppend } from "../../eventstore/port";
 import { accountsProjector } from "../../readmodels/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { skipParkedEvent } from "../../projectors/parking";
-import { readModelKeys } from "../../readmodels/keys";
-import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
-import { deleteKeys, testRedisUrl } from "../support/redis";
 import { eventually } from "../support/service";
+import { storeAndRedis } from "../support/store-and-redis";
 
-const prefix = `test:${randomBytes(6).toString("hex")}:`;
-const keys = readModelKeys(prefix);
-let es: TestEventStore;
-let redis: Redis;
-
-beforeAll(async () => {
-  es = await createPostgresTestStore();
-  redis = new Redis(testRedisUrl);
-});
-afterAll(async () => {
-  await es?.close();
-  await deleteKeys(prefix);
-  await redis?.quit();
-});
+const t = storeAndRedis();
+const keys = t.keys;
 
 const at = "2026-02-01T10:00:00.000Z";
 const opened = (accountId: string): EventToAppend => ({
@@ -50,17 +35,17 @@ describe("a poison event", () => {
         return real.project(event);
       },
     };
-    await es.store.appendToStream(accountStreamId("a"), [
+    await t.store.appendToStream(accountStreamId("a"), [
       opened("a"),
       deposited("a", 100, 100),
       deposited("a", 666, 766),
       deposited("a", 50, 816),
     ]);
-    await es.store.appendToStream(accountStreamId("b"), [opened("b"), deposited("b", 10, 10)]);
+    await t.store.appendToStream(accountStreamId("b"), [opened("b"), deposited("b", 10, 10)]);
 
     const runner = new ProjectorRunner({
-      store: es.store,
-      redis,
+      store: t.store,
+      redis: t.redis,
       keys,
       projector,
       consumerName: "poison-test",
@@ -71,24 +56,24 @@ describe("a poison event", () => {
     await runner.start();
     try {
       await eventually(async () => {
-        const parked = await es.store.listParked(runner.groupName);
+        const parked = await t.store.listParked(runner.groupName);
         expect(parked.map((p) => p.event.data.amount)).toEqual([666, 50]);
       });
-      const parked = await es.store.listParked(runner.groupName);
+      const parked = await t.store.listParked(runner.groupName);
       expect(parked[0]).toMatchObject({ attempts: 3, reason: expect.stringContaining("cannot handle 666") });
       expect(parked[1]?.reason).toContain("waiting behind parked event");
       // The other stream went on; the poisoned one stopped just before the poison.
-      await eventually(async () => expect(await redis.hget(keys.account("b"), "balance")).toBe("10"));
-      expect(await redis.hgetall(keys.account("a"))).toMatchObject({ balance: "100", revision: "1" });
+      await eventually(async () => expect(await t.redis.hget(keys.account("b"), "balance")).toBe("10"));
+      expect(await t.redis.hgetall(keys.account("a"))).toMatchObject({ balance: "100", revision: "1" });
 
       broken = false;
-      expect(await es.store.replayParked(runner.groupName, { limit: 10 })).toBe(2);
+      expect(await t.store.replayParked(runner.groupName, { limit: 10 })).toBe(2);
       await eventually(async () => {
-        expect(await redis.hgetall(keys.account("a"))).toMatchObject({ balance: "816", revision: "3" });
-        expect(await es.store.listParked(runner.groupName)).toEqual([]);
+        expect(await t.redis.hgetall(keys.account("a"))).toMatchObject({ balance: "816", revision: "3" });
+        expect(await t.store.listParked(runner.groupName)).toEqual([]);
       });
       // Applied once each: the history holds exactly one entry per applied revision.
-      const history = await redis.xrange(keys.accountHistory("a"), "-", "+");
+      const history = await t.redis.xrange(keys.accountHistory("a"), "-", "+");
       expect(history.map(([, fields]) => (JSON.parse(fields[1]!) as { revision: string }).revision)).toEqual([
         "0",
         "1",
@@ -111,14 +96,14 @@ describe("a parked event skipped by an operator", () => {
         return real.project(event);
       },
     };
-    await es.store.appendToStream(accountStreamId("c"), [
+    await t.store.appendToStream(accountStreamId("c"), [
       opened("c"),
       deposited("c", 13, 13),
       deposited("c", 7, 20),
     ]);
     const runner = new ProjectorRunner({
-      store: es.store,
-      redis,
+      store: t.store,
+      redis: t.redis,
       keys,
       projector,
       consumerName: "skip-test",
@@ -129,22 +114,22 @@ describe("a parked event skipped by an operator", () => {
     await runner.start();
     try {
       const poison = await eventually(async () => {
-        const parked = await es.store.listParked(runner.groupName);
+        const parked = await t.store.listParked(runner.groupName);
         expect(parked.map((p) => p.event.data.amount)).toEqual([13, 7]);
         return parked[0]!.event;
       });
-      expect(await skipParkedEvent(es.store, redis, keys, "accounts", "no-such-event")).toBeNull();
+      expect(await skipParkedEvent(t.store, t.redis, keys, "accounts", "no-such-event")).toBeNull();
       // Skipping the poison replays it (and nothing newer): it passes as a no-op.
-      expect(await skipParkedEvent(es.store, redis, keys, "accounts", poison.id)).toBe(1);
-      await eventually(async () => expect(await es.store.listParked(runner.groupName)).toHaveLength(1));
+      expect(await skipParkedEvent(t.store, t.redis, keys, "accounts", poison.id)).toBe(1);
+      await eventually(async () => expect(await t.store.listParked(runner.groupName)).toHaveLength(1));
       // The event parked behind it goes through on the next replay, in order.
-      expect(await es.store.replayParked(runner.groupName, { limit: 10 })).toBe(1);
+      expect(await t.store.replayParked(runner.groupName, { limit: 10 })).toBe(1);
       await eventually(async () => {
         // 13 never applied; 7 applied after it: the balance the events claim is theirs (20), the
         // revision passed over the skipped one.
-        expect(await redis.hgetall(keys.account("c"))).toMatchObject({ revision: "2", balance: "20" });
-        expect(await es.store.listParked(runner.groupName)).toEqual([]);
-        expect(await redis.scard(keys.skippedEvents("accounts"))).toBe(0);
+        expect(await t.redis.hgetall(keys.account("c"))).toMatchObject({ revision: "2", balance: "20" });
+        expect(await t.store.listParked(runner.groupName)).toEqual([]);
+        expect(await t.redis.scard(keys.skippedEvents("accounts"))).toBe(0);
       });
     } finally {
       await runner.stop();

@@ -1,31 +1,16 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
 import { accountsProjector } from "../../readmodels/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
-import { readModelKeys } from "../../readmodels/keys";
 import { ProjectorStateStore } from "../../readmodels/projector-state";
 import { Metrics } from "../../server/metrics";
-import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
-import { deleteKeys, testRedisUrl } from "../support/redis";
 import { eventually } from "../support/service";
+import { storeAndRedis } from "../support/store-and-redis";
 
-const prefix = `test:${randomBytes(6).toString("hex")}:`;
-const keys = readModelKeys(prefix);
-let es: TestEventStore;
-let redis: Redis;
-
-beforeAll(async () => {
-  es = await createPostgresTestStore();
-  redis = new Redis(testRedisUrl);
-});
-afterAll(async () => {
-  await es?.close();
-  await deleteKeys(prefix);
-  await redis?.quit();
-});
+const t = storeAndRedis();
+const keys = t.keys;
 
 describe("a projector whose checkpoint stays flat while the log moves", () => {
   it("is reported stalled in its state, its views' freshness and the metrics, rather than failing silently", async () => {
@@ -37,8 +22,8 @@ describe("a projector whose checkpoint stays flat while the log moves", () => {
       },
     };
     const runner = new ProjectorRunner({
-      store: es.store,
-      redis,
+      store: t.store,
+      redis: t.redis,
       keys,
       projector: stuck,
       consumerName: "stall-test",
@@ -48,9 +33,9 @@ describe("a projector whose checkpoint stays flat while the log moves", () => {
       stallAfterMs: 500,
     });
     await runner.start();
-    const states = new ProjectorStateStore(redis, keys);
+    const states = new ProjectorStateStore(t.redis, keys);
     try {
-      await es.store.appendToStream(accountStreamId("s1"), [
+      await t.store.appendToStream(accountStreamId("s1"), [
         {
           id: randomUUID(),
           type: "AccountOpened",
@@ -74,7 +59,7 @@ describe("a projector whose checkpoint stays flat while the log moves", () => {
     }
     // A runner that stops reporting altogether is shown stalled too (by age of its last report).
     const later = new Date(Date.now() + 60_000);
-    await redis.hset(keys.projectorState("accounts"), "status", "live");
+    await t.redis.hset(keys.projectorState("accounts"), "status", "live");
     expect((await states.read("accounts", later)).status).toBe("stalled");
   });
 });
@@ -90,8 +75,8 @@ describe("freshness tells the truth", () => {
       },
     };
     const runner = new ProjectorRunner({
-      store: es.store,
-      redis,
+      store: t.store,
+      redis: t.redis,
       keys,
       projector: { ...stuck, name: "accounts-jam" },
       consumerName: "jam-test",
@@ -101,20 +86,20 @@ describe("freshness tells the truth", () => {
       stallAfterMs: 300,
     });
     await runner.start();
-    const states = new ProjectorStateStore(redis, keys);
+    const states = new ProjectorStateStore(t.redis, keys);
     const opened = (id: string) => ({
       id: randomUUID(),
       type: "AccountOpened",
       data: { accountId: id, ownerId: "x", currency: "USD", openedAt: "2026-01-01T00:00:00.000Z" },
     });
     try {
-      await es.store.appendToStream(accountStreamId("jam"), [opened("jam")]);
+      await t.store.appendToStream(accountStreamId("jam"), [opened("jam")]);
       await eventually(async () => {
         expect(await states.read("accounts-jam", new Date())).toMatchObject({ status: "stalled" });
       }, 15_000);
       // Nine more accounts arrive behind it: the lag shown grows with them.
       for (let i = 0; i < 9; i++)
-        await es.store.appendToStream(accountStreamId(`more-${i}`), [opened(`more-${i}`)]);
+        await t.store.appendToStream(accountStreamId(`more-${i}`), [opened(`more-${i}`)]);
       await eventually(async () => {
         const state = await states.read("accounts-jam", new Date());
         expect(state.status).toBe("stalled");
@@ -128,8 +113,8 @@ describe("freshness tells the truth", () => {
 
   it("a runner that stops reporting is no longer shown live once its report outlives its lease", async () => {
     const runner = new ProjectorRunner({
-      store: es.store,
-      redis,
+      store: t.store,
+      redis: t.redis,
       keys,
       projector: { ...accountsProjector(keys), name: "accounts-lease" },
       consumerName: "lease-test",
@@ -137,7 +122,7 @@ describe("freshness tells the truth", () => {
       reportEveryMs: 100,
     });
     await runner.start();
-    const states = new ProjectorStateStore(redis, keys);
+    const states = new ProjectorStateStore(t.redis, keys);
     try {
       const live = await eventually(async () => {
         const state = await states.read("accounts-lease", new Date());
@@ -147,7 +132,7 @@ describe("freshness tells the truth", () => {
       const reportedAt = Date.parse(live.reportedAt);
       // What a reader sees if nothing reports after this (the runner SIGKILLed): live within the
       // lease, stalled past it.
-      await redis.hset(keys.projectorState("accounts-lease"), "reportedAt", live.reportedAt);
+      await t.redis.hset(keys.projectorState("accounts-lease"), "reportedAt", live.reportedAt);
       expect((await states.read("accounts-lease", new Date(reportedAt + 1_000))).status).toBe("live");
       expect((await states.read("accounts-lease", new Date(reportedAt + 1_501))).status).toBe("stalled");
     } finally {

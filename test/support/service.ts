@@ -77,20 +77,33 @@ export async function startTestService(env: Record<string, string> = {}): Promis
  * (so test files run in parallel) on the test servers.
  */
 export function testServiceConfig(env: Record<string, string> = {}) {
+  const { env: all, schema, prefix } = testServiceEnv(env);
+  return { config: loadConfig(all), schema, prefix };
+}
+
+/**
+ * The environment of such a service (for one started as a process too): PostgreSQL schema, Redis
+ * prefix and consumer name of its own, `env` on top.
+ */
+export function testServiceEnv(env: Record<string, string> = {}) {
   const id = randomBytes(6).toString("hex");
   const schema = `t_${id}`;
   const prefix = `test:${id}:`;
-  const config = loadConfig({
-    PORT: "0",
-    EVENT_STORE_URL: testDatabaseUrl,
-    EVENT_STORE_SCHEMA: schema,
-    REDIS_URL: testRedisUrl,
-    REDIS_AUTOSTART: "false",
-    REDIS_PREFIX: prefix,
-    CONSUMER_NAME: `test-${id}`,
-    ...env,
-  });
-  return { config, schema, prefix };
+  return {
+    id,
+    schema,
+    prefix,
+    env: {
+      PORT: "0",
+      EVENT_STORE_URL: testDatabaseUrl,
+      EVENT_STORE_SCHEMA: schema,
+      REDIS_URL: testRedisUrl,
+      REDIS_AUTOSTART: "false",
+      REDIS_PREFIX: prefix,
+      CONSUMER_NAME: `test-${id}`,
+      ...env,
+    },
+  };
 }
 
 export async function dropTestData(schema: string, prefix: string): Promise<void> {

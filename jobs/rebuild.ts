@@ -89,14 +89,14 @@ export async function rebuildView(
   if (record.retiring !== null && record.retiring !== record.live) {
     await retire(options, generations, view, record.retiring, record.live, 0);
   }
-  await removeStaleGenerations(options, view, [record.live, generation]);
+  await removeStaleGenerations(options, generations, view, [record.live, generation]);
   const at = generationKeys(keys, view, generation);
   const projector = options.projectorAt(at);
   const checkpointKey = at.checkpoint(view);
   const fence = generations.buildingFence(view, generation);
   const writer = new ReadModelWriter(redis);
-  const skipped = await skipMarks(redis, keys, view, options.partitions);
   const partitions = await projectorNames(options, view);
+  const skipped = await skipMarks(redis, keys, partitions);
   const liveAt = generationKeys(keys, view, record.live);
 
   let checkpoint = await redis.get(checkpointKey);
@@ -210,10 +210,9 @@ function unitOf(projector: Projector, event: RecordedEvent, skipped: ReadonlySet
   }
 }
 
-/** Parked events an operator marked to skip, for the view and each of its partitions. */
-async function skipMarks(redis: Redis, keys: ReadModelKeys, view: string, partitions: number) {
-  const names = new Set([view, ...partitionNames(view, partitions)]);
-  const marks = await Promise.all([...names].map((name) => redis.smembers(keys.skippedEvents(name))));
+/** Parked events an operator marked to skip, for the view and each of its running partitions. */
+async function skipMarks(redis: Redis, keys: ReadModelKeys, projectors: readonly string[]) {
+  const marks = await Promise.all(projectors.map((name) => redis.smembers(keys.skippedEvents(name))));
   return new Set(marks.flat());
 }
 
@@ -269,10 +268,15 @@ async function retire(
 }
 
 /** Removes every generation of a view but the ones kept (left by an abandoned rebuild). */
-async function removeStaleGenerations(options: RebuildOptions, view: string, keep: readonly number[]) {
+async function removeStaleGenerations(
+  options: RebuildOptions,
+  generations: ViewGenerations,
+  view: string,
+  keep: readonly number[],
+) {
   const { keys } = options;
   const base = keys.generationPrefix(view, 1).replace(/1:$/, "");
-  const record = await new ViewGenerations(options.redis, keys).read(view);
+  const record = await generations.read(view);
   // Whatever the record still refers to stays, besides the ones asked for.
   const referred = [record.live, record.building, record.retiring].filter((g): g is number => g !== null);
   const kept = [...keep, ...referred].filter((g) => g > 0).map((g) => keys.generationPrefix(view, g));

@@ -35,6 +35,8 @@ export class ProjectorRunner {
   private projector: Projector;
   private keys: ReadModelKeys;
   private generation = 0;
+  /** Where the view's live generation is recorded (read when following it). */
+  private readonly generations: ViewGenerations;
   /** A rebuild switched the view while this runner was idle (see noticeSwitch). */
   private moveNoticed = false;
   private readonly log: Log;
@@ -49,6 +51,7 @@ export class ProjectorRunner {
     this.log = options.log ?? silentLog;
     this.projector = options.projector;
     this.keys = options.keys;
+    this.generations = new ViewGenerations(options.redis, options.keys);
     this.assemble(null);
   }
 
@@ -75,9 +78,9 @@ export class ProjectorRunner {
    * checkpoint, and a fence on it, so nothing is written once a rebuild has switched the view.
    */
   private async followGeneration(): Promise<void> {
-    const { follow, redis } = this.options;
+    const { follow } = this.options;
     if (!follow) return;
-    const generations = new ViewGenerations(redis, this.options.keys);
+    const generations = this.generations;
     const live = await generations.live(follow.view);
     if (live === this.generation && this.apply.fence) return;
     if (live !== this.generation) {
@@ -242,9 +245,9 @@ export class ProjectorRunner {
    * feeds is not left behind while no event comes.
    */
   private async noticeSwitch(): Promise<void> {
-    const { follow, redis } = this.options;
+    const { follow } = this.options;
     if (!follow || this.stopped.signal.aborted || this.moveNoticed || !this.apply.fence) return;
-    const live = await new ViewGenerations(redis, this.options.keys).live(follow.view);
+    const live = await this.generations.live(follow.view);
     if (live === this.generation) return;
     this.moveNoticed = true;
     await this.subscription?.close();

@@ -258,13 +258,13 @@ export class ProjectorRunner {
     subscription: PersistentSubscription,
     batch: readonly DeliveredEvent[],
   ): Promise<"next" | "lost" | "moved"> {
-    const { store } = this.options;
     const traced = this.progress.status !== "rebuilding";
     const parts = { projector: this.projector, parking: this.parking, apply: this.apply, traced };
     const result = await handleBatch(parts, subscription, batch, this.progress.checkpoint);
     if (result.moved) return "moved";
     if (result.lost) {
-      await store.resetConsumerGroup(this.groupName, null);
+      // The group is rewound by the alignment that follows, as when the loss is noticed idle, so
+      // both ways the view is rebuilt with status "rebuilding" (and adds no span to old traces).
       this.progress.checkpoint = null;
       return "lost";
     }

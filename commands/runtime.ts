@@ -61,6 +61,11 @@ export class CommandRuntime {
     this.observe = options.observe;
   }
 
+  /** The log this runtime appends to and loads from (a process reads the facts it reacts to there). */
+  get log(): EventLog {
+    return this.store;
+  }
+
   async execute<C extends { type: string }, E extends DomainEvent, S>(
     aggregate: AggregateType<C, E, S>,
     aggregateId: string,

@@ -10,6 +10,7 @@ import {
   type EventContract,
 } from "./shared/contracts";
 import { checkReadable, liftData, UnreadableEvent } from "./shared/upcasting";
+import { transferEventContracts } from "./transfers/contracts";
 
 /**
  * Every event this service writes, in every version ever published: the one source the published
@@ -20,6 +21,7 @@ export const eventCatalogue: readonly EventContract[] = [
   ...accountEventContracts,
   ...productEventContracts,
   ...orderEventContracts,
+  ...transferEventContracts,
 ];
 
 const byType = new Map(eventCatalogue.map((contract) => [contract.type, contract]));

@@ -9,6 +9,8 @@ import { Queue, type ConnectionOptions } from "bullmq";
 export const queueNames = {
   /** Work on the views and the aggregates that is not a request's: snapshots, rebuilds. */
   maintenance: "maintenance",
+  /** Process managers' reactions to events: one job per process and causing event. */
+  processes: "processes",
 } as const;
 
 export const jobKinds = {
@@ -40,6 +42,27 @@ export function maintenanceQueue(settings: QueueSettings, onError?: (error: Erro
     },
   });
   // Without a listener, a lost connection would be printed as an unhandled error on every retry.
+  queue.on("error", (error) => onError?.(error));
+  return queue;
+}
+
+/**
+ * The process managers' queue. A reaction retries for about half an hour (a store or a product
+ * that is away passes); completed jobs stay a week, and while a job is kept its id refuses a
+ * second job for the same event. After that, the steps' idempotency keys still make a replayed
+ * event change nothing.
+ */
+export function processQueue<T>(settings: QueueSettings, onError?: (error: Error) => void): Queue<T> {
+  const queue = new Queue<T>(queueNames.processes, {
+    connection: settings.connection,
+    prefix: settings.prefix,
+    defaultJobOptions: {
+      attempts: 12,
+      backoff: { type: "exponential", delay: 500 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  });
   queue.on("error", (error) => onError?.(error));
   return queue;
 }

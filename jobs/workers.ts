@@ -11,6 +11,9 @@ import { sweepSnapshots } from "./snapshot-sweep";
 import { rebuildView, type RebuildProgress, type RebuildResult } from "./rebuild";
 import type { RebuildJobData } from "./rebuild-requests";
 import type { Projector } from "../projectors/projector";
+import type { ProcessJobData } from "./processes/dispatcher";
+import type { ProcessManager } from "./processes/process";
+import { ProcessSteps } from "./processes/steps";
 
 export interface WorkerOptions {
   readonly connection: ConnectionOptions;
@@ -29,7 +32,11 @@ export interface WorkerOptions {
   readonly projectorAt: (view: string, keys: ReadModelKeys) => Projector;
   /** Projector partitions the deployment runs (a rebuild gives each its checkpoint). */
   readonly partitions: number;
+  /** The process managers whose reactions this process runs. */
+  readonly processes: readonly ProcessManager[];
   readonly settings: {
+    /** Reactions run at once in this process (commands to one stream still queue up one by one). */
+    readonly processConcurrency: number;
     readonly lockMs: number;
     readonly rebuildPageSize: number;
     readonly rebuildRetireAfterMs: number;
@@ -70,13 +77,37 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     logger.warn({ jobId: job?.id, kind: job?.name, attempts: job?.attemptsMade, err: error }, "job failed"),
   );
   worker.on("error", (error) => logger.warn({ err: error }, "job worker error"));
-  await worker.waitUntilReady();
+  const reactions = new Worker<ProcessJobData>(queueNames.processes, (job) => react(options, job), {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.settings.processConcurrency,
+    lockDuration: options.settings.lockMs,
+    stalledInterval: options.settings.lockMs,
+    maxStalledCount: 5,
+  });
+  reactions.on("failed", (job, error) =>
+    logger.warn(
+      { jobId: job?.id, process: job?.name, attempts: job?.attemptsMade, err: error },
+      "process reaction failed",
+    ),
+  );
+  reactions.on("error", (error) => logger.warn({ err: error }, "process worker error"));
+  await Promise.all([worker.waitUntilReady(), reactions.waitUntilReady()]);
   return {
     async stop() {
       // A job in hand is left to BullMQ: its lock lapses and another worker takes it (stalled).
-      await worker.close(true);
+      await Promise.all([worker.close(true), reactions.close(true)]);
     },
   };
+}
+
+/** One reaction: the process's steps, each an idempotent command keyed by the causing event. */
+async function react(options: WorkerOptions, job: Job<ProcessJobData>): Promise<string> {
+  const { process: name, event } = job.data;
+  const process = options.processes.find((p) => p.name === name);
+  if (!process) throw new Error(`no process manager "${name}"`);
+  const steps = new ProcessSteps(options.commands, name, event);
+  return process.react(event, { steps, log: options.log });
 }
 
 async function run(options: WorkerOptions, job: Job): Promise<unknown> {

@@ -13,7 +13,7 @@ import { builder } from "../schema/builder";
 type Kind = AggregateKind;
 
 const AggregateKindEnum = builder.enumType("AggregateKind", {
-  values: ["ACCOUNT", "ORDER", "PRODUCT"] as const,
+  values: ["ACCOUNT", "ORDER", "PRODUCT", "TRANSFER"] as const,
 });
 
 interface Replay {

@@ -71,8 +71,17 @@ builder.objectFields(ChangeRef, (t) => ({
     type: OrderRef,
     nullable: true,
     description:
-      "For an order command: the order view including this change (waits, bounded by `timeoutMs`); otherwise null.",
-    args: { timeoutMs: t.arg.int({ required: false, defaultValue: 5000, ...timeoutArgument }) },
+      "For an order command: the order view including this change (waits, bounded by `timeoutMs`); otherwise null. " +
+      "With `stockAnswered`, a placed order is returned once the order process has answered: every line held " +
+      "(AWAITING_PAYMENT) or rejected out of stock (REJECTED, with `stockShortages`).",
+    args: {
+      timeoutMs: t.arg.int({ required: false, defaultValue: 5000, ...timeoutArgument }),
+      stockAnswered: t.arg.boolean({
+        required: false,
+        defaultValue: false,
+        description: "Also wait until the order is no longer AWAITING_STOCK.",
+      }),
+    },
     resolve: (change, args, ctx) =>
       change.streamId.startsWith(orderStreamPrefix)
         ? viewAfter(
@@ -80,7 +89,8 @@ builder.objectFields(ChangeRef, (t) => ({
             "order",
             timeoutArg(args.timeoutMs),
             () => ctx.services.views.orders.get(change.aggregateId),
-            (view) => view.revision >= change.revision,
+            (view) =>
+              view.revision >= change.revision && !(args.stockAnswered && view.status === "awaiting_stock"),
           )
         : null,
   }),

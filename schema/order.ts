@@ -5,6 +5,10 @@ import { MoneyRef, type MoneyValue } from "./money";
 
 export const OrderStatusEnum = builder.enumType("OrderStatus", {
   values: {
+    AWAITING_STOCK: {
+      value: "awaiting_stock",
+      description: "Placed; the order process is asking each line's product to hold its units.",
+    },
     AWAITING_PAYMENT: { value: "awaiting_payment" },
     REJECTED: { value: "rejected" },
     PAID: { value: "paid" },
@@ -34,6 +38,19 @@ const OrderLineRef = builder.objectRef<Line>("OrderLine").implement({
   }),
 });
 
+const StockShortageRef = builder.objectRef<OrderView["stockShortages"][number]>("StockShortage").implement({
+  description:
+    "A line its product could not hold when the order asked (the order was rejected out of stock).",
+  fields: (t) => ({
+    productId: t.exposeID("productId"),
+    requested: t.exposeInt("requested", { description: "Units the line asked for." }),
+    available: t.exposeInt("available", { description: "Units the product had available then." }),
+    reason: t.exposeString("reason", {
+      description: "insufficient_stock, discontinued or unknown_product.",
+    }),
+  }),
+});
+
 const AddressRef = builder
   .objectRef<NonNullable<OrderView["address"]> & { region: string | null }>("Address")
   .implement({
@@ -50,6 +67,12 @@ const OrderTimelineRef = builder.objectRef<OrderView["steps"]>("OrderTimeline").
   description: "When each step happened (null: not yet, or never).",
   fields: (t) => ({
     placedAt: t.field({ type: "DateTime", nullable: true, resolve: (s) => s.placedAt }),
+    stockReservedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When every line was held on its product.",
+      resolve: (s) => s.stockReservedAt,
+    }),
     rejectedAt: t.field({ type: "DateTime", nullable: true, resolve: (s) => s.rejectedAt }),
     paidAt: t.field({ type: "DateTime", nullable: true, resolve: (s) => s.paidAt }),
     lastPaymentDeclinedAt: t.field({
@@ -96,6 +119,15 @@ export const OrderRef = builder.objectRef<OrderView>("Order").implement({
     trackingNumber: t.exposeString("trackingNumber", { nullable: true }),
     paymentReference: t.exposeString("paymentReference", { nullable: true }),
     rejectionReason: t.exposeString("rejectionReason", { nullable: true }),
+    rejectionDetail: t.exposeString("rejectionDetail", {
+      nullable: true,
+      description: "What was wrong, for people.",
+    }),
+    stockShortages: t.field({
+      type: [StockShortageRef],
+      description: "When rejected out of stock: each line that could not be held. Else empty.",
+      resolve: (o) => o.stockShortages,
+    }),
     cancelReason: t.exposeString("cancelReason", { nullable: true }),
     refundReason: t.exposeString("refundReason", { nullable: true }),
     refundDenialReason: t.exposeString("refundDenialReason", { nullable: true }),

@@ -63,6 +63,8 @@ export interface JobSettings {
   readonly rebuildPageSize: number;
   /** How long after its switch a rebuild removes the replaced generation (readers move first). */
   readonly rebuildRetireAfterMs: number;
+  /** Process-manager reactions a worker process runs at once. */
+  readonly processConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockMs: positiveInteger(env, "JOB_LOCK_MS", 30_000),
       rebuildPageSize: positiveInteger(env, "REBUILD_PAGE_SIZE", 1_000),
       rebuildRetireAfterMs: positiveInteger(env, "REBUILD_RETIRE_AFTER_MS", 5_000),
+      processConcurrency: positiveInteger(env, "PROCESS_CONCURRENCY", 8),
     },
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),

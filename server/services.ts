@@ -18,8 +18,10 @@ import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys, type ReadModelKeys } from "../readmodels/keys";
 import { JobsAdmin } from "../jobs/admin";
 import { RebuildRequests } from "../jobs/rebuild-requests";
-import { bullConnection, closeWithin, maintenanceQueue } from "../jobs/queues";
+import { bullConnection, closeWithin, maintenanceQueue, processQueue } from "../jobs/queues";
 import { startWorkers } from "../jobs/workers";
+import { ProcessDispatcher, type ProcessJobData } from "../jobs/processes/dispatcher";
+import { processManagers } from "../jobs/processes/index";
 import { createGateway } from "./app";
 import { readingThroughContracts } from "./contracts/reading";
 import { Metrics } from "./metrics";
@@ -115,8 +117,13 @@ export async function startService(
           queueOutage = true; // once per process: the Redis connection watch reports outages
           log.warn({ err }, "job queue connection error");
         });
+  const runsWorkers = queue !== null && (config.role === "all" || config.role === "worker");
+  // Process managers: their consumer groups feed a queue of reactions the workers run.
+  const reactions = runsWorkers
+    ? processQueue<ProcessJobData>(bull, (err) => log.warn({ err }, "process queue connection error"))
+    : null;
   const workers =
-    queue && (config.role === "all" || config.role === "worker")
+    queue && runsWorkers
       ? await startWorkers({
           ...bull,
           queue,
@@ -133,9 +140,20 @@ export async function startService(
             return readingThroughContracts(view.projector(at));
           },
           partitions: config.projectorPartitions,
+          processes: processManagers,
           settings: config.jobs,
         })
       : null;
+  const dispatcher = reactions
+    ? new ProcessDispatcher({
+        store,
+        queue: reactions,
+        processes: processManagers,
+        consumerName: config.consumerName,
+        log,
+      })
+    : null;
+  await dispatcher?.start();
   const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
 
   const projectors: ProjectorRunner[] = [];
@@ -293,7 +311,9 @@ export async function startService(
         await listener?.close();
         liveGenerations?.stop();
         await Promise.all(projectors.map((runner) => runner.stop()));
+        await dispatcher?.stop();
         await workers?.stop();
+        if (reactions) await closeWithin(reactions, 2_000);
         await jobsAdmin?.close();
         if (queue) await closeWithin(queue, 2_000);
         await store.close();

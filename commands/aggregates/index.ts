@@ -2,6 +2,7 @@ import type { AggregateType } from "../aggregate";
 import { accountAggregate } from "./account";
 import { orderAggregate } from "./order";
 import { productAggregate } from "./product";
+import { transferAggregate } from "./transfer";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one table for aggregates of different shapes
 export type AnyAggregate = AggregateType<any, any, any>;
@@ -11,6 +12,7 @@ export const aggregates = {
   ACCOUNT: accountAggregate,
   ORDER: orderAggregate,
   PRODUCT: productAggregate,
+  TRANSFER: transferAggregate,
 } as const;
 export type AggregateKind = keyof typeof aggregates;
 

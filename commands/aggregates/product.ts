@@ -11,5 +11,5 @@ export const productAggregate: AggregateType<ProductCommand, ProductEvent, Produ
   streamId: productStreamId,
   fromStored: productEventFromStored,
   schemaVersionOf: productEventSchemaVersion,
-  stateVersion: 1,
+  stateVersion: 2,
 };

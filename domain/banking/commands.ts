@@ -14,6 +14,8 @@ export type DepositMoney = {
   amount: MinorUnits;
   currency: string;
   at: string;
+  /** Set when the movement is a step of a transfer between accounts: its events name the transfer. */
+  transferId?: string;
 };
 export type WithdrawMoney = {
   type: "WithdrawMoney";
@@ -22,6 +24,8 @@ export type WithdrawMoney = {
   amount: MinorUnits;
   currency: string;
   at: string;
+  /** Set when the movement is a step of a transfer between accounts: its events name the transfer. */
+  transferId?: string;
 };
 export type ReverseWithdrawal = {
   type: "ReverseWithdrawal";
@@ -29,6 +33,8 @@ export type ReverseWithdrawal = {
   withdrawalId: string;
   reason: string;
   at: string;
+  /** Set when the movement is a step of a transfer between accounts: its events name the transfer. */
+  transferId?: string;
 };
 export type CloseAccount = { type: "CloseAccount"; accountId: string; at: string };
 

@@ -40,6 +40,18 @@ function requireCurrency(state: OpenState, currency: string): void {
   if (currency !== state.currency) throw new CurrencyMismatch(state.currency, currency);
 }
 
+/**
+ * The transfer a movement belongs to, as its event carries it: present only when the command names
+ * one, so a movement outside any transfer is recorded exactly as before transfers existed.
+ */
+function transferOf(command: { transferId?: string }): { transferId?: string } {
+  if (command.transferId === undefined) return {};
+  if (command.transferId.trim() === "") {
+    throw new ValidationError("transferId", "The transfer, when given, must be named");
+  }
+  return { transferId: command.transferId };
+}
+
 function open(command: OpenAccount, state: AccountState): AccountEvent[] {
   if (state.status !== "unopened") throw new AccountAlreadyOpen(command.accountId);
   if (command.ownerId.trim() === "") throw new ValidationError("ownerId", "The owner is required");
@@ -61,6 +73,7 @@ function deposit(command: DepositMoney, state: AccountState): AccountEvent[] {
   const account = requireOpen(state, command.accountId);
   requirePositive(command.amount);
   requireCurrency(account, command.currency);
+  const transfer = transferOf(command);
   const balanceAfter = addMinor(account.balance, command.amount);
   return [
     {
@@ -71,6 +84,7 @@ function deposit(command: DepositMoney, state: AccountState): AccountEvent[] {
         currency: command.currency,
         balanceAfter,
         depositedAt: command.at,
+        ...transfer,
       },
     },
   ];
@@ -86,6 +100,7 @@ function withdraw(command: WithdrawMoney, state: AccountState): AccountEvent[] {
   if (command.amount > account.balance) {
     throw new InsufficientFunds(command.accountId, account.balance, command.amount, account.currency);
   }
+  const transfer = transferOf(command);
   return [
     {
       type: "MoneyWithdrawn",
@@ -96,6 +111,7 @@ function withdraw(command: WithdrawMoney, state: AccountState): AccountEvent[] {
         currency: command.currency,
         balanceAfter: account.balance - command.amount,
         withdrawnAt: command.at,
+        ...transfer,
       },
     },
   ];
@@ -107,6 +123,7 @@ function reverseWithdrawal(command: ReverseWithdrawal, state: AccountState): Acc
   if (!withdrawal) throw new WithdrawalNotFound(command.withdrawalId);
   if (withdrawal.reversed) throw new WithdrawalAlreadyReversed(command.withdrawalId);
   if (command.reason.trim() === "") throw new ValidationError("reason", "A reversal needs a reason");
+  const transfer = transferOf(command);
   return [
     {
       type: "WithdrawalReversed",
@@ -118,6 +135,7 @@ function reverseWithdrawal(command: ReverseWithdrawal, state: AccountState): Acc
         balanceAfter: addMinor(account.balance, withdrawal.amount),
         reason: command.reason,
         reversedAt: command.at,
+        ...transfer,
       },
     },
   ];

@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox";
 import { eventData, field, type CurrentData, type EventVersions } from "../shared/contracts";
 import type { DomainEvent } from "../shared/decider";
 
@@ -11,6 +12,9 @@ const accountId = field.id("The account (its stream is account-<accountId>).");
 const withdrawalId = field.id("The withdrawal, as the client named it when withdrawing.");
 const currency = field.currency("The account's currency (ISO 4217).");
 const balanceAfter = field.money("The account's balance after this movement.");
+// Optional, added within version 1: movements that are no part of a transfer (and every event
+// written before transfers existed) simply have no such field.
+const transferId = Type.Optional(field.id("The transfer this movement belongs to, when it is one."));
 
 export const AccountOpenedV1 = eventData("An account was opened, with a zero balance.", {
   accountId,
@@ -25,6 +29,7 @@ export const MoneyDepositedV1 = eventData("Money was paid into an account.", {
   currency,
   balanceAfter,
   depositedAt: field.instant("When the deposit was accepted."),
+  transferId,
 });
 
 export const MoneyWithdrawnV1 = eventData(
@@ -36,6 +41,7 @@ export const MoneyWithdrawnV1 = eventData(
     currency,
     balanceAfter,
     withdrawnAt: field.instant("When the withdrawal was accepted."),
+    transferId,
   },
 );
 
@@ -49,6 +55,7 @@ export const WithdrawalReversedV1 = eventData(
     balanceAfter,
     reason: field.text("Why the withdrawal was reversed."),
     reversedAt: field.instant("When the reversal was accepted."),
+    transferId,
   },
 );
 

@@ -22,4 +22,33 @@ export type ChangePrice = {
 };
 export type DiscontinueProduct = { type: "DiscontinueProduct"; productId: string; at: string };
 
-export type ProductCommand = AddProduct | RestockProduct | ChangePrice | DiscontinueProduct;
+/** Sent by the order process for one line of an order; at most one reservation per order. */
+export type ReserveStock = {
+  type: "ReserveStock";
+  productId: string;
+  orderId: string;
+  quantity: number;
+  at: string;
+};
+/** Gives back what an order holds (nothing when it holds nothing). */
+export type ReleaseStock = { type: "ReleaseStock"; productId: string; orderId: string; at: string };
+/** Turns what an order holds into sold units (nothing when it holds nothing). */
+export type SellReservedStock = { type: "SellReservedStock"; productId: string; orderId: string; at: string };
+/** Units of a refunded order back on the shelf. */
+export type ReturnStock = {
+  type: "ReturnStock";
+  productId: string;
+  orderId: string;
+  quantity: number;
+  at: string;
+};
+
+export type ProductCommand =
+  | AddProduct
+  | RestockProduct
+  | ChangePrice
+  | DiscontinueProduct
+  | ReserveStock
+  | ReleaseStock
+  | SellReservedStock
+  | ReturnStock;

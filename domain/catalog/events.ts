@@ -47,12 +47,68 @@ export const ProductDiscontinuedV1 = eventData(
   },
 );
 
+// Stock held for orders. The product owns what is available (on hand minus reserved): the order
+// process reserves each line here, and only here, so two orders can never take the same unit.
+const orderId = field.id("The order the units are held for, or came from.");
+
+export const StockReservedV1 = eventData("Units were set aside for an order; they are no longer available.", {
+  productId,
+  orderId,
+  quantity: field.count("Units reserved.", 1),
+  available: field.count("Units still available after this reservation."),
+  reservedAt: field.instant("When the units were reserved."),
+});
+
+export const StockReservationRefusedV1 = eventData(
+  "An order asked for more units than were available (or for a discontinued product); nothing was reserved.",
+  {
+    productId,
+    orderId,
+    requested: field.count("Units the order asked for.", 1),
+    available: field.count("Units available when it asked."),
+    reason: field.oneOf(["insufficient_stock", "discontinued"], "Why nothing was reserved."),
+    refusedAt: field.instant("When the reservation was refused."),
+  },
+);
+
+export const StockReleasedV1 = eventData(
+  "An order's reserved units became available again (the order was cancelled, or rejected for another line).",
+  {
+    productId,
+    orderId,
+    quantity: field.count("Units released.", 1),
+    releasedAt: field.instant("When the units were released."),
+  },
+);
+
+export const StockSoldV1 = eventData(
+  "An order's reserved units were delivered: they left the stock for good.",
+  {
+    productId,
+    orderId,
+    quantity: field.count("Units sold.", 1),
+    soldAt: field.instant("When the units were delivered."),
+  },
+);
+
+export const StockReturnedV1 = eventData("Units of a refunded order came back and can be sold again.", {
+  productId,
+  orderId,
+  quantity: field.count("Units returned.", 1),
+  returnedAt: field.instant("When the units came back."),
+});
+
 /** Every published version of every product event, oldest first (upcasters.ts lifts older ones). */
 export const productEventVersions = {
   ProductAdded: [ProductAddedV1],
   ProductRestocked: [ProductRestockedV1],
   PriceChanged: [PriceChangedV1],
   ProductDiscontinued: [ProductDiscontinuedV1],
+  StockReserved: [StockReservedV1],
+  StockReservationRefused: [StockReservationRefusedV1],
+  StockReleased: [StockReleasedV1],
+  StockSold: [StockSoldV1],
+  StockReturned: [StockReturnedV1],
 } as const satisfies EventVersions;
 
 type Versions = typeof productEventVersions;
@@ -65,11 +121,34 @@ export type ProductDiscontinued = DomainEvent<
   CurrentData<Versions, "ProductDiscontinued">
 >;
 
-export type ProductEvent = ProductAdded | ProductRestocked | PriceChanged | ProductDiscontinued;
+export type StockReserved = DomainEvent<"StockReserved", CurrentData<Versions, "StockReserved">>;
+export type StockReservationRefused = DomainEvent<
+  "StockReservationRefused",
+  CurrentData<Versions, "StockReservationRefused">
+>;
+export type StockReleased = DomainEvent<"StockReleased", CurrentData<Versions, "StockReleased">>;
+export type StockSold = DomainEvent<"StockSold", CurrentData<Versions, "StockSold">>;
+export type StockReturned = DomainEvent<"StockReturned", CurrentData<Versions, "StockReturned">>;
+
+export type ProductEvent =
+  | ProductAdded
+  | ProductRestocked
+  | PriceChanged
+  | ProductDiscontinued
+  | StockReserved
+  | StockReservationRefused
+  | StockReleased
+  | StockSold
+  | StockReturned;
 
 export const productEventTypes: readonly ProductEvent["type"][] = [
   "ProductAdded",
   "ProductRestocked",
   "PriceChanged",
   "ProductDiscontinued",
+  "StockReserved",
+  "StockReservationRefused",
+  "StockReleased",
+  "StockSold",
+  "StockReturned",
 ];

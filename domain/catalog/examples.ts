@@ -33,4 +33,34 @@ export const productEventExamples: EventExamples<typeof productEventVersions> = 
     ],
   ],
   ProductDiscontinued: [[{ productId: "p-mug", discontinuedAt: "2026-06-30T18:00:00.000Z" }]],
+  StockReserved: [
+    [
+      {
+        productId: "p-mug",
+        orderId: "o-1001",
+        quantity: 2,
+        available: 38,
+        reservedAt: "2026-03-02T09:15:00.000Z",
+      },
+    ],
+  ],
+  StockReservationRefused: [
+    [
+      {
+        productId: "p-mug",
+        orderId: "o-1002",
+        requested: 50,
+        available: 38,
+        reason: "insufficient_stock",
+        refusedAt: "2026-03-02T09:16:00.000Z",
+      },
+    ],
+  ],
+  StockReleased: [
+    [{ productId: "p-mug", orderId: "o-1001", quantity: 2, releasedAt: "2026-03-02T11:00:00.000Z" }],
+  ],
+  StockSold: [[{ productId: "p-mug", orderId: "o-1001", quantity: 2, soldAt: "2026-03-04T16:20:00.000Z" }]],
+  StockReturned: [
+    [{ productId: "p-mug", orderId: "o-1001", quantity: 2, returnedAt: "2026-03-20T10:00:00.000Z" }],
+  ],
 };

@@ -1,5 +1,5 @@
 import type { MinorUnits } from "../shared/money";
-import type { ShippingAddress } from "./events";
+import type { ShippingAddress, StockShortage } from "./events";
 
 /** A line as the edge prices it from the catalog (the decider never reads a read model). */
 export type OrderLineInput = {
@@ -39,5 +39,23 @@ export type CancelOrder = { type: "CancelOrder"; orderId: string; reason: string
 export type RequestRefund = { type: "RequestRefund"; orderId: string; reason: string; at: string };
 export type IssueRefund = { type: "IssueRefund"; orderId: string; at: string };
 
+/** From the order process: every line is held on its product. */
+export type ConfirmStock = { type: "ConfirmStock"; orderId: string; at: string };
+/** From the order process: some line could not be held (what it took is released first). */
+export type RejectForStock = {
+  type: "RejectForStock";
+  orderId: string;
+  shortages: StockShortage[];
+  at: string;
+};
+
 export type OrderCommand =
-  PlaceOrder | ConfirmPayment | ShipOrder | DeliverOrder | CancelOrder | RequestRefund | IssueRefund;
+  | PlaceOrder
+  | ConfirmStock
+  | RejectForStock
+  | ConfirmPayment
+  | ShipOrder
+  | DeliverOrder
+  | CancelOrder
+  | RequestRefund
+  | IssueRefund;

@@ -4,6 +4,8 @@ import { assertCurrency } from "../shared/money";
 import type {
   CancelOrder,
   ConfirmPayment,
+  ConfirmStock,
+  RejectForStock,
   DeliverOrder,
   IssueRefund,
   OrderCommand,
@@ -63,6 +65,42 @@ function place(command: PlaceOrder, state: OrderState): OrderEvent[] {
         shippingAddress: address,
         region: address.region,
         placedAt: command.at,
+        stockOnProducts: true,
+      },
+    },
+  ];
+}
+
+function confirmStock(command: ConfirmStock, state: OrderState): OrderEvent[] {
+  const { orderId, customerId } = requireStatus(state, command);
+  requireInstant(command.at);
+  return [{ type: "OrderStockReserved", data: { orderId, customerId, reservedAt: command.at } }];
+}
+
+/** The detail names every short line, so a customer reading it knows what to change. */
+function rejectForStock(command: RejectForStock, state: OrderState): OrderEvent[] {
+  const { orderId, customerId } = requireStatus(state, command);
+  requireInstant(command.at);
+  if (command.shortages.length === 0) {
+    throw new ValidationError("shortages", "An order is rejected for stock only with a short line");
+  }
+  const detail = command.shortages
+    .map(({ productId, requested, available, reason }) =>
+      reason === "insufficient_stock"
+        ? `${productId}: ${requested} requested, ${available} available`
+        : `${productId}: ${reason === "discontinued" ? "discontinued" : "not in the catalog"}`,
+    )
+    .join("; ");
+  return [
+    {
+      type: "OrderRejected",
+      data: {
+        orderId,
+        customerId,
+        reason: "out_of_stock",
+        detail: `Not enough stock: ${detail}`,
+        shortages: command.shortages,
+        rejectedAt: command.at,
       },
     },
   ];
@@ -113,10 +151,21 @@ function ship(command: ShipOrder, state: OrderState): OrderEvent[] {
   return [{ type: "OrderShipped", data: { orderId, customerId, trackingNumber, shippedAt: command.at } }];
 }
 
+/** `stockOnProducts` rides along so inventory views know whether the products count these units. */
+function onProducts(order: { stockOnProducts: boolean }): { stockOnProducts?: true } {
+  return order.stockOnProducts ? { stockOnProducts: true } : {};
+}
+
 function deliver(command: DeliverOrder, state: OrderState): OrderEvent[] {
-  const { orderId, customerId, lines } = requireStatus(state, command);
+  const order = requireStatus(state, command);
   requireInstant(command.at);
-  return [{ type: "OrderDelivered", data: { orderId, customerId, lines, deliveredAt: command.at } }];
+  const { orderId, customerId, lines } = order;
+  return [
+    {
+      type: "OrderDelivered",
+      data: { orderId, customerId, lines, deliveredAt: command.at, ...onProducts(order) },
+    },
+  ];
 }
 
 function cancel(command: CancelOrder, state: OrderState): OrderEvent[] {
@@ -136,6 +185,7 @@ function cancel(command: CancelOrder, state: OrderState): OrderEvent[] {
         amountPaid,
         currency,
         cancelledAt: command.at,
+        ...onProducts(order),
       },
     },
   ];
@@ -176,6 +226,10 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
   switch (command.type) {
     case "PlaceOrder":
       return place(command, state);
+    case "ConfirmStock":
+      return confirmStock(command, state);
+    case "RejectForStock":
+      return rejectForStock(command, state);
     case "ConfirmPayment":
       return confirmPayment(command, state);
     case "ShipOrder":
@@ -199,8 +253,13 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
     case "OrderPlaced": {
       const { orderId, customerId, currency, total, lines } = event.data;
       const quantities = lines.map(({ productId, quantity }) => ({ productId, quantity }));
-      return { status: "awaiting_payment", orderId, customerId, currency, total, lines: quantities };
+      const stockOnProducts = event.data.stockOnProducts === true;
+      // Orders placed before the products held stock go straight to payment, as they did then.
+      const status = stockOnProducts ? "awaiting_stock" : "awaiting_payment";
+      return { status, orderId, customerId, currency, total, lines: quantities, stockOnProducts };
     }
+    case "OrderStockReserved":
+      return state.status === "awaiting_stock" ? { ...state, status: "awaiting_payment" } : state;
     case "OrderRejected": {
       const { orderId, customerId, reason } = event.data;
       return { status: "rejected", orderId, customerId, reason };
@@ -214,7 +273,9 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
         ? { ...state, status: "delivered", deliveredAt: event.data.deliveredAt }
         : state;
     case "OrderCancelled":
-      return state.status === "awaiting_payment" || state.status === "paid"
+      return state.status === "awaiting_stock" ||
+        state.status === "awaiting_payment" ||
+        state.status === "paid"
         ? { ...state, status: "cancelled" }
         : state;
     case "RefundRequested":

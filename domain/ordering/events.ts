@@ -38,6 +38,28 @@ export const LineQuantitySchema = record("Units of a product that left or came b
 
 const lineQuantities = (description: string) => Type.Array(LineQuantitySchema, { minItems: 1, description });
 
+export const StockShortageSchema = record("A line its product could not hold when the order asked.", {
+  productId,
+  requested: field.count("Units the line asked for.", 1),
+  available: field.count("Units the product had available then."),
+  reason: field.oneOf(
+    ["insufficient_stock", "discontinued", "unknown_product"],
+    "Why the product held nothing for the line.",
+  ),
+});
+
+/**
+ * Whether the products hold this order's units. True on orders placed since stock is reserved on
+ * the write side: the order process reserves, releases and sells them on the product streams.
+ * Absent on orders placed before: inventory views count their units from the order's own events.
+ */
+const stockOnProducts = Type.Optional(
+  Type.Boolean({
+    description:
+      "True: the products hold this order's units (the order process reserves, releases and sells them on the product streams). Absent on orders placed before stock was reserved on the write side; their units are counted from the order's own events.",
+  }),
+);
+
 export const OrderRejectionReasonSchema = field.oneOf(
   [
     "no_lines",
@@ -46,8 +68,9 @@ export const OrderRejectionReasonSchema = field.oneOf(
     "duplicate_product",
     "currency_mismatch",
     "amount_too_large",
+    "out_of_stock",
   ],
-  "Why the order was rejected.",
+  "Why the order was rejected: a problem with the order as placed, or (out_of_stock) a line its product could not hold.",
 );
 export const PaymentDeclineReasonSchema = field.oneOf(
   ["amount_mismatch", "currency_mismatch"],
@@ -62,6 +85,7 @@ export type ShippingAddress = Static<typeof ShippingAddressSchema>;
 export type OrderLine = Static<typeof OrderLineSchema>;
 /** What left or came back to stock, so inventory views need no memory of the placed lines. */
 export type LineQuantity = Static<typeof LineQuantitySchema>;
+export type StockShortage = Static<typeof StockShortageSchema>;
 export type OrderRejectionReason = Static<typeof OrderRejectionReasonSchema>;
 export type PaymentDeclineReason = Static<typeof PaymentDeclineReasonSchema>;
 export type RefundDenialReason = Static<typeof RefundDenialReasonSchema>;
@@ -96,7 +120,7 @@ export const OrderPlacedV1 = eventData(
 );
 
 export const OrderPlacedV2 = eventData(
-  "An order was placed and priced; it awaits payment. Stock is reserved for its lines.",
+  "An order was placed and priced; it waits for its stock to be reserved (stockOnProducts), then for payment.",
   {
     orderId,
     customerId,
@@ -112,17 +136,33 @@ export const OrderPlacedV2 = eventData(
     region: field.text('The tax region (the address\'s region); "UNKNOWN" for orders placed before v2.'),
     itemCount: field.count("Units over all lines."),
     placedAt: field.instant("When the order was placed."),
+    stockOnProducts,
   },
 );
 
 export const OrderRejectedV1 = eventData(
-  "An order was refused as placed (no lines, a bad quantity or price, ...); nothing is reserved.",
+  "An order was refused: as placed (no lines, a bad quantity or price, ...), or because a line's product could not hold its units (out_of_stock, after it was placed). It holds no stock.",
   {
     orderId,
     customerId,
     reason: OrderRejectionReasonSchema,
     detail: field.text("What was wrong, for people."),
+    shortages: Type.Optional(
+      Type.Array(StockShortageSchema, {
+        minItems: 1,
+        description: "With out_of_stock: each line that could not be held, and what was available.",
+      }),
+    ),
     rejectedAt: field.instant("When the order was rejected."),
+  },
+);
+
+export const OrderStockReservedV1 = eventData(
+  "Every line of the order is held on its product; the order now awaits payment.",
+  {
+    orderId,
+    customerId,
+    reservedAt: field.instant("When the last line was reserved."),
   },
 );
 
@@ -162,6 +202,7 @@ export const OrderDeliveredV1 = eventData("The order reached the customer; its u
   customerId,
   lines: lineQuantities("The units delivered, per product."),
   deliveredAt: field.instant("When the order was delivered."),
+  stockOnProducts,
 });
 
 export const OrderCancelledV1 = eventData(
@@ -176,6 +217,7 @@ export const OrderCancelledV1 = eventData(
     ),
     currency,
     cancelledAt: field.instant("When the order was cancelled."),
+    stockOnProducts,
   },
 );
 
@@ -209,6 +251,7 @@ export const RefundIssuedV1 = eventData("The order's total was paid back to the 
 export const orderEventVersions = {
   OrderPlaced: [OrderPlacedV1, OrderPlacedV2],
   OrderRejected: [OrderRejectedV1],
+  OrderStockReserved: [OrderStockReservedV1],
   PaymentConfirmed: [PaymentConfirmedV1],
   PaymentDeclined: [PaymentDeclinedV1],
   OrderShipped: [OrderShippedV1],
@@ -224,6 +267,10 @@ type Versions = typeof orderEventVersions;
 /** Schema version 2 (see upcasters.ts for version 1). `customerId` rides on every order event. */
 export type OrderPlaced = DomainEvent<"OrderPlaced", CurrentData<Versions, "OrderPlaced">>;
 export type OrderRejected = DomainEvent<"OrderRejected", CurrentData<Versions, "OrderRejected">>;
+export type OrderStockReserved = DomainEvent<
+  "OrderStockReserved",
+  CurrentData<Versions, "OrderStockReserved">
+>;
 export type PaymentConfirmed = DomainEvent<"PaymentConfirmed", CurrentData<Versions, "PaymentConfirmed">>;
 /** The order stays awaiting payment. */
 export type PaymentDeclined = DomainEvent<"PaymentDeclined", CurrentData<Versions, "PaymentDeclined">>;
@@ -239,6 +286,7 @@ export type RefundIssued = DomainEvent<"RefundIssued", CurrentData<Versions, "Re
 export type OrderEvent =
   | OrderPlaced
   | OrderRejected
+  | OrderStockReserved
   | PaymentConfirmed
   | PaymentDeclined
   | OrderShipped
@@ -251,6 +299,7 @@ export type OrderEvent =
 export const orderEventTypes: readonly OrderEvent["type"][] = [
   "OrderPlaced",
   "OrderRejected",
+  "OrderStockReserved",
   "PaymentConfirmed",
   "PaymentDeclined",
   "OrderShipped",

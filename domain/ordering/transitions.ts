@@ -17,10 +17,12 @@ type LaterCommand = Exclude<OrderCommand, { type: "PlaceOrder" }>;
  * from paid or shipped only to record a RefundDenied (not delivered yet): the customer asked.
  */
 export const allowedFrom = {
+  ConfirmStock: ["awaiting_stock"],
+  RejectForStock: ["awaiting_stock"],
   ConfirmPayment: ["awaiting_payment"],
   ShipOrder: ["paid"],
   DeliverOrder: ["shipped"],
-  CancelOrder: ["awaiting_payment", "paid"],
+  CancelOrder: ["awaiting_stock", "awaiting_payment", "paid"],
   RequestRefund: ["paid", "shipped", "delivered"],
   IssueRefund: ["refund_requested"],
 } as const satisfies Record<LaterCommand["type"], readonly OrderStatus[]>;
@@ -31,7 +33,10 @@ const shippedOrLater: readonly OrderStatus[] = ["shipped", "delivered", "refund_
 
 /** A specific error where it tells the client what to do instead; the general one otherwise. */
 function refusal(state: Exclude<OrderState, { status: "new" }>, command: LaterCommand): DomainError {
-  if (command.type === "ShipOrder" && state.status === "awaiting_payment") {
+  if (
+    command.type === "ShipOrder" &&
+    (state.status === "awaiting_payment" || state.status === "awaiting_stock")
+  ) {
     return new OrderNotPaid(state.orderId);
   }
   if (command.type === "CancelOrder" && shippedOrLater.includes(state.status)) {

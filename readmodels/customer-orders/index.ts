@@ -25,7 +25,8 @@ export function customerOrdersProjector(keys: ReadModelKeys): Projector {
       const at =
         event.type === "OrderPlaced"
           ? event.data.placedAt
-          : event.type === "OrderRejected"
+          : // A rejection for stock comes after the placing: the order keeps its place in time.
+            event.type === "OrderRejected" && event.data.reason !== "out_of_stock"
             ? event.data.rejectedAt
             : null;
       if (!at) return { guard, ops: [], notices: [] };

@@ -1,4 +1,5 @@
 import { productStreamPrefix } from "../../domain/catalog/state";
+import { assertNever } from "../../domain/shared/decider";
 import { productEventFromStored } from "../../domain/catalog/upcasters";
 import type { LineQuantity } from "../../domain/ordering/events";
 import { orderStreamPrefix } from "../../domain/ordering/state";
@@ -18,10 +19,12 @@ import {
 } from "./layout";
 
 /**
- * Inventory per product: on hand, reserved (placed, not yet delivered or cancelled), sold, and
- * available (= on hand - reserved, kept as the score of a sorted set so low stock is one range).
- * Fed by product and order streams alike; every count is an increment, so the ledger guard is
- * what keeps a repeated delivery from counting twice.
+ * Inventory per product: on hand, reserved (held for orders not yet delivered or cancelled), sold,
+ * and available (= on hand - reserved, kept as the score of a sorted set so low stock is one range).
+ * The product streams say it all: the order process reserves, releases, sells and takes back units
+ * there. Orders placed before that (no `stockOnProducts` on their events) are counted from their own
+ * events, as they always were. Every count is an increment, so the ledger guard is what keeps a
+ * repeated event from counting twice.
  */
 export function inventoryProjector(keys: ReadModelKeys): Projector {
   return {
@@ -95,8 +98,27 @@ function productChanges(recorded: RecordedEvent): StockChange[] {
       return [{ productId, at: event.data.changedAt, set: { price: event.data.newPrice }, available: 0 }];
     case "ProductDiscontinued":
       return [{ productId, at: event.data.discontinuedAt, set: { status: "discontinued" }, available: 0 }];
-    default:
+    case "StockReserved": {
+      const { quantity: q, reservedAt } = event.data;
+      return [{ productId, at: reservedAt, add: { reserved: q }, available: -q }];
+    }
+    case "StockReleased": {
+      const { quantity: q, releasedAt } = event.data;
+      return [{ productId, at: releasedAt, add: { reserved: -q }, available: q }];
+    }
+    case "StockSold": {
+      // Goods leave the shelf: on hand and reserved both drop, so available does not move.
+      const { quantity: q, soldAt } = event.data;
+      return [{ productId, at: soldAt, add: { reserved: -q, onHand: -q, sold: q }, available: 0 }];
+    }
+    case "StockReturned": {
+      const { quantity: q, returnedAt } = event.data;
+      return [{ productId, at: returnedAt, add: { onHand: q, sold: -q }, available: q }];
+    }
+    case "StockReservationRefused":
       return [];
+    default:
+      return assertNever(event);
   }
 }
 
@@ -107,6 +129,8 @@ function orderChanges(recorded: RecordedEvent): StockChange[] {
     at: string,
     change: (q: number) => Omit<StockChange, "productId" | "at">,
   ) => lines.map((line) => ({ productId: line.productId, at, ...change(line.quantity) }));
+  // The products hold this order's units: their streams count them (above), not the order's.
+  if ("stockOnProducts" in event.data && event.data.stockOnProducts) return [];
   switch (event.type) {
     case "OrderPlaced":
       return each(event.data.lines, event.data.placedAt, (q) => ({ add: { reserved: q }, available: -q }));

@@ -9,6 +9,7 @@ export const orderHistoryLength = 100;
 export const allOrdersHistoryLength = 1_000;
 
 export const orderStatuses = [
+  "awaiting_stock",
   "awaiting_payment",
   "rejected",
   "paid",
@@ -22,6 +23,7 @@ export type OrderStatus = (typeof orderStatuses)[number];
 
 export const orderSteps = [
   "placedAt",
+  "stockReservedAt",
   "rejectedAt",
   "paidAt",
   "lastPaymentDeclinedAt",
@@ -35,6 +37,13 @@ export const orderSteps = [
 export type OrderStep = (typeof orderSteps)[number];
 
 export type OrderLine = { productId: string; sku: string | null; quantity: number; unitPrice: number };
+/** A line its product could not hold (an order rejected out_of_stock). */
+export type StockShortage = {
+  productId: string;
+  requested: number;
+  available: number;
+  reason: "insufficient_stock" | "discontinued" | "unknown_product";
+};
 
 /** The order hash, field by field: what the projection writes and the reader reads. */
 export type StoredOrder = {
@@ -56,6 +65,7 @@ export type StoredOrder = {
   readonly paymentReference: string | null;
   readonly rejectionReason: string | null;
   readonly rejectionDetail: string | null;
+  readonly stockShortages: StockShortage[];
   readonly lastPaymentDeclineReason: string | null;
   readonly cancelReason: string | null;
   readonly refundReason: string | null;
@@ -84,6 +94,7 @@ export const orderLayout = hashCodec<StoredOrder>({
   paymentReference: optionalText,
   rejectionReason: optionalText,
   rejectionDetail: optionalText,
+  stockShortages: json<StockShortage[]>([]),
   lastPaymentDeclineReason: optionalText,
   cancelReason: optionalText,
   refundReason: optionalText,
@@ -111,6 +122,10 @@ export interface OrderView {
   readonly trackingNumber: string | null;
   readonly paymentReference: string | null;
   readonly rejectionReason: string | null;
+  /** What was wrong, for people (every rejection says it). */
+  readonly rejectionDetail: string | null;
+  /** Each line that could not be held, when it was rejected out_of_stock; else empty. */
+  readonly stockShortages: StockShortage[];
   readonly cancelReason: string | null;
   readonly refundReason: string | null;
   readonly refundDenialReason: string | null;
@@ -142,6 +157,8 @@ export function orderFromHash(orderId: string, hash: Readonly<Record<string, str
     trackingNumber: o.trackingNumber,
     paymentReference: o.paymentReference,
     rejectionReason: o.rejectionReason,
+    rejectionDetail: o.rejectionDetail,
+    stockShortages: o.stockShortages,
     cancelReason: o.cancelReason,
     refundReason: o.refundReason,
     refundDenialReason: o.refundDenialReason,

@@ -63,7 +63,8 @@ function changeOf(event: OrderEvent): Partial<StoredOrder> | null {
       const d = event.data;
       const { line1, city, postalCode, country } = d.shippingAddress;
       return {
-        status: "awaiting_payment",
+        // Orders placed before the products held stock went straight to payment.
+        status: d.stockOnProducts ? "awaiting_stock" : "awaiting_payment",
         currency: d.currency,
         subtotal: d.subtotal,
         tax: d.tax,
@@ -79,12 +80,17 @@ function changeOf(event: OrderEvent): Partial<StoredOrder> | null {
         updatedAt: d.placedAt,
       };
     }
+    case "OrderStockReserved": {
+      const { reservedAt } = event.data;
+      return { status: "awaiting_payment", stockReservedAt: reservedAt, updatedAt: reservedAt };
+    }
     case "OrderRejected": {
-      const { reason, detail, rejectedAt } = event.data;
+      const { reason, detail, shortages, rejectedAt } = event.data;
       return {
         status: "rejected",
         rejectionReason: reason,
         rejectionDetail: detail,
+        ...(shortages && { stockShortages: shortages }),
         rejectedAt,
         updatedAt: rejectedAt,
       };

@@ -11,6 +11,9 @@ import { isRejection, priceOrder } from "../../domain/ordering/pricing";
 import type { OrderStatus } from "../../domain/ordering/state";
 import { DomainError } from "../../domain/shared/errors";
 import { silentLog, type Log } from "../../projectors/log";
+import { foldStored } from "../../commands/aggregate";
+import { orderStreamId } from "../../domain/ordering/state";
+import { settleOrderStock } from "./stock";
 import { demoAccounts } from "./banking";
 import { demoProducts, onSaleToday } from "./catalog";
 import { demoCustomers, findCustomer, type DemoCustomer } from "./customers";
@@ -76,8 +79,12 @@ export function startDemoActivity(commands: CommandRuntime, options: DemoActivit
     userId: DEMO_ACTIVITY_USER,
     correlationId,
   });
-  const order = (command: OrderCommand) =>
-    commands.execute(orderAggregate, command.orderId, command, context(command.orderId));
+  // The order's stock is settled at once (as a worker would shortly), so the next move finds it.
+  const order = async (command: OrderCommand) => {
+    const result = await commands.execute(orderAggregate, command.orderId, command, context(command.orderId));
+    await settleOrderStock(commands, result, clock());
+    return result;
+  };
   const account = (command: AccountCommand, correlationId: string) =>
     commands.execute(accountAggregate, command.accountId, command, context(correlationId));
   const product = (command: ProductCommand) =>
@@ -102,6 +109,11 @@ export function startDemoActivity(commands: CommandRuntime, options: DemoActivit
       at: at(),
     });
     if (isRejection(priced)) return;
+    const placedOrder = foldStored(orderAggregate, await commands.log.readStream(orderStreamId(orderId)));
+    if (placedOrder.status !== "awaiting_payment") {
+      log.info({ orderId, status: placedOrder.status }, "demo activity: order not taken (out of stock)");
+      return;
+    }
     open.set(orderId, { orderId, customer, currency, total: priced.total, status: "awaiting_payment" });
     log.info(
       { orderId, customerId: customer.id, total: priced.total, currency },

@@ -12,7 +12,8 @@ export interface DemoProduct {
   /** Minor units. */
   readonly price: number;
   readonly initialStock: number;
-  /** Units per restock when the plan finds stock running out; small ones end up on the low-stock list. */
+  /** Units per restock when the plan finds stock running out; small ones end up on the low-stock
+   * list; 0: never restocked (orders beyond the stock are rejected out of stock). */
   readonly reorder: number;
   readonly maxQuantity: number;
   /** Relative weight when a customer picks a product. */
@@ -41,6 +42,8 @@ const rows: Readonly<Record<`${Category}/${"USD" | "EUR"}`, readonly Row[]>> = {
     ["french-press", "BRW-FRP-8C", "French Press, 8 cup", 3400, 20, 10, 1, 3],
     ["digital-scale", "BRW-SCL-01", "Digital Brew Scale", 4500, 12, 4, 1, 2],
     ["espresso-machine", "BRW-ESP-HOME", "Home Espresso Machine", 54900, 4, 2, 1, 1],
+    // The flash sale's product (flash-sale.ts): never restocked, never picked by ordinary orders.
+    ["limited-grinder", "BRW-GRD-LTD", "Limited Edition Hand Grinder", 12900, 3, 0, 1, 0],
   ],
   "tableware/USD": [
     ["stoneware-mug", "TBL-MUG-350", "Stoneware Mug, 350 ml", 1800, 60, 30, 4, 5],

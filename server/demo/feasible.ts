@@ -6,7 +6,8 @@ import { MINUTE, iso, productStep, type DemoStep } from "./plan";
 
 /**
  * Walks the plan in time order, as the store will see it, and inserts what real life would have
- * done first: a restock before an order that would take more than is available, a top-up before
+ * done first: a restock before an order that would take more than is available (unless the
+ * product is never restocked, see the flash sale), a top-up before
  * a withdrawal the balance cannot cover (the decider refuses an overdraft). Generating orders and
  * payments independently and fixing them up here keeps each generator simple.
  */
@@ -32,11 +33,10 @@ export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
         command.type === "PlaceOrder" &&
         !isRejection(priceOrder(command.lines, command.currency, command.shippingAddress.region))
       ) {
-        placedLines.set(command.orderId, command.lines);
         for (const { productId, quantity } of command.lines) {
           const available = stock.get(productId) ?? 0;
-          if (available < quantity) {
-            const reorder = findProduct(productId)?.reorder ?? quantity;
+          const reorder = findProduct(productId)?.reorder ?? quantity;
+          if (available < quantity && reorder > 0) {
             const restock = reorder + quantity - available;
             const at = justBefore(`product-${productId}`, step.atMs);
             out.push(
@@ -47,7 +47,15 @@ export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
             );
             stock.set(productId, available + restock);
           }
-          stock.set(productId, stock.get(productId)! - quantity);
+        }
+        // A product that is never restocked may still be short: the order process will reject
+        // the order and hold nothing, as the products will answer.
+        const short = command.lines.some(({ productId, quantity }) => (stock.get(productId) ?? 0) < quantity);
+        if (!short) {
+          placedLines.set(command.orderId, command.lines);
+          for (const { productId, quantity } of command.lines) {
+            stock.set(productId, stock.get(productId)! - quantity);
+          }
         }
       }
       if (command.type === "CancelOrder") {

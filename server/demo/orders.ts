@@ -1,6 +1,7 @@
 import { orderDecider } from "../../domain/ordering/decider";
 import { isRejection, priceOrder } from "../../domain/ordering/pricing";
 import type { OrderStatus } from "../../domain/ordering/state";
+import type { OrderCommand } from "../../domain/ordering/commands";
 import { deposit } from "./banking";
 import { demoCustomers, type DemoCustomer } from "./customers";
 import { badLines, goodLines } from "./lines";
@@ -17,7 +18,8 @@ export interface DemoOrder {
   readonly currency: string;
   /** Minor units; 0 for a rejected order. */
   readonly total: number;
-  readonly scenario: Scenario;
+  /** How its story goes; "flashSale": one of the orders for the limited product (flash-sale.ts). */
+  readonly scenario: Scenario | "flashSale";
   /** Where the order stands at the end of the plan (the order decider's fold of its commands). */
   readonly status: OrderStatus;
 }
@@ -39,7 +41,8 @@ const refundReasons = [
 ];
 
 interface Draft {
-  readonly scenario: Scenario;
+  /** How its story goes; "flashSale": one of the orders for the limited product (flash-sale.ts). */
+  readonly scenario: Scenario | "flashSale";
   readonly customer: DemoCustomer;
   readonly placedAtMs: number;
   readonly moves: Timeline;
@@ -191,9 +194,15 @@ function stepsOf(
  */
 function statusAfter(steps: readonly DemoStep[]): OrderStatus {
   let state = orderDecider.initialState;
+  const apply = (command: OrderCommand) => {
+    state = orderDecider.decide(command, state).reduce(orderDecider.evolve, state);
+  };
   for (const step of steps) {
     if (step.kind !== "order") continue;
-    state = orderDecider.decide(step.command, state).reduce(orderDecider.evolve, state);
+    apply(step.command);
+    // The plan restocks before every order (feasible.ts): the order process holds every line.
+    if (state.status === "awaiting_stock")
+      apply({ type: "ConfirmStock", orderId: step.id, at: step.command.at });
   }
   if (state.status === "new") throw new Error("A demo order was never placed");
   return state.status;

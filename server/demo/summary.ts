@@ -28,7 +28,7 @@ export interface DemoSummary {
   readonly customers: number;
   readonly accounts: number;
   readonly ordersByStatus: Readonly<Record<OrderStatus, number>>;
-  readonly ordersByScenario: Readonly<Partial<Record<Scenario, number>>>;
+  readonly ordersByScenario: Readonly<Partial<Record<Scenario | "flashSale", number>>>;
   /** Orders the live activity may move forward (awaiting payment, paid, shipped, refund requested). */
   readonly openOrders: readonly DemoOrder[];
 }
@@ -47,7 +47,7 @@ const openStatuses: readonly OrderStatus[] = ["awaiting_payment", "paid", "shipp
 
 export function summarize(plan: DemoPlan, run: Run): DemoSummary {
   const ordersByStatus = Object.fromEntries(orderStatuses.map((status) => [status, 0]));
-  const ordersByScenario: Partial<Record<Scenario, number>> = {};
+  const ordersByScenario: Partial<Record<Scenario | "flashSale", number>> = {};
   for (const order of plan.orders) {
     ordersByStatus[order.status]! += 1;
     ordersByScenario[order.scenario] = (ordersByScenario[order.scenario] ?? 0) + 1;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiService, tokenFor, type ApiClient, type ApiService } from "./support/api";
 import { address, codes, mutate, usd } from "./support/fixtures";
 import { overWebSocket } from "./support/ws";
+import { eventually } from "../support/service";
 
 let t: ApiService;
 let alice: ApiClient;
@@ -100,9 +101,30 @@ describe("read your writes", () => {
       { p: placed.position },
     );
     expect(read.errors).toBeUndefined();
+    // At the placing's position the order waits for its stock: nothing is held yet.
     expect(read.data?.atPosition).toEqual({
-      order: { status: "AWAITING_PAYMENT" },
+      order: { status: "AWAITING_STOCK" },
       ordersByCustomer: { edges: [{ node: { id: "ryw-order" } }] },
+      product: { available: 10 },
+    });
+    // The order process's answer has a position too: read at it, every view shows the held stock.
+    const final = await eventually(async () => {
+      const now = await alice.gql<{ order: { status: string; position: string } }>(
+        `{ order(id: "ryw-order") { status position } }`,
+      );
+      expect(now.data?.order.status).not.toBe("AWAITING_STOCK");
+      return now.data!.order;
+    });
+    expect(final.status).toBe("AWAITING_PAYMENT");
+    const after = await alice.gql<{
+      atPosition: { order: { status: string }; product: { available: number } };
+    }>(
+      `query($p: Position!) { atPosition(position: $p) {
+        order(id: "ryw-order") { status } product(id: "ryw-widget") { available } } }`,
+      { p: final.position },
+    );
+    expect(after.data?.atPosition).toEqual({
+      order: { status: "AWAITING_PAYMENT" },
       product: { available: 7 },
     });
   });

@@ -1,4 +1,4 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { accountDecider } from "../../domain/banking/decider";
 import {
   AccountAlreadyOpen,
@@ -10,6 +10,7 @@ import {
   WithdrawalAlreadyReversed,
   WithdrawalNotFound,
 } from "../../domain/banking/errors";
+import type { AccountCommand } from "../../domain/banking/commands";
 import type { AccountEvent } from "../../domain/banking/events";
 import { ValidationError } from "../../domain/shared/errors";
 import { deciderSpec } from "../support/decider-spec";
@@ -177,5 +178,83 @@ describe("Bank account", () => {
         .given(history)
         .when({ type: "OpenAccount", accountId: id, ownerId: "alice", currency: "USD", at })
         .thenThrows(AccountAlreadyOpen));
+  });
+
+  describe("movements of a transfer", () => {
+    const funded = [opened, deposited(500)];
+    const history = [...funded, withdrawn("t-9", 200, 300)];
+    const decide = (events: AccountEvent[], command: AccountCommand) =>
+      accountDecider.decide(command, events.reduce(accountDecider.evolve, accountDecider.initialState));
+    type Movement = Extract<AccountCommand, { type: "DepositMoney" | "WithdrawMoney" | "ReverseWithdrawal" }>;
+    const movements: [string, AccountEvent[], Movement][] = [
+      ["deposit", funded, { type: "DepositMoney", accountId: id, amount: 100, currency: "USD", at }],
+      [
+        "withdrawal",
+        funded,
+        { type: "WithdrawMoney", accountId: id, withdrawalId: "t-9", amount: 200, currency: "USD", at },
+      ],
+      [
+        "reversal",
+        history,
+        { type: "ReverseWithdrawal", accountId: id, withdrawalId: "t-9", reason: "refused", at },
+      ],
+    ];
+
+    it.each(movements)("a %s names the transfer it belongs to", (_, given, command) => {
+      const [event] = decide(given, { ...command, transferId: "t-9" });
+      expect(event?.data).toMatchObject({ accountId: id, transferId: "t-9" });
+    });
+    it.each(movements)("a %s outside any transfer has no transferId at all", (_, given, command) => {
+      const [event] = decide(given, command);
+      expect(event).toBeDefined();
+      expect(Object.keys(event!.data)).not.toContain("transferId");
+    });
+    it.each(movements)("a %s refuses an empty transfer id", (_, given, command) =>
+      spec
+        .given(given)
+        .when({ ...command, transferId: " " })
+        .thenThrows(ValidationError, { field: "transferId" }),
+    );
+    it("writes a movement outside any transfer exactly as before transfers existed", () => {
+      const [event] = decide(funded, {
+        type: "WithdrawMoney",
+        accountId: id,
+        withdrawalId: "w1",
+        amount: 200,
+        currency: "USD",
+        at,
+      });
+      expect(JSON.stringify(event)).toBe(JSON.stringify(withdrawn("w1", 200, 300)));
+    });
+    it("keeps the rest of a movement the same when it names a transfer", () =>
+      spec
+        .given(history)
+        .when({
+          type: "ReverseWithdrawal",
+          accountId: id,
+          withdrawalId: "t-9",
+          reason: "mistake",
+          transferId: "t-9",
+          at,
+        })
+        .then([
+          {
+            ...reversed("t-9", 200, 500),
+            data: { ...reversed("t-9", 200, 500).data, transferId: "t-9" },
+          } as AccountEvent,
+        ]));
+    it("still refuses an overdraft when the withdrawal is a transfer's debit", () =>
+      spec
+        .given(funded)
+        .when({
+          type: "WithdrawMoney",
+          accountId: id,
+          withdrawalId: "t-9",
+          amount: 501,
+          currency: "USD",
+          transferId: "t-9",
+          at,
+        })
+        .thenThrows(InsufficientFunds, { balance: 500, requested: 501 }));
   });
 });

@@ -60,12 +60,19 @@ const placedData: OrderPlaced["data"] = {
   region: "US-CA",
   itemCount: 3,
   placedAt,
+  stockOnProducts: true,
 };
 const lines = [
   { productId: "p-mug", quantity: 2 },
   { productId: "p-tea", quantity: 1 },
 ];
 
+const confirmStock: OrderCommand = { type: "ConfirmStock", orderId, at };
+const shortages = [
+  { productId: "p-mug", requested: 2, available: 1, reason: "insufficient_stock" as const },
+  { productId: "p-tea", requested: 1, available: 0, reason: "discontinued" as const },
+];
+const rejectForStock: OrderCommand = { type: "RejectForStock", orderId, shortages, at };
 const confirm = (amount = 3218, currency = "USD"): OrderCommand => ({
   type: "ConfirmPayment",
   orderId,
@@ -96,6 +103,21 @@ const rejected: OrderEvent = {
     rejectedAt: placedAt,
   },
 };
+const stockReserved: OrderEvent = {
+  type: "OrderStockReserved",
+  data: { orderId, customerId, reservedAt: at },
+};
+const rejectedForStock: OrderEvent = {
+  type: "OrderRejected",
+  data: {
+    orderId,
+    customerId,
+    reason: "out_of_stock",
+    detail: "Not enough stock: p-mug: 2 requested, 1 available; p-tea: discontinued",
+    shortages,
+    rejectedAt: at,
+  },
+};
 const paymentConfirmed: OrderEvent = {
   type: "PaymentConfirmed",
   data: { orderId, customerId, amount: 3218, currency: "USD", paymentReference: "pay-1", confirmedAt: at },
@@ -104,7 +126,10 @@ const shipped: OrderEvent = {
   type: "OrderShipped",
   data: { orderId, customerId, trackingNumber: "1Z999", shippedAt: at },
 };
-const delivered: OrderEvent = { type: "OrderDelivered", data: { orderId, customerId, lines, deliveredAt } };
+const delivered: OrderEvent = {
+  type: "OrderDelivered",
+  data: { orderId, customerId, lines, deliveredAt, stockOnProducts: true },
+};
 const cancelled = (amountPaid: number): OrderEvent => ({
   type: "OrderCancelled",
   data: {
@@ -115,6 +140,7 @@ const cancelled = (amountPaid: number): OrderEvent => ({
     amountPaid,
     currency: "USD",
     cancelledAt: at,
+    stockOnProducts: true,
   },
 });
 const refundRequested = (requestedAt = "2026-01-20T08:00:00.000Z"): OrderEvent => ({
@@ -133,12 +159,13 @@ const refundIssued: OrderEvent = {
 const history = {
   new: [],
   rejected: [rejected],
-  awaiting_payment: [placed],
-  paid: [placed, paymentConfirmed],
-  shipped: [placed, paymentConfirmed, shipped],
-  delivered: [placed, paymentConfirmed, shipped, delivered],
-  refund_requested: [placed, paymentConfirmed, shipped, delivered, refundRequested()],
-  refunded: [placed, paymentConfirmed, shipped, delivered, refundRequested(), refundIssued],
+  awaiting_stock: [placed],
+  awaiting_payment: [placed, stockReserved],
+  paid: [placed, stockReserved, paymentConfirmed],
+  shipped: [placed, stockReserved, paymentConfirmed, shipped],
+  delivered: [placed, stockReserved, paymentConfirmed, shipped, delivered],
+  refund_requested: [placed, stockReserved, paymentConfirmed, shipped, delivered, refundRequested()],
+  refunded: [placed, stockReserved, paymentConfirmed, shipped, delivered, refundRequested(), refundIssued],
   cancelled: [placed, cancelled(0)],
 } satisfies Record<OrderState["status"], OrderEvent[]>;
 type Status = keyof typeof history;
@@ -152,19 +179,22 @@ describe("Order state machine", () => {
   const S = OrderAlreadyShipped;
   // prettier-ignore
   const table = {
-    //                 PlaceOrder     ConfirmPayment      ShipOrder       DeliverOrder      CancelOrder       RequestRefund      IssueRefund
-    new:              ["OrderPlaced", N,                  N,              N,                N,                N,                 N],
-    rejected:         [X,             I,                  I,              I,                I,                I,                 I],
-    awaiting_payment: [X,             "PaymentConfirmed", OrderNotPaid,   I,                "OrderCancelled", I,                 I],
-    paid:             [X,             I,                  "OrderShipped", I,                "OrderCancelled", "RefundDenied",    I],
-    shipped:          [X,             I,                  I,              "OrderDelivered", S,                "RefundDenied",    I],
-    delivered:        [X,             I,                  I,              I,                S,                "RefundRequested", RefundNotRequested],
-    refund_requested: [X,             I,                  I,              I,                S,                I,                 "RefundIssued"],
-    refunded:         [X,             I,                  I,              I,                S,                I,                 I],
-    cancelled:        [X,             I,                  I,              I,                I,                I,                 I],
+    //                 PlaceOrder     ConfirmStock          RejectForStock   ConfirmPayment      ShipOrder       DeliverOrder      CancelOrder       RequestRefund      IssueRefund
+    new:              ["OrderPlaced", N,                    N,               N,                  N,              N,                N,                N,                 N],
+    rejected:         [X,             I,                    I,               I,                  I,              I,                I,                I,                 I],
+    awaiting_stock:   [X,             "OrderStockReserved", "OrderRejected", I,                  OrderNotPaid,   I,                "OrderCancelled", I,                 I],
+    awaiting_payment: [X,             I,                    I,               "PaymentConfirmed", OrderNotPaid,   I,                "OrderCancelled", I,                 I],
+    paid:             [X,             I,                    I,               I,                  "OrderShipped", I,                "OrderCancelled", "RefundDenied",    I],
+    shipped:          [X,             I,                    I,               I,                  I,              "OrderDelivered", S,                "RefundDenied",    I],
+    delivered:        [X,             I,                    I,               I,                  I,              I,                S,                "RefundRequested", RefundNotRequested],
+    refund_requested: [X,             I,                    I,               I,                  I,              I,                S,                I,                 "RefundIssued"],
+    refunded:         [X,             I,                    I,               I,                  I,              I,                S,                I,                 I],
+    cancelled:        [X,             I,                    I,               I,                  I,              I,                I,                I,                 I],
   } satisfies Record<Status, Outcome[]>;
   const commands: OrderCommand[] = [
     place(),
+    confirmStock,
+    rejectForStock,
     confirm(),
     ship(),
     deliver,
@@ -292,10 +322,10 @@ describe("Placing an order", () => {
 
 describe("Paying for an order", () => {
   it("confirms a payment of exactly the total", () =>
-    spec.given([placed]).when(confirm()).then([paymentConfirmed]));
+    spec.given(history.awaiting_payment).when(confirm()).then([paymentConfirmed]));
   it.each([3217, 3219, 1])("declines %i minor units and keeps awaiting payment", (amount) =>
     spec
-      .given([placed])
+      .given(history.awaiting_payment)
       .when(confirm(amount))
       .then([
         {
@@ -316,7 +346,7 @@ describe("Paying for an order", () => {
   );
   it("declines a payment in another currency", () =>
     spec
-      .given([placed])
+      .given(history.awaiting_payment)
       .when(confirm(3218, "EUR"))
       .then([
         expect.objectContaining({
@@ -325,18 +355,21 @@ describe("Paying for an order", () => {
         }),
       ]));
   it("takes a correct payment after a declined one", () => {
-    const declined = orderDecider.decide(confirm(100), fold(orderDecider, [placed]));
+    const declined = orderDecider.decide(confirm(100), fold(orderDecider, history.awaiting_payment));
     spec
-      .given([placed, ...declined])
+      .given([...history.awaiting_payment, ...declined])
       .when(confirm())
       .then([paymentConfirmed]);
   });
   it.each([0, -3218, 32.18, Number.NaN])("refuses an amount of %s", (amount) =>
-    spec.given([placed]).when(confirm(amount)).thenThrows(ValidationError, { field: "amount" }),
+    spec
+      .given(history.awaiting_payment)
+      .when(confirm(amount))
+      .thenThrows(ValidationError, { field: "amount" }),
   );
   it("refuses a payment without a reference", () =>
     spec
-      .given([placed])
+      .given(history.awaiting_payment)
       .when({ type: "ConfirmPayment", orderId, amount: 3218, currency: "USD", paymentReference: "", at })
       .thenThrows(ValidationError, { field: "paymentReference" }));
 });
@@ -352,10 +385,40 @@ describe("Shipping and delivering", () => {
     spec.given(history.delivered).thenState({ status: "delivered", deliveredAt }));
 });
 
+describe("Holding the stock", () => {
+  it("waits for its stock once placed", () => spec.given([placed]).thenState({ status: "awaiting_stock" }));
+  it("awaits payment once every line is held", () =>
+    spec.given([placed]).when(confirmStock).then([stockReserved]));
+  it("is rejected for stock, naming each short line", () =>
+    spec.given([placed]).when(rejectForStock).then([rejectedForStock]));
+  it("folds a rejection for stock into a rejected order", () =>
+    spec.given([placed, rejectedForStock]).thenState({ status: "rejected", reason: "out_of_stock" }));
+  it("is not rejected for stock without a short line", () =>
+    spec
+      .given([placed])
+      .when({ type: "RejectForStock", orderId, shortages: [], at })
+      .thenThrows(ValidationError, { field: "shortages" }));
+  it("goes straight to payment when placed before the products held stock", () => {
+    const { stockOnProducts: _held, ...earlier } = placedData;
+    spec
+      .given([{ type: "OrderPlaced", data: earlier }])
+      .thenState({ status: "awaiting_payment", stockOnProducts: false });
+  });
+  it("says nothing of the products' stock on a cancellation of such an order", () => {
+    const { stockOnProducts: _held, ...earlier } = placedData;
+    const events = orderDecider.decide(
+      cancel(),
+      fold(orderDecider, [{ type: "OrderPlaced", data: earlier }]),
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).not.toHaveProperty("stockOnProducts");
+  });
+});
+
 describe("Cancelling", () => {
   it("cancels an unpaid order with nothing to pay back", () =>
     spec
-      .given([placed])
+      .given(history.awaiting_payment)
       .when(cancel())
       .then([cancelled(0)]));
   it("cancels a paid order, recording the amount to pay back", () =>

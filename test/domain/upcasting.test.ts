@@ -118,6 +118,8 @@ describe("OrderPlaced v1 → v2", () => {
         { productId: "p-mug", quantity: 2 },
         { productId: "p-tea", quantity: 3 },
       ],
+      // Placed before the products held stock: the order went straight to payment.
+      stockOnProducts: false,
     });
     const shipped = orderAggregate.decider.decide(
       { type: "ShipOrder", orderId: "o-legacy", trackingNumber: "1Z1", at: "2025-06-02T10:00:00Z" },

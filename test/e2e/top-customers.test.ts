@@ -127,9 +127,12 @@ describe("a read model added to a deployment that already has a log", () => {
       expect(first!.data.topCustomersUpdated.topCustomers.customers.length).toBeGreaterThan(3);
       // A big spender appears: a new order paid.
       const product = await gql<{
-        products: { edges: { node: { id: string; price: { currency: string } } }[] };
-      }>(service.url!, `{ products(first: 50) { edges { node { id price { currency } } } } }`);
-      const usdProduct = product.data!.products.edges.find((e) => e.node.price.currency === "USD")!.node.id;
+        products: { edges: { node: { id: string; available: number; price: { currency: string } } }[] };
+      }>(service.url!, `{ products(first: 50) { edges { node { id available price { currency } } } } }`);
+      // One with the nine units on the shelf: the order process holds them before it is paid.
+      const usdProduct = product.data!.products.edges.find(
+        (e) => e.node.price.currency === "USD" && e.node.available >= 9,
+      )!.node.id;
       const placed = await gql<{ placeOrder: { __typename: string; id?: string } }>(
         service.url!,
         `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename ... on Change { id } } }`,
@@ -151,11 +154,12 @@ describe("a read model added to a deployment that already has a log", () => {
       );
       expect(placed.data?.placeOrder.__typename).toBe("Change");
       const order = await eventually(async () => {
-        const read = await gql<{ order: { total: { amount: string } } | null }>(
+        const read = await gql<{ order: { status: string; total: { amount: string } } | null }>(
           service.url!,
-          `{ order(id: "whale-order") { total { amount } } }`,
+          `{ order(id: "whale-order") { status total { amount } } }`,
         );
-        expect(read.data?.order).toBeTruthy();
+        // Paid once the order process has held its stock.
+        expect(read.data?.order?.status).toBe("AWAITING_PAYMENT");
         return read.data!.order!;
       });
       const paid = await gql<{ confirmPayment: { __typename: string } }>(

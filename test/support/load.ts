@@ -155,6 +155,9 @@ export async function appendMixedLoad(store: EventStore, options: LoadOptions): 
           at: at(n),
         },
       ];
+      // The order process's answer, decided in memory too: these loads are about the views, and
+      // the products' own streams (with their stock) are not part of them.
+      script.push({ type: "ConfirmStock", orderId: id, at: at(n) });
       const fate = random();
       const total = lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
       // The decider adds tax; pay what it asks for by reading it back from the placed event.

@@ -10,10 +10,48 @@ import { allProjectors } from "../../projectors/registry";
 import { generationKeys, readModelKeys } from "../../readmodels/keys";
 import { ViewGenerations } from "../../readmodels/generations";
 import { deleteKeys, testRedisUrl } from "./redis";
+import { Queue } from "bullmq";
+import { processGroup } from "../../jobs/processes/dispatcher";
+import { processManagers } from "../../jobs/processes/index";
+import { queueNames } from "../../jobs/queues";
 
 export { deleteKeys, dumpKeys, testRedisUrl } from "./redis";
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/**
+ * Every process manager's consumer group has handed over all its events, and no reaction is
+ * waiting or running. A service that runs no worker made no group: nothing to wait for.
+ */
+export async function processesSettled(
+  t: Pick<TestService, "service" | "prefix">,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const { store, redis } = t.service;
+  const queue = new Queue(queueNames.processes, {
+    connection: redis.duplicate(),
+    prefix: readModelKeys(t.prefix).queuePrefix(),
+  });
+  try {
+    await eventually(async () => {
+      for (const process of processManagers) {
+        const group = await store.getConsumerGroup(processGroup(process.name));
+        if (!group) continue;
+        const behind = await store.countAfter(group.checkpoint, process.filter);
+        expect(behind, `process ${process.name} has events to hand over`).toBe(0);
+      }
+      const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+      expect(counts, "process reactions still to run").toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+        prioritized: 0,
+      });
+    }, timeoutMs);
+  } finally {
+    await queue.close();
+  }
+}
 
 export interface TestService {
   readonly service: RunningService;
@@ -133,6 +171,9 @@ export async function projectionsCaughtUp(
   timeoutMs = 20_000,
 ): Promise<void> {
   const keys = readModelKeys(t.prefix);
+  // The process managers first: what they append (stock reserved, released, sold) is what the
+  // views then catch up with.
+  await processesSettled(t, timeoutMs);
   await eventually(async () => {
     for (const projector of allProjectors(keys)) {
       const live = await new ViewGenerations(t.service.redis, keys).live(projector.name);

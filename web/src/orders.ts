@@ -9,12 +9,16 @@ interface Order {
   total: { amount: string; currency: string } | null;
   updatedAt: string;
   rejectionReason: string | null;
+  /** Says which products were short, for an order rejected out of stock. */
+  rejectionDetail: string | null;
 }
 
-const fields = "id status customerId itemCount total { amount currency } updatedAt rejectionReason";
+const fields =
+  "id status customerId itemCount total { amount currency } updatedAt rejectionReason rejectionDetail";
 
 /** The columns, in the order an order moves through them. */
 const columns = [
+  ["AWAITING_STOCK", "waiting for stock"],
   ["AWAITING_PAYMENT", "awaiting payment"],
   ["PAID", "paid"],
   ["SHIPPED", "shipped"],
@@ -51,7 +55,7 @@ export function orderBoard(api: Api): HTMLElement {
   const card = (order: Order) =>
     el(
       "li",
-      { class: "card", "data-order": order.id, title: order.rejectionReason ?? "" },
+      { class: "card", "data-order": order.id, title: order.rejectionDetail ?? order.rejectionReason ?? "" },
       el("strong", {}, order.id),
       el("span", {}, order.customerId),
       el("span", { class: "number" }, order.total ? `${order.total.amount} ${order.total.currency}` : ""),

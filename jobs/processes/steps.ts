@@ -1,0 +1,65 @@
+import type { AnyAggregate } from "../../commands/aggregates/index";
+import type { CommandResult } from "../../commands/result";
+import type { CommandRuntime } from "../../commands/runtime";
+import type { EventMetadata, JsonObject, JsonValue } from "../../eventstore/port";
+
+/**
+ * The event a process reacts to, as its job carries it (the recorded event without its position,
+ * which holds bigints that a job's JSON cannot).
+ */
+export interface CausingEvent {
+  readonly id: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: EventMetadata;
+  readonly schemaVersion: number;
+}
+
+/**
+ * How a process sends its commands: each step is named, and its idempotency key is the causing
+ * event's id and the step's name, so a job run again (a worker died mid-way, the event was
+ * delivered twice) appends nothing new for the steps already done and gets their first answers
+ * back. Every command carries the causing event as its causation and the request that started the
+ * chain as its correlation.
+ */
+export class ProcessSteps {
+  constructor(
+    private readonly commands: CommandRuntime,
+    private readonly processName: string,
+    private readonly cause: CausingEvent,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Runs one step: `command` without its instant, which is the step's own. The command as given
+   * is the request the idempotency key is bound to: a rerun sends a later instant, and must still
+   * match the first run's fingerprint.
+   */
+  send<C extends { type: string }>(
+    step: string,
+    aggregate: AnyAggregate,
+    aggregateId: string,
+    command: C,
+  ): Promise<CommandResult> {
+    const now = this.clock();
+    return this.commands.execute(
+      aggregate,
+      aggregateId,
+      { ...command, at: now.toISOString() },
+      {
+        userId: `process:${this.processName}`,
+        correlationId: this.cause.metadata.correlationId ?? this.cause.id,
+        causationId: this.cause.id,
+        now,
+        idempotency: { key: stepKey(this.cause.id, step), request: command as unknown as JsonValue },
+      },
+    );
+  }
+}
+
+/** The idempotency key of one step of the reaction to one event. */
+export function stepKey(causingEventId: string, step: string): string {
+  return `${causingEventId}/${step}`;
+}

@@ -118,7 +118,16 @@ export class CommandRuntime {
       for (let attempt = 1; ; attempt++) {
         const loaded = await this.load(aggregate, streamId);
         const { state, expectedRevision, revision } = loaded;
-        const events = aggregate.decider.decide(command, state);
+        let events: E[];
+        try {
+          events = aggregate.decider.decide(command, state);
+        } catch (refusal) {
+          // A concurrent request with the same key (another process) may have just done this: the
+          // state it left refuses a second time. Then its answer is this request's answer.
+          const earlier = idempotency && (await this.replay(idempotency.key, idempotency.fingerprint));
+          if (earlier) return earlier;
+          throw refusal;
+        }
         if (events.length === 0) {
           return {
             aggregateId,

@@ -9,6 +9,7 @@ import { ordersView } from "./orders";
 import { ordersByRegionView } from "./orders-by-region";
 import { revenueView } from "./revenue";
 import { topCustomersView } from "./top-customers";
+import { transfersView } from "./transfers";
 import type { Projector } from "./view";
 
 /**
@@ -26,6 +27,7 @@ export const views = {
   revenue: revenueView,
   ordersByRegion: ordersByRegionView,
   topCustomers: topCustomersView,
+  transfers: transfersView,
 } as const;
 
 type Views = typeof views;

@@ -33,6 +33,14 @@ const AccountTransactionRef = builder.objectRef<AccountTransaction>("AccountTran
       nullable: true,
       description: "The withdrawal a withdrawal or reversal is about.",
     }),
+    transferId: t.exposeID("transferId", {
+      nullable: true,
+      description: "The transfer this movement belongs to (see `transfer(id)`), when it is one.",
+    }),
+    causationId: t.exposeID("causationId", {
+      nullable: true,
+      description: "The message that caused it: for a transfer's movements, the transfer's request event.",
+    }),
     eventId: t.exposeID("eventId"),
     revision: t.exposeInt("revision"),
     position: t.field({ type: "Position", resolve: (tx) => tx.position }),

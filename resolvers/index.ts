@@ -20,6 +20,7 @@ import "./debug-replay";
 import "./projection-subscriptions";
 import "./top-customers";
 import "./jobs";
+import "./transfers";
 
 let schema: GraphQLSchema | null = null;
 

@@ -7,6 +7,8 @@ import { AccountRef } from "../schema/account";
 import { builder } from "../schema/builder";
 import type { GraphQLContext } from "../schema/context";
 import { OrderRef } from "../schema/order";
+import { transferStreamPrefix } from "../domain/transfers/state";
+import { TransferRef } from "./transfers";
 import { ProductRef } from "../schema/product";
 import { AccountChangeRef } from "./account-mutations";
 import { ChangeRef } from "./change-payload";
@@ -91,6 +93,31 @@ builder.objectFields(ChangeRef, (t) => ({
             () => ctx.services.views.orders.get(change.aggregateId),
             (view) =>
               view.revision >= change.revision && !(args.stockAnswered && view.status === "awaiting_stock"),
+          )
+        : null,
+  }),
+  transfer: t.field({
+    type: TransferRef,
+    nullable: true,
+    description:
+      "For a transfer: the transfer view including this change (waits, bounded by `timeoutMs`); otherwise null. " +
+      "With `settled`, once the transfer process has finished it: COMPLETED, FAILED or COMPENSATED.",
+    args: {
+      timeoutMs: t.arg.int({ required: false, defaultValue: 5000, ...timeoutArgument }),
+      settled: t.arg.boolean({
+        required: false,
+        defaultValue: false,
+        description: "Also wait until the transfer is no longer PENDING.",
+      }),
+    },
+    resolve: (change, args, ctx) =>
+      change.streamId.startsWith(transferStreamPrefix)
+        ? viewAfter(
+            change,
+            "transfer",
+            timeoutArg(args.timeoutMs),
+            () => ctx.services.views.transfers.get(change.aggregateId),
+            (view) => view.revision >= change.revision && !(args.settled && view.status === "pending"),
           )
         : null,
   }),

@@ -7,6 +7,7 @@ import {
   OrderNotPaid,
   RefundNotRequested,
 } from "../domain/ordering/errors";
+import { TransferAlreadyExists } from "../domain/transfers/errors";
 import { builder } from "./builder";
 import { ErrorInterface } from "./errors";
 
@@ -73,3 +74,9 @@ export const orderErrors = [
   RefundNotRequested,
 ] as const;
 export { OrderAlreadyExists, ProductAlreadyExists };
+
+builder.objectType(TransferAlreadyExists, {
+  name: "TransferAlreadyExists",
+  interfaces,
+  fields: (t) => ({ transferId: t.exposeID("transferId"), status: t.exposeString("status") }),
+});

@@ -68,6 +68,29 @@ mutation CloseAccount {
   }
 }
 
+# Money to another account (open alice-travel above first): the transfer process debits the source,
+# credits the destination, and reverses the debit if the destination refuses it (closed, unknown,
+# another currency: try alice-savings, which is in EUR). \`transfer(settled: true)\` waits for the
+# outcome; every step is listed.
+mutation TransferMoney {
+  transferMoney(input: { transferId: "alice-transfer-1", fromAccountId: "alice-main", toAccountId: "alice-travel", amount: { amount: "25.00", currency: "USD" }, idempotencyKey: "transfer-1" }) {
+    __typename
+    ... on Change { id events replayed transfer(settled: true) { status reason detail steps { step at } requestEventId } }
+    ... on Error { code message }
+  }
+}
+
+query Transfer {
+  transfer(id: "alice-transfer-1") { id status amount { amount currency } reason steps { step at } requestEventId correlationId }
+}
+
+# A transfer's movements name it, and their cause is the transfer's request (requestEventId).
+query TransferTrail {
+  account(id: "alice-main") {
+    transactions(first: 5) { edges { node { kind amount { amount } transferId causationId correlationId } } }
+  }
+}
+
 # Paste a mutation's position into Variables: answered once the views include it.
 query ReadYourWrite($position: Position!) {
   atPosition(position: $position, timeoutMs: 2000) {
@@ -93,7 +116,7 @@ mutation PlaceOrder {
     shippingAddress: { line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US", region: "US-CA" }
   }) {
     __typename
-    ... on Change { id events position order { status total { amount } } }
+    ... on Change { id events position order(stockAnswered: true) { status total { amount } rejectionDetail stockShortages { productId requested available } } }
     ... on Error { code message }
   }
 }

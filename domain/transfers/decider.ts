@@ -21,8 +21,8 @@ import { initialTransferState, type TransferState } from "./state";
  *   requested → failed                    the source refused to pay out: nothing moved
  *   requested → debited → compensated     the destination refused it: the debit was reversed
  *
- * The debit is an ordinary withdrawal on the source account whose withdrawal id is the transfer's
- * id itself (transferWithdrawalId), carrying the transfer's id as well; the compensation reverses
+ * The debit is an ordinary withdrawal on the source account whose withdrawal id is named by the
+ * transfer (`transfer-<id>`, transferWithdrawalId), carrying the transfer's id as well; the compensation reverses
  * that same withdrawal, and the credit is a deposit naming the transfer. So the source account's
  * history shows which withdrawal a transfer took, and a compensation finds it without a lookup.
  *
@@ -30,9 +30,10 @@ import { initialTransferState, type TransferState } from "./state";
  * that led to the transfer's current status changes nothing and is no error.
  */
 
-/** The withdrawal on the source account that is a transfer's debit: named by the transfer's id. */
+/** The withdrawal on the source account that is a transfer's debit: named by the transfer's id
+ * (prefixed, so it reads as a transfer in the account's history). */
 export function transferWithdrawalId(transferId: string): string {
-  return transferId;
+  return `transfer-${transferId}`;
 }
 
 type Requested = Extract<TransferState, { status: "requested" }>;

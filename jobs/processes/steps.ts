@@ -57,6 +57,16 @@ export class ProcessSteps {
       },
     );
   }
+
+  /**
+   * Whether an earlier run already did this step (its idempotency record is there). A refusal
+   * records nothing, so a step refused once might succeed on a rerun: a reaction that has begun
+   * to undo asks this before it would go forward again.
+   */
+  async done(step: string): Promise<boolean> {
+    const key = `process:${this.processName}/${stepKey(this.cause.id, step)}`;
+    return (await this.commands.log.readIdempotencyRecord(key)) !== null;
+  }
 }
 
 /** The idempotency key of one step of the reaction to one event. */

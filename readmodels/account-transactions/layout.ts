@@ -15,6 +15,10 @@ export interface StoredMovement {
   readonly correlationId: string | null;
   /** The withdrawal id (withdrawals, reversals), or null. */
   readonly reference: string | null;
+  /** The transfer the movement belongs to, when it is one. */
+  readonly transferId: string | null;
+  /** What caused it: the event a process reacted to (a transfer's request, say), or the command. */
+  readonly causationId: string | null;
 }
 
 export interface AccountTransaction extends StoredMovement {
@@ -33,4 +37,6 @@ export const movementLayout = hashCodec<StoredMovement>({
   userId: optionalText,
   correlationId: optionalText,
   reference: optionalText,
+  transferId: optionalText,
+  causationId: optionalText,
 });

@@ -28,6 +28,7 @@ export function accountTransactionsProjector(keys: ReadModelKeys): Projector {
         revision: recorded.revision,
         userId: recorded.metadata.userId ?? null,
         correlationId: recorded.metadata.correlationId ?? null,
+        causationId: recorded.metadata.causationId ?? null,
       };
       const stream = keys.accountTransactions(event.data.accountId);
       return {
@@ -39,7 +40,10 @@ export function accountTransactionsProjector(keys: ReadModelKeys): Projector {
   };
 }
 
-type Movement = Pick<StoredMovement, "kind" | "amount" | "currency" | "balanceAfter" | "at" | "reference">;
+type Movement = Pick<
+  StoredMovement,
+  "kind" | "amount" | "currency" | "balanceAfter" | "at" | "reference" | "transferId"
+>;
 
 function movementOf(event: AccountEvent): Movement | null {
   switch (event.type) {
@@ -64,6 +68,11 @@ function movementOf(event: AccountEvent): Movement | null {
   }
 }
 
-function money(data: { amount: number; currency: string; balanceAfter: number }) {
-  return { amount: data.amount, currency: data.currency, balanceAfter: data.balanceAfter };
+function money(data: { amount: number; currency: string; balanceAfter: number; transferId?: string }) {
+  return {
+    amount: data.amount,
+    currency: data.currency,
+    balanceAfter: data.balanceAfter,
+    transferId: data.transferId ?? null,
+  };
 }

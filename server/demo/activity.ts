@@ -13,7 +13,7 @@ import { DomainError } from "../../domain/shared/errors";
 import { silentLog, type Log } from "../../projectors/log";
 import { foldStored } from "../../commands/aggregate";
 import { orderStreamId } from "../../domain/ordering/state";
-import { settleOrderStock } from "./stock";
+import { settleProcesses } from "./processes";
 import { demoAccounts } from "./banking";
 import { demoProducts, onSaleToday } from "./catalog";
 import { demoCustomers, findCustomer, type DemoCustomer } from "./customers";
@@ -82,7 +82,7 @@ export function startDemoActivity(commands: CommandRuntime, options: DemoActivit
   // The order's stock is settled at once (as a worker would shortly), so the next move finds it.
   const order = async (command: OrderCommand) => {
     const result = await commands.execute(orderAggregate, command.orderId, command, context(command.orderId));
-    await settleOrderStock(commands, result, clock());
+    await settleProcesses(commands, result, clock());
     return result;
   };
   const account = (command: AccountCommand, correlationId: string) =>

@@ -1,5 +1,5 @@
 import { demoCustomers, type DemoCustomer } from "./customers";
-import { accountStep, cents, DAY, HOUR, iso, MINUTE, type DemoStep } from "./plan";
+import { accountStep, cents, DAY, HOUR, iso, MINUTE, transferStep, type DemoStep } from "./plan";
 import type { Random } from "./random";
 
 /** Accounts were opened before the first order, after the catalog. */
@@ -110,6 +110,37 @@ function savingsSteps(random: Random, customer: DemoCustomer, start: number, now
     );
   }
   return steps;
+}
+
+/**
+ * Three days ago, transfers through the transfer process: two customers move money from checking
+ * to savings (completed), and one sends money to the savings account that was closed (the credit
+ * is refused, the debit reversed: compensated). Each transfer's steps are on its own stream and
+ * both accounts' audit trails name it.
+ */
+export function transferSteps(nowMs: number): DemoStep[] {
+  const at = nowMs - 3 * DAY;
+  const open = savingsHolders.filter((customer) => customer.id !== CLOSED_SAVINGS_OWNER).slice(0, 2);
+  const closed = savingsHolders.find((customer) => customer.id === CLOSED_SAVINGS_OWNER)!;
+  const sender = demoCustomers.find(
+    (customer) => customer.currency === closed.currency && customer !== closed,
+  )!;
+  const transfer = (n: number, from: string, to: string, amount: number, currency: string) =>
+    transferStep({
+      type: "RequestTransfer",
+      transferId: `demo-transfer-${n}`,
+      fromAccountId: from,
+      toAccountId: to,
+      amount,
+      currency,
+      at: iso(at + n * 11 * MINUTE),
+    });
+  return [
+    ...open.map((customer, i) =>
+      transfer(i + 1, customer.accountId, savingsId(customer), cents(150 + 50 * i), customer.currency),
+    ),
+    transfer(3, sender.accountId, savingsId(closed), cents(40), closed.currency),
+  ];
 }
 
 export function deposit(

@@ -16,6 +16,7 @@ export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
   const stock = new Map<string, number>();
   const balance = new Map<string, number>();
   const withdrawals = new Map<string, number>();
+  const closed = new Set<string>();
   const placedLines = new Map<string, readonly OrderLineInput[]>();
   const lastAt = new Map<string, number>();
   // Just before the step that needs it, yet never before the aggregate's previous step.
@@ -63,8 +64,34 @@ export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
           stock.set(productId, (stock.get(productId) ?? 0) + quantity);
         }
       }
+    } else if (step.kind === "transfer") {
+      const { command } = step;
+      if (command.type === "RequestTransfer") {
+        // The source pays out first (topped up if it runs short); the destination takes it in
+        // unless it is closed, when the debit comes back (the transfer is compensated).
+        const { fromAccountId, toAccountId, amount, currency } = command;
+        const held = balance.get(fromAccountId) ?? 0;
+        if (held < amount) {
+          const topUp = Math.ceil((amount - held) / 10_000) * 10_000 + 10_000;
+          out.push(
+            deposit(
+              fromAccountId,
+              currency,
+              topUp,
+              justBefore(`account-${fromAccountId}`, step.atMs),
+              "demo-top-up",
+            ),
+          );
+          balance.set(fromAccountId, held + topUp);
+        }
+        if (!closed.has(toAccountId)) {
+          balance.set(fromAccountId, balance.get(fromAccountId)! - amount);
+          balance.set(toAccountId, (balance.get(toAccountId) ?? 0) + amount);
+        }
+      }
     } else {
       const { command } = step;
+      if (command.type === "CloseAccount") closed.add(command.accountId);
       const held = balance.get(command.accountId) ?? 0;
       if (command.type === "DepositMoney") balance.set(command.accountId, held + command.amount);
       if (command.type === "ReverseWithdrawal") {

@@ -1,13 +1,14 @@
 import { accountAggregate } from "../../commands/aggregates/account";
 import { orderAggregate } from "../../commands/aggregates/order";
 import { productAggregate } from "../../commands/aggregates/product";
+import { aggregates } from "../../commands/aggregates/index";
 import type { CommandContext } from "../../commands/context";
 import type { CommandResult } from "../../commands/result";
 import type { CommandRuntime } from "../../commands/runtime";
 import { ProductAlreadyExists } from "../../domain/catalog/errors";
 import type { EventStore, JsonObject } from "../../eventstore/port";
 import { silentLog, type Log } from "../../projectors/log";
-import { bankingSteps } from "./banking";
+import { bankingSteps, transferSteps } from "./banking";
 import { catalogSteps, demoProducts } from "./catalog";
 import { makeFeasible } from "./feasible";
 import { flashSaleSteps } from "./flash-sale";
@@ -15,7 +16,7 @@ import { orderSteps } from "./orders";
 import { MINUTE, type DemoStep } from "./plan";
 import { createRandom } from "./random";
 import { summarize, type DemoPlan, type DemoSummary, type Run } from "./summary";
-import { settleOrderStock } from "./stock";
+import { settleProcesses } from "./processes";
 
 export type { DemoPlan, DemoSummary };
 
@@ -46,7 +47,7 @@ export interface DemoOptions {
  */
 export function buildDemoPlan(seed: number, scale: number, nowMs: number): DemoPlan {
   const random = createRandom(seed);
-  const banking = bankingSteps(random, nowMs);
+  const banking = [...bankingSteps(random, nowMs), ...transferSteps(nowMs)];
   const { steps: orders, orders: made } = orderSteps(random, nowMs, scale);
   const flashSale = flashSaleSteps(nowMs);
   // Array sort is stable: steps of one aggregate at one instant keep the order they were made in.
@@ -162,7 +163,9 @@ export async function loadDemoData(
 
 async function execute(commands: CommandRuntime, step: DemoStep, key: string): Promise<CommandResult> {
   const result = await executeCommand(commands, step, key);
-  if (step.kind === "order") await settleOrderStock(commands, result, new Date(step.atMs));
+  if (step.kind === "order" || step.kind === "transfer") {
+    await settleProcesses(commands, result, new Date(step.atMs));
+  }
   return result;
 }
 
@@ -181,6 +184,8 @@ function executeCommand(commands: CommandRuntime, step: DemoStep, key: string): 
       return commands.execute(accountAggregate, step.id, step.command, context);
     case "order":
       return commands.execute(orderAggregate, step.id, step.command, context);
+    case "transfer":
+      return commands.execute(aggregates.TRANSFER, step.id, step.command, context);
   }
 }
 

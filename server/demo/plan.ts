@@ -1,6 +1,7 @@
 import type { AccountCommand } from "../../domain/banking/commands";
 import type { ProductCommand } from "../../domain/catalog/commands";
 import type { OrderCommand } from "../../domain/ordering/commands";
+import type { TransferCommand } from "../../domain/transfers/commands";
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -32,6 +33,13 @@ export type DemoStep =
       readonly command: OrderCommand;
       readonly atMs: number;
       readonly correlationId: string;
+    }
+  | {
+      readonly kind: "transfer";
+      readonly id: string;
+      readonly command: TransferCommand;
+      readonly atMs: number;
+      readonly correlationId: string;
     };
 
 /** Instants are offsets from one `now` chosen at the start, never read from a clock per step. */
@@ -49,6 +57,10 @@ export function accountStep(command: AccountCommand, correlationId = "demo-banki
 
 export function orderStep(command: OrderCommand, correlationId = command.orderId): DemoStep {
   return { kind: "order", id: command.orderId, command, atMs: Date.parse(command.at), correlationId };
+}
+
+export function transferStep(command: TransferCommand, correlationId = command.transferId): DemoStep {
+  return { kind: "transfer", id: command.transferId, command, atMs: Date.parse(command.at), correlationId };
 }
 
 /** Whole currency units as minor units (every demo currency has two decimals). */

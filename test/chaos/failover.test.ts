@@ -84,7 +84,14 @@ describe("two projector processes for one group", () => {
     for (const projector of allProjectors(keys)) {
       const group = await es.store.getConsumerGroup(projectorGroup(projector.name));
       const inRedis = await client.get(keys.checkpoint(projector.name));
-      if (group?.checkpoint) {
+      // A group may pass events its view does not take (the transfers view in this load) with
+      // nothing ever written to Redis; one that passed an event its view takes has a checkpoint.
+      const [firstTaken] = await es.store.readAll({ maxCount: 1, filter: projector.filter });
+      const tookSome =
+        firstTaken !== undefined &&
+        group?.checkpoint != null &&
+        comparePositions(firstTaken.position, group.checkpoint) <= 0;
+      if (group?.checkpoint && tookSome) {
         expect(inRedis, projector.name).not.toBeNull();
         expect(
           comparePositions(parsePosition(inRedis!), group.checkpoint),

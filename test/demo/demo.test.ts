@@ -80,9 +80,10 @@ describe("demo data", () => {
     expect(summary.appendedCommands).toBe(summary.commands);
     const planned = loaded.filter((event) => event.metadata.userId === "demo-data");
     expect(planned).toHaveLength(summary.appendedEvents);
-    // The rest is the order process's answers: stock held, released, sold; orders rejected for stock.
+    // The rest is the process managers' work: stock held, released, sold; orders rejected for
+    // stock; transfers debited, credited, compensated.
     expect(new Set(loaded.map((event) => event.metadata.userId))).toEqual(
-      new Set(["demo-data", "process:order-stock"]),
+      new Set(["demo-data", "process:order-stock", "process:money-transfer"]),
     );
   });
 
@@ -107,7 +108,11 @@ describe("demo data", () => {
 
   it("holds the rarer facts too: a declined payment and its reversal, denied refunds, a closed account", () => {
     const types = countTypes(loaded);
-    expect(types).toMatchObject({ PaymentDeclined: 1, WithdrawalReversed: 1, AccountClosed: 1 });
+    // One reversal of a declined payment, one of the transfer to the closed account.
+    expect(types).toMatchObject({ PaymentDeclined: 1, WithdrawalReversed: 2, AccountClosed: 1 });
+    expect(types).toMatchObject({ TransferRequested: 3, TransferCompleted: 2, TransferCompensated: 1 });
+    const compensated = loaded.find((event) => event.type === "TransferCompensated")!;
+    expect(compensated.data.reason).toBe("destination_account_closed");
     expect(types.RefundDenied).toBeGreaterThanOrEqual(2);
     const denials = loaded.filter((event) => event.type === "RefundDenied").map((event) => event.data.reason);
     expect(new Set(denials)).toEqual(new Set(["not_delivered", "refund_window_passed"]));

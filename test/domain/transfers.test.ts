@@ -342,7 +342,7 @@ describe("A transfer's debit, credit and compensation on the accounts", () => {
   };
 
   it("names the debit's withdrawal by the transfer's id", () => {
-    expect(transferWithdrawalId("t-rent-april")).toBe("t-rent-april");
+    expect(transferWithdrawalId("t-rent-april")).toBe("transfer-t-rent-april");
   });
 
   it("debits the source with a withdrawal named by the transfer, carrying it", () =>
@@ -362,7 +362,7 @@ describe("A transfer's debit, credit and compensation on the accounts", () => {
           type: "MoneyWithdrawn",
           data: {
             accountId: from,
-            withdrawalId: transferId,
+            withdrawalId: transferWithdrawalId(transferId),
             amount: 12_000,
             currency: "USD",
             balanceAfter: 38_000,
@@ -377,7 +377,7 @@ describe("A transfer's debit, credit and compensation on the accounts", () => {
       type: "MoneyWithdrawn",
       data: {
         accountId: from,
-        withdrawalId: transferId,
+        withdrawalId: transferWithdrawalId(transferId),
         amount: 12_000,
         currency: "USD",
         balanceAfter: 38_000,
@@ -408,7 +408,7 @@ describe("A transfer's debit, credit and compensation on the accounts", () => {
           type: "WithdrawalReversed",
           data: {
             accountId: from,
-            withdrawalId: transferId,
+            withdrawalId: transferWithdrawalId(transferId),
             amount: 12_000,
             currency: "USD",
             balanceAfter: 50_000,

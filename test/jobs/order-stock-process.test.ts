@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { aggregates } from "../../commands/aggregates/index";
-import type { CommandResult } from "../../commands/result";
 import { CommandRuntime } from "../../commands/runtime";
 import { availableUnits, productStreamId, type ProductState } from "../../domain/catalog/state";
 import { orderStreamId } from "../../domain/ordering/state";
-import type { AnyAggregate } from "../../commands/aggregates/index";
+
 import { foldStored } from "../../commands/aggregate";
-import type { EventStore, RecordedEvent } from "../../eventstore/port";
+import type { EventStore } from "../../eventstore/port";
 import { orderStockProcess } from "../../jobs/processes/order-stock";
 import { ProcessSteps, type CausingEvent } from "../../jobs/processes/steps";
 import { storeAndRedis } from "../support/store-and-redis";
+import { asCause, reactDyingAfter as dyingAfter } from "../support/dying-steps";
 
 /**
  * The order-stock process manager, run as a worker runs it (its reaction to one event) against a
@@ -22,28 +22,6 @@ const at = "2026-11-01T10:00:00.000Z";
 const address = { line1: "1 Main St", city: "Springfield", postalCode: "1", country: "US", region: "US-CA" };
 
 const s = storeAndRedis();
-
-/** A worker that dies (throws, appending nothing more) once it has sent `lives` steps. */
-class DyingSteps extends ProcessSteps {
-  sent = 0;
-  constructor(
-    commands: CommandRuntime,
-    cause: CausingEvent,
-    private readonly lives: number,
-  ) {
-    super(commands, orderStockProcess.name, cause);
-  }
-  override send<C extends { type: string }>(
-    step: string,
-    aggregate: AnyAggregate,
-    id: string,
-    command: C,
-  ): Promise<CommandResult> {
-    if (this.sent >= this.lives) throw new Error(`worker died before step ${step}`);
-    this.sent++;
-    return super.send(step, aggregate, id, command);
-  }
-}
 
 async function addProduct(commands: CommandRuntime, productId: string, stock: number) {
   await commands.execute(
@@ -87,33 +65,17 @@ async function placed(
   return asCause(event!);
 }
 
-function asCause(event: RecordedEvent): CausingEvent {
-  const { id, streamId, revision, type, data, metadata, schemaVersion } = event;
-  return { id, streamId, revision, type, data, metadata, schemaVersion };
-}
-
 async function product(store: EventStore, productId: string): Promise<ProductState> {
   return foldStored(PRODUCT, await store.readStream(productStreamId(productId)));
 }
 
-/** Runs the reaction with a worker dying after `lives` steps, then again to the end. */
 async function reactDyingAfter(
-  store: EventStore,
+  _store: EventStore,
   commands: CommandRuntime,
   cause: CausingEvent,
   lives: number,
 ) {
-  const dying = new DyingSteps(commands, cause, lives);
-  const first = orderStockProcess.react(cause, { steps: dying, log: store }).then(
-    () => "finished",
-    (error: Error) => error.message,
-  );
-  const outcome = await first;
-  const again = await orderStockProcess.react(cause, {
-    steps: new ProcessSteps(commands, orderStockProcess.name, cause),
-    log: store,
-  });
-  return { outcome, again, stepsBeforeDeath: dying.sent };
+  return dyingAfter(commands, orderStockProcess, cause, lives);
 }
 
 describe("the order-stock process, with its worker dying after each step", () => {

@@ -210,6 +210,8 @@ describe("account transactions", () => {
           userId: "spec-user",
           correlationId: "request-2",
           reference: null,
+          transferId: null,
+          causationId: null,
         },
       ],
       [

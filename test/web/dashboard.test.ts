@@ -93,7 +93,7 @@ describe.skipIf(browserMissing)(
       expect(response?.headers()["content-security-policy"]).toContain("default-src 'self'");
       await page.locator("#link[data-state=live]").waitFor({ timeout: 15_000 });
       await page.locator("#operations tr[data-view]").nth(8).waitFor({ timeout: 15_000 });
-      expect(await page.locator("#operations tr[data-view]").count()).toBe(9);
+      expect(await page.locator("#operations tr[data-view]").count()).toBe(10);
       await expect
         .poll(() => page.locator('#operations tr[data-view="inventory"] .status').textContent(), {
           timeout: 15_000,

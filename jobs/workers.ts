@@ -37,6 +37,7 @@ export interface WorkerOptions {
   readonly settings: {
     /** Reactions run at once in this process (commands to one stream still queue up one by one). */
     readonly processConcurrency: number;
+    readonly processStepPauseMs: number;
     readonly lockMs: number;
     readonly rebuildPageSize: number;
     readonly rebuildRetireAfterMs: number;
@@ -106,7 +107,13 @@ async function react(options: WorkerOptions, job: Job<ProcessJobData>): Promise<
   const { process: name, event } = job.data;
   const process = options.processes.find((p) => p.name === name);
   if (!process) throw new Error(`no process manager "${name}"`);
-  const steps = new ProcessSteps(options.commands, name, event);
+  const steps = new ProcessSteps(
+    options.commands,
+    name,
+    event,
+    () => new Date(),
+    options.settings.processStepPauseMs,
+  );
   return process.react(event, { steps, log: options.log });
 }
 

@@ -19,9 +19,16 @@ export const RevenueFiguresRef = builder.objectRef<RevenueView>("RevenueFigures"
       resolve: (r) => ({ minorUnits: r.refunds, currency: r.currency }),
     }),
     refundCount: t.exposeInt("refundCount"),
+    tax: t.field({
+      type: MoneyRef,
+      description:
+        "Tax owed on the payments kept (the tax in confirmed payments less the tax in refunds), as retroactive corrections recalculated it; on the day the order was paid.",
+      resolve: (r) => ({ minorUnits: r.tax, currency: r.currency }),
+    }),
     netRevenue: t.field({
       type: MoneyRef,
-      resolve: (r) => ({ minorUnits: r.revenue - r.refunds, currency: r.currency }),
+      description: "Revenue less refunds and tax.",
+      resolve: (r) => ({ minorUnits: r.revenue - r.refunds - r.tax, currency: r.currency }),
     }),
     averageOrderValue: t.field({
       type: MoneyRef,

@@ -65,6 +65,8 @@ export interface JobSettings {
   readonly rebuildRetireAfterMs: number;
   /** Process-manager reactions a worker process runs at once. */
   readonly processConcurrency: number;
+  /** A pause after each process step (fault drills: kill a worker between two steps); 0 in use. */
+  readonly processStepPauseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rebuildPageSize: positiveInteger(env, "REBUILD_PAGE_SIZE", 1_000),
       rebuildRetireAfterMs: positiveInteger(env, "REBUILD_RETIRE_AFTER_MS", 5_000),
       processConcurrency: positiveInteger(env, "PROCESS_CONCURRENCY", 8),
+      processStepPauseMs: zeroMeansOff(env, "PROCESS_STEP_PAUSE_MS", 0, "a number of milliseconds") ?? 0,
     },
     auth: loadAuthSettings(env, role === "all" || role === "gateway", fail),
     limits: loadLimitSettings(env, fail),

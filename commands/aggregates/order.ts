@@ -12,5 +12,5 @@ export const orderAggregate: AggregateType<OrderCommand, OrderEvent, OrderState>
   // Lifts older schema versions (OrderPlaced v1) to today's shape before the decider folds them.
   fromStored: orderEventFromStored,
   schemaVersionOf: orderEventSchemaVersion,
-  stateVersion: 1,
+  stateVersion: 2,
 };

@@ -49,6 +49,16 @@ export type RejectForStock = {
   at: string;
 };
 
+/** A new tax rule applied to a paid order after the fact (see the tax correction job). */
+export type RecalculateTax = {
+  type: "RecalculateTax";
+  orderId: string;
+  /** The rate, in basis points (500 = 5 %). */
+  rateBps: number;
+  correctionId: string;
+  at: string;
+};
+
 export type OrderCommand =
   | PlaceOrder
   | ConfirmStock
@@ -58,4 +68,5 @@ export type OrderCommand =
   | DeliverOrder
   | CancelOrder
   | RequestRefund
-  | IssueRefund;
+  | IssueRefund
+  | RecalculateTax;

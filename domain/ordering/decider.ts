@@ -6,6 +6,7 @@ import type {
   ConfirmPayment,
   ConfirmStock,
   RejectForStock,
+  RecalculateTax,
   DeliverOrder,
   IssueRefund,
   OrderCommand,
@@ -19,6 +20,7 @@ import { instantMillis, MILLIS_PER_DAY } from "./instants";
 import { isRejection, priceOrder } from "./pricing";
 import { initialOrderState, type OrderState } from "./state";
 import { requireNew, requireStatus } from "./transitions";
+import { MAX_TAX_RATE_BPS, taxAtRate } from "./tax";
 
 /** A delivered order may be refunded up to this many days after delivery (inclusive). */
 export const REFUND_WINDOW_DAYS = 30;
@@ -138,7 +140,15 @@ function confirmPayment(command: ConfirmPayment, state: OrderState): OrderEvent[
   return [
     {
       type: "PaymentConfirmed",
-      data: { orderId, customerId, amount, currency, paymentReference, confirmedAt: command.at },
+      data: {
+        orderId,
+        customerId,
+        amount,
+        currency,
+        paymentReference,
+        confirmedAt: command.at,
+        tax: order.tax,
+      },
     },
   ];
 }
@@ -174,6 +184,7 @@ function cancel(command: CancelOrder, state: OrderState): OrderEvent[] {
   requireInstant(command.at);
   const { orderId, customerId, lines, currency } = order;
   const amountPaid = order.status === "paid" ? order.total : 0;
+  const taxPaid = order.status === "paid" ? { taxPaid: order.tax } : {};
   return [
     {
       type: "OrderCancelled",
@@ -186,6 +197,7 @@ function cancel(command: CancelOrder, state: OrderState): OrderEvent[] {
         currency,
         cancelledAt: command.at,
         ...onProducts(order),
+        ...taxPaid,
       },
     },
   ];
@@ -215,10 +227,46 @@ function requestRefund(command: RequestRefund, state: OrderState): OrderEvent[] 
 }
 
 function issueRefund(command: IssueRefund, state: OrderState): OrderEvent[] {
-  const { orderId, customerId, total, currency } = requireStatus(state, command);
+  const { orderId, customerId, total, currency, tax } = requireStatus(state, command);
   requireInstant(command.at);
   return [
-    { type: "RefundIssued", data: { orderId, customerId, amount: total, currency, issuedAt: command.at } },
+    {
+      type: "RefundIssued",
+      data: { orderId, customerId, amount: total, currency, issuedAt: command.at, tax },
+    },
+  ];
+}
+
+/**
+ * A new rule for the tax of orders already paid: the subtotal at the rate, rounded half-up once.
+ * The same tax as now records nothing, so applying one rule twice changes nothing the second time.
+ */
+function recalculateTax(command: RecalculateTax, state: OrderState): OrderEvent[] {
+  const order = requireStatus(state, command);
+  requireInstant(command.at);
+  requireText(command.correctionId, "correctionId");
+  if (!Number.isSafeInteger(command.rateBps) || command.rateBps < 0 || command.rateBps > MAX_TAX_RATE_BPS) {
+    throw new ValidationError("rateBps", "The rate must be between 0 and 10000 basis points (0 % to 100 %)");
+  }
+  const tax = Number(taxAtRate(BigInt(order.subtotal), command.rateBps));
+  if (tax === order.tax) return [];
+  const { orderId, customerId, currency } = order;
+  return [
+    {
+      type: "OrderTaxRecalculated",
+      data: {
+        orderId,
+        customerId,
+        currency,
+        correctionId: command.correctionId,
+        rateBps: command.rateBps,
+        previousTax: order.tax,
+        tax,
+        // A paid order always has its payment instant; the fallback keeps the type honest.
+        paidAt: order.paidAt ?? command.at,
+        recalculatedAt: command.at,
+      },
+    },
   ];
 }
 
@@ -242,6 +290,8 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       return requestRefund(command, state);
     case "IssueRefund":
       return issueRefund(command, state);
+    case "RecalculateTax":
+      return recalculateTax(command, state);
     default:
       return assertNever(command);
   }
@@ -251,12 +301,23 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
 export function evolve(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
     case "OrderPlaced": {
-      const { orderId, customerId, currency, total, lines } = event.data;
+      const { orderId, customerId, currency, total, subtotal, tax, lines } = event.data;
       const quantities = lines.map(({ productId, quantity }) => ({ productId, quantity }));
       const stockOnProducts = event.data.stockOnProducts === true;
       // Orders placed before the products held stock go straight to payment, as they did then.
       const status = stockOnProducts ? "awaiting_stock" : "awaiting_payment";
-      return { status, orderId, customerId, currency, total, lines: quantities, stockOnProducts };
+      return {
+        status,
+        orderId,
+        customerId,
+        currency,
+        total,
+        subtotal,
+        tax,
+        paidAt: null,
+        lines: quantities,
+        stockOnProducts,
+      };
     }
     case "OrderStockReserved":
       return state.status === "awaiting_stock" ? { ...state, status: "awaiting_payment" } : state;
@@ -265,7 +326,13 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       return { status: "rejected", orderId, customerId, reason };
     }
     case "PaymentConfirmed":
-      return state.status === "awaiting_payment" ? { ...state, status: "paid" } : state;
+      return state.status === "awaiting_payment"
+        ? { ...state, status: "paid", paidAt: event.data.confirmedAt }
+        : state;
+    case "OrderTaxRecalculated":
+      return state.status === "new" || state.status === "rejected"
+        ? state
+        : { ...state, tax: event.data.tax };
     case "OrderShipped":
       return state.status === "paid" ? { ...state, status: "shipped" } : state;
     case "OrderDelivered":

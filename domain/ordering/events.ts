@@ -173,6 +173,11 @@ export const PaymentConfirmedV1 = eventData("The order was paid in full.", {
   currency,
   paymentReference: field.text("The payment provider's reference."),
   confirmedAt: field.instant("When the payment was confirmed."),
+  tax: Type.Optional(
+    field.money(
+      "The tax included in the amount (the order's tax, as recalculated so far). Absent on payments recorded before tax was reported apart.",
+    ),
+  ),
 });
 
 export const PaymentDeclinedV1 = eventData(
@@ -218,6 +223,9 @@ export const OrderCancelledV1 = eventData(
     currency,
     cancelledAt: field.instant("When the order was cancelled."),
     stockOnProducts,
+    taxPaid: Type.Optional(
+      field.money("With amountPaid: the tax included in it. Absent before tax was reported apart."),
+    ),
   },
 );
 
@@ -245,7 +253,27 @@ export const RefundIssuedV1 = eventData("The order's total was paid back to the 
   amount: field.money("The amount refunded: the order's total.", { positive: true }),
   currency,
   issuedAt: field.instant("When the refund was issued."),
+  tax: Type.Optional(
+    field.money(
+      "The tax included in the amount refunded. Absent on refunds recorded before tax was reported apart.",
+    ),
+  ),
 });
+
+export const OrderTaxRecalculatedV1 = eventData(
+  "A paid order's tax was recalculated under a rule applied after the fact (a retroactive correction). The customer paid what they paid; the tax owed on it changed.",
+  {
+    orderId,
+    customerId,
+    currency,
+    correctionId: field.text("The correction that applied the rule (one id per run of the rule)."),
+    rateBps: field.count("The rate applied, in basis points (1 bp = 0.01 %)."),
+    previousTax: field.money("The order's tax before."),
+    tax: field.money("The order's tax from now on: the subtotal at the rate, rounded half-up once."),
+    paidAt: field.instant("When the order was paid: the day the tax belongs to."),
+    recalculatedAt: field.instant("When the correction was applied."),
+  },
+);
 
 /** Every published version of every order event, oldest first (upcasters.ts lifts older ones). */
 export const orderEventVersions = {
@@ -260,6 +288,7 @@ export const orderEventVersions = {
   RefundRequested: [RefundRequestedV1],
   RefundDenied: [RefundDeniedV1],
   RefundIssued: [RefundIssuedV1],
+  OrderTaxRecalculated: [OrderTaxRecalculatedV1],
 } as const satisfies EventVersions;
 
 type Versions = typeof orderEventVersions;
@@ -282,6 +311,10 @@ export type RefundRequested = DomainEvent<"RefundRequested", CurrentData<Version
 /** `reason` says why it was denied; `requestReason` is what the customer gave. The status stays. */
 export type RefundDenied = DomainEvent<"RefundDenied", CurrentData<Versions, "RefundDenied">>;
 export type RefundIssued = DomainEvent<"RefundIssued", CurrentData<Versions, "RefundIssued">>;
+export type OrderTaxRecalculated = DomainEvent<
+  "OrderTaxRecalculated",
+  CurrentData<Versions, "OrderTaxRecalculated">
+>;
 
 export type OrderEvent =
   | OrderPlaced
@@ -294,7 +327,8 @@ export type OrderEvent =
   | OrderCancelled
   | RefundRequested
   | RefundDenied
-  | RefundIssued;
+  | RefundIssued
+  | OrderTaxRecalculated;
 
 export const orderEventTypes: readonly OrderEvent["type"][] = [
   "OrderPlaced",
@@ -308,4 +342,5 @@ export const orderEventTypes: readonly OrderEvent["type"][] = [
   "RefundRequested",
   "RefundDenied",
   "RefundIssued",
+  "OrderTaxRecalculated",
 ];

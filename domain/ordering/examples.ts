@@ -110,6 +110,15 @@ export const orderEventExamples: EventExamples<typeof orderEventVersions> = {
         paymentReference: "pay-7f3a",
         confirmedAt: "2026-03-01T09:02:00.000Z",
       },
+      {
+        orderId: "o-2001",
+        customerId: "dave",
+        amount: 1341,
+        currency: "USD",
+        paymentReference: "pay-9c01",
+        confirmedAt: "2026-11-01T09:05:00.000Z",
+        tax: 91,
+      },
     ],
   ],
   PaymentDeclined: [
@@ -183,4 +192,18 @@ export const orderEventExamples: EventExamples<typeof orderEventVersions> = {
     ],
   ],
   RefundIssued: [[{ ...order, amount: 4290, currency: "USD", issuedAt: "2026-03-06T16:45:00.000Z" }]],
+  OrderTaxRecalculated: [
+    [
+      {
+        ...order,
+        currency: "USD",
+        correctionId: "tax-2026-us-5pct",
+        rateBps: 500,
+        previousTax: 290,
+        tax: 200,
+        paidAt: "2026-03-01T09:30:00.000Z",
+        recalculatedAt: "2026-11-20T08:00:00.000Z",
+      },
+    ],
+  ],
 };

@@ -42,6 +42,11 @@ type PlacedOrder = {
   customerId: string;
   currency: string;
   total: MinorUnits;
+  subtotal: MinorUnits;
+  /** The tax in the total, as recalculated by corrections since. */
+  tax: MinorUnits;
+  /** When it was paid (null: not yet); the day its tax belongs to. */
+  paidAt: string | null;
   lines: LineQuantity[];
   /** The products hold this order's units (see OrderPlaced's `stockOnProducts`). */
   stockOnProducts: boolean;

@@ -31,3 +31,11 @@ export function taxRateBps(region: string): number {
 export function taxOn(subtotal: bigint, region: string): bigint {
   return (subtotal * BigInt(taxRateBps(region)) + 5_000n) / 10_000n;
 }
+
+/** The subtotal at a rate given in basis points, rounded half-up once (as `taxOn`). */
+export function taxAtRate(subtotal: bigint, rateBps: number): bigint {
+  return (subtotal * BigInt(rateBps) + 5_000n) / 10_000n;
+}
+
+/** The highest rate a correction may apply: 100 %. */
+export const MAX_TAX_RATE_BPS = 10_000;

@@ -25,6 +25,7 @@ export const allowedFrom = {
   CancelOrder: ["awaiting_stock", "awaiting_payment", "paid"],
   RequestRefund: ["paid", "shipped", "delivered"],
   IssueRefund: ["refund_requested"],
+  RecalculateTax: ["paid", "shipped", "delivered", "refund_requested"],
 } as const satisfies Record<LaterCommand["type"], readonly OrderStatus[]>;
 
 export type OrderIn<S extends OrderStatus> = OrderState & { status: S };

@@ -30,6 +30,8 @@ export class ProcessSteps {
     private readonly processName: string,
     private readonly cause: CausingEvent,
     private readonly clock: () => Date = () => new Date(),
+    /** A pause after each step (PROCESS_STEP_PAUSE_MS: fault drills and demonstrations; 0 in use). */
+    private readonly pauseMs = 0,
   ) {}
 
   /**
@@ -38,6 +40,15 @@ export class ProcessSteps {
    * match the first run's fingerprint.
    */
   send<C extends { type: string }>(
+    step: string,
+    aggregate: AnyAggregate,
+    aggregateId: string,
+    command: C,
+  ): Promise<CommandResult> {
+    return this.pausedAfter(this.run(step, aggregate, aggregateId, command));
+  }
+
+  private run<C extends { type: string }>(
     step: string,
     aggregate: AnyAggregate,
     aggregateId: string,
@@ -56,6 +67,12 @@ export class ProcessSteps {
         idempotency: { key: stepKey(this.cause.id, step), request: command as unknown as JsonValue },
       },
     );
+  }
+
+  private async pausedAfter(result: Promise<CommandResult>): Promise<CommandResult> {
+    const answer = await result;
+    if (this.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
+    return answer;
   }
 
   /**

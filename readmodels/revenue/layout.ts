@@ -16,6 +16,11 @@ export interface StoredRevenue {
   /** Refunds issued, and payments returned on cancellation. */
   readonly refunds: number;
   readonly refundCount: number;
+  /**
+   * Tax owed on what was kept: the tax in confirmed payments, less the tax in refunds, moved by
+   * retroactive corrections (on the day the order was paid). Net revenue is revenue - refunds - tax.
+   */
+  readonly tax: number;
   readonly position: string | null;
   readonly updatedAt: string;
 }
@@ -29,6 +34,7 @@ export const revenueLayout = hashCodec<StoredRevenue>({
   orders: integer(),
   refunds: integer(),
   refundCount: integer(),
+  tax: integer(),
   position: optionalText,
   updatedAt: text,
 });

@@ -9,13 +9,14 @@ import type { Projection, Projector } from "../view";
 import { entryIdOf } from "../view-history";
 import { revenueHistoryLength, revenueLayout as layout, revenueName as name } from "./layout";
 
-type Figure = "revenue" | "orders" | "refunds" | "refundCount";
+type Figure = "revenue" | "orders" | "refunds" | "refundCount" | "tax";
 
 /**
  * Revenue dashboard, per currency, per day (UTC, of the business instant) and in total: revenue
  * (confirmed payments), paid order count, refunds (refunds issued, and payments returned on
- * cancellation) and their count. Average order value is derived when read. All increments across
- * every order stream: the ledger guard is what keeps them exact.
+ * cancellation) and their count, and the tax owed apart (the tax in payments kept, moved by
+ * retroactive corrections on the day the order was paid). Average order value and net revenue are
+ * derived when read. All increments across every order stream: the ledger guard keeps them exact.
  */
 export function revenueProjector(keys: ReadModelKeys): Projector {
   return {
@@ -28,19 +29,27 @@ export function revenueProjector(keys: ReadModelKeys): Projector {
       let change: { currency: string; at: string; add: Partial<Record<Figure, number>> } | null = null;
       switch (event.type) {
         case "PaymentConfirmed": {
-          const { currency, confirmedAt, amount } = event.data;
-          change = { currency, at: confirmedAt, add: { revenue: amount, orders: 1 } };
+          const { currency, confirmedAt, amount, tax } = event.data;
+          change = { currency, at: confirmedAt, add: { revenue: amount, orders: 1, tax: tax ?? 0 } };
           break;
         }
         case "RefundIssued": {
-          const { currency, issuedAt, amount } = event.data;
-          change = { currency, at: issuedAt, add: { refunds: amount, refundCount: 1 } };
+          const { currency, issuedAt, amount, tax } = event.data;
+          change = { currency, at: issuedAt, add: { refunds: amount, refundCount: 1, tax: -(tax ?? 0) } };
           break;
         }
         case "OrderCancelled": {
-          const { currency, cancelledAt, amountPaid } = event.data;
-          if (amountPaid > 0)
-            change = { currency, at: cancelledAt, add: { refunds: amountPaid, refundCount: 1 } };
+          const { currency, cancelledAt, amountPaid, taxPaid } = event.data;
+          if (amountPaid > 0) {
+            const add = { refunds: amountPaid, refundCount: 1, tax: -(taxPaid ?? 0) };
+            change = { currency, at: cancelledAt, add };
+          }
+          break;
+        }
+        case "OrderTaxRecalculated": {
+          // The tax belongs to the day the order was paid: that day's figures, and the total, move.
+          const { currency, paidAt, previousTax, tax } = event.data;
+          change = { currency, at: paidAt, add: { tax: tax - previousTax } };
           break;
         }
         default:
@@ -60,7 +69,7 @@ export function revenueProjector(keys: ReadModelKeys): Projector {
         layout.set(daily, { currency, day }),
       ];
       for (const [field, by] of Object.entries(change.add) as [Figure, number][]) {
-        ops.push(layout.increment(total, field, by), layout.increment(daily, field, by));
+        if (by !== 0) ops.push(layout.increment(total, field, by), layout.increment(daily, field, by));
       }
       const history = keys.revenueHistory(currency);
       ops.push(["snapshot", history, entryIdOf(position), String(revenueHistoryLength), total]);

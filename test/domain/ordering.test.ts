@@ -91,6 +91,13 @@ const requestRefund = (when = "2026-01-20T08:00:00.000Z", reason = "broken"): Or
   at: when,
 });
 const issueRefund: OrderCommand = { type: "IssueRefund", orderId, at };
+const recalculate = (rateBps: number): OrderCommand => ({
+  type: "RecalculateTax",
+  orderId,
+  rateBps,
+  correctionId: "c-1",
+  at: "2026-02-01T00:00:00.000Z",
+});
 
 const placed: OrderEvent = { type: "OrderPlaced", data: placedData };
 const rejected: OrderEvent = {
@@ -120,7 +127,15 @@ const rejectedForStock: OrderEvent = {
 };
 const paymentConfirmed: OrderEvent = {
   type: "PaymentConfirmed",
-  data: { orderId, customerId, amount: 3218, currency: "USD", paymentReference: "pay-1", confirmedAt: at },
+  data: {
+    orderId,
+    customerId,
+    amount: 3218,
+    currency: "USD",
+    paymentReference: "pay-1",
+    confirmedAt: at,
+    tax: 218,
+  },
 };
 const shipped: OrderEvent = {
   type: "OrderShipped",
@@ -141,6 +156,7 @@ const cancelled = (amountPaid: number): OrderEvent => ({
     currency: "USD",
     cancelledAt: at,
     stockOnProducts: true,
+    ...(amountPaid > 0 && { taxPaid: 218 }),
   },
 });
 const refundRequested = (requestedAt = "2026-01-20T08:00:00.000Z"): OrderEvent => ({
@@ -153,7 +169,7 @@ const refundDenied = (reason: "not_delivered" | "refund_window_passed", deniedAt
 });
 const refundIssued: OrderEvent = {
   type: "RefundIssued",
-  data: { orderId, customerId, amount: 3218, currency: "USD", issuedAt: at },
+  data: { orderId, customerId, amount: 3218, currency: "USD", issuedAt: at, tax: 218 },
 };
 
 const history = {
@@ -179,17 +195,17 @@ describe("Order state machine", () => {
   const S = OrderAlreadyShipped;
   // prettier-ignore
   const table = {
-    //                 PlaceOrder     ConfirmStock          RejectForStock   ConfirmPayment      ShipOrder       DeliverOrder      CancelOrder       RequestRefund      IssueRefund
-    new:              ["OrderPlaced", N,                    N,               N,                  N,              N,                N,                N,                 N],
-    rejected:         [X,             I,                    I,               I,                  I,              I,                I,                I,                 I],
-    awaiting_stock:   [X,             "OrderStockReserved", "OrderRejected", I,                  OrderNotPaid,   I,                "OrderCancelled", I,                 I],
-    awaiting_payment: [X,             I,                    I,               "PaymentConfirmed", OrderNotPaid,   I,                "OrderCancelled", I,                 I],
-    paid:             [X,             I,                    I,               I,                  "OrderShipped", I,                "OrderCancelled", "RefundDenied",    I],
-    shipped:          [X,             I,                    I,               I,                  I,              "OrderDelivered", S,                "RefundDenied",    I],
-    delivered:        [X,             I,                    I,               I,                  I,              I,                S,                "RefundRequested", RefundNotRequested],
-    refund_requested: [X,             I,                    I,               I,                  I,              I,                S,                I,                 "RefundIssued"],
-    refunded:         [X,             I,                    I,               I,                  I,              I,                S,                I,                 I],
-    cancelled:        [X,             I,                    I,               I,                  I,              I,                I,                I,                 I],
+    //                 PlaceOrder     ConfirmStock          RejectForStock   ConfirmPayment      ShipOrder       DeliverOrder      CancelOrder       RequestRefund      IssueRefund          RecalculateTax
+    new:              ["OrderPlaced", N,                    N,               N,                  N,              N,                N,                N,                 N, N],
+    rejected:         [X,             I,                    I,               I,                  I,              I,                I,                I,                 I, I],
+    awaiting_stock:   [X,             "OrderStockReserved", "OrderRejected", I,                  OrderNotPaid,   I,                "OrderCancelled", I,                 I, I],
+    awaiting_payment: [X,             I,                    I,               "PaymentConfirmed", OrderNotPaid,   I,                "OrderCancelled", I,                 I, I],
+    paid:             [X,             I,                    I,               I,                  "OrderShipped", I,                "OrderCancelled", "RefundDenied",    I, "OrderTaxRecalculated"],
+    shipped:          [X,             I,                    I,               I,                  I,              "OrderDelivered", S,                "RefundDenied",    I, "OrderTaxRecalculated"],
+    delivered:        [X,             I,                    I,               I,                  I,              I,                S,                "RefundRequested", RefundNotRequested, "OrderTaxRecalculated"],
+    refund_requested: [X,             I,                    I,               I,                  I,              I,                S,                I,                 "RefundIssued", "OrderTaxRecalculated"],
+    refunded:         [X,             I,                    I,               I,                  I,              I,                S,                I,                 I, I],
+    cancelled:        [X,             I,                    I,               I,                  I,              I,                I,                I,                 I, I],
   } satisfies Record<Status, Outcome[]>;
   const commands: OrderCommand[] = [
     place(),
@@ -201,6 +217,7 @@ describe("Order state machine", () => {
     cancel(),
     requestRefund(),
     issueRefund,
+    recalculate(500),
   ];
   const cells = Object.entries(table).flatMap(([status, row]) =>
     row.map((outcome, index) => ({ status: status as Status, command: commands[index]!, outcome })),
@@ -413,6 +430,44 @@ describe("Holding the stock", () => {
     expect(events).toHaveLength(1);
     expect(events[0]!.data).not.toHaveProperty("stockOnProducts");
   });
+});
+
+describe("Recalculating tax after the fact", () => {
+  // Subtotal 30.00; 7.25 % gave 2.18. At 5 %: 1.50.
+  const recalculated = (previousTax: number, tax: number, rateBps: number): OrderEvent => ({
+    type: "OrderTaxRecalculated",
+    data: {
+      orderId,
+      customerId,
+      currency: "USD",
+      correctionId: "c-1",
+      rateBps,
+      previousTax,
+      tax,
+      paidAt: at,
+      recalculatedAt: "2026-02-01T00:00:00.000Z",
+    },
+  });
+  it("records the new tax of a paid order, naming the day it belongs to", () =>
+    spec
+      .given(history.paid)
+      .when(recalculate(500))
+      .then([recalculated(218, 150, 500)]));
+  it("records nothing when the rule gives the tax the order has", () =>
+    spec.given(history.delivered).when(recalculate(725)).thenNothingHappens());
+  it("records nothing the second time a rule is applied", () =>
+    spec
+      .given([...history.delivered, recalculated(218, 150, 500)])
+      .when(recalculate(500))
+      .thenNothingHappens());
+  it("refunds the tax as recalculated", () =>
+    spec
+      .given([...history.refund_requested, recalculated(218, 150, 500)])
+      .when(issueRefund)
+      .then([{ ...refundIssued, data: { ...refundIssued.data, tax: 150 } } as OrderEvent]));
+  it.each([-1, 10_001, 2.5])("refuses a rate of %s basis points", (rateBps) =>
+    spec.given(history.paid).when(recalculate(rateBps)).thenThrows(ValidationError, { field: "rateBps" }),
+  );
 });
 
 describe("Cancelling", () => {

@@ -118,6 +118,9 @@ describe("OrderPlaced v1 → v2", () => {
         { productId: "p-mug", quantity: 2 },
         { productId: "p-tea", quantity: 3 },
       ],
+      subtotal: orderPlacedV1.subtotal,
+      tax: orderPlacedV1.tax,
+      paidAt: "2025-06-01T09:05:00.000Z",
       // Placed before the products held stock: the order went straight to payment.
       stockOnProducts: false,
     });

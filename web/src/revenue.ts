@@ -8,10 +8,12 @@ interface Figures {
   orders: number;
   revenue: { amount: string };
   refunds: { amount: string };
+  /** Tax owed, apart: net revenue is revenue less refunds and tax. */
+  tax: { amount: string };
   netRevenue: { amount: string };
 }
 
-const figures = "day orders revenue { amount } refunds { amount } netRevenue { amount }";
+const figures = "day orders revenue { amount } refunds { amount } tax { amount } netRevenue { amount }";
 
 /** Revenue: the totals, live, and revenue per day over the last 31 days as a chart. */
 export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
@@ -37,6 +39,7 @@ export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
     totals.replaceChildren(
       cell("revenue", total.revenue.amount),
       cell("refunds", total.refunds.amount),
+      cell("tax", total.tax.amount),
       cell("net", total.netRevenue.amount),
       cell("orders paid", formatNumber(total.orders)),
     );

@@ -1,8 +1,9 @@
 import type { Queue } from "bullmq";
 import type { ConsumerGroups, DeliveredEvent, EventLog, PersistentSubscription } from "../../eventstore/port";
 import type { Log } from "../../projectors/log";
+import { pause } from "../../projectors/parking";
 import type { ProcessManager } from "./process";
-import type { CausingEvent } from "./steps";
+import { causingEvent, type CausingEvent } from "./steps";
 
 export interface ProcessJobData {
   readonly process: string;
@@ -94,19 +95,4 @@ export class ProcessDispatcher {
       }));
     if (jobs.length > 0) await this.options.queue.addBulk(jobs);
   }
-}
-
-function causingEvent(event: DeliveredEvent): CausingEvent {
-  const { id, streamId, revision, type, data, metadata, schemaVersion } = event;
-  return { id, streamId, revision, type, data, metadata, schemaVersion };
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -1,7 +1,7 @@
 import type { AnyAggregate } from "../../commands/aggregates/index";
 import type { CommandResult } from "../../commands/result";
 import type { CommandRuntime } from "../../commands/runtime";
-import type { EventMetadata, JsonObject, JsonValue } from "../../eventstore/port";
+import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from "../../eventstore/port";
 
 /**
  * The event a process reacts to, as its job carries it (the recorded event without its position,
@@ -15,6 +15,12 @@ export interface CausingEvent {
   readonly data: JsonObject;
   readonly metadata: EventMetadata;
   readonly schemaVersion: number;
+}
+
+/** The recorded event as a reaction's job carries it. */
+export function causingEvent(event: RecordedEvent): CausingEvent {
+  const { id, streamId, revision, type, data, metadata, schemaVersion } = event;
+  return { id, streamId, revision, type, data, metadata, schemaVersion };
 }
 
 /**

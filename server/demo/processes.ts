@@ -1,7 +1,7 @@
 import type { CommandResult } from "../../commands/result";
 import type { CommandRuntime } from "../../commands/runtime";
 import { processManagers } from "../../jobs/processes/index";
-import { ProcessSteps, type CausingEvent } from "../../jobs/processes/steps";
+import { causingEvent, ProcessSteps } from "../../jobs/processes/steps";
 
 /**
  * The demo runs the process managers itself (the order's stock, a transfer's steps), right after
@@ -19,8 +19,8 @@ export async function settleProcesses(
   const first = result.revision - result.eventIds.length + 1;
   const events = await commands.log.readStream(result.streamId, { fromRevision: first });
   for (const recorded of events) {
-    const { id, streamId, revision, type, data, metadata, schemaVersion } = recorded;
-    const cause: CausingEvent = { id, streamId, revision, type, data, metadata, schemaVersion };
+    const cause = causingEvent(recorded);
+    const { streamId, type } = recorded;
     for (const process of processManagers) {
       const { streamPrefixes, eventTypes } = process.filter;
       if (streamPrefixes && !streamPrefixes.some((prefix) => streamId.startsWith(prefix))) continue;

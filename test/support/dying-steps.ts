@@ -58,16 +58,5 @@ export async function reactDyingAfter(
   return { outcome, again };
 }
 
-/** A recorded event as a job carries it. */
-export function asCause(event: {
-  id: string;
-  streamId: string;
-  revision: number;
-  type: string;
-  data: CausingEvent["data"];
-  metadata: CausingEvent["metadata"];
-  schemaVersion: number;
-}): CausingEvent {
-  const { id, streamId, revision, type, data, metadata, schemaVersion } = event;
-  return { id, streamId, revision, type, data, metadata, schemaVersion };
-}
+/** A recorded event as a job carries it (the same shaping the dispatcher does). */
+export { causingEvent as asCause } from "../../jobs/processes/steps";

@@ -61,14 +61,14 @@ export class JobsAdmin {
     ]);
     const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
     const items = await Promise.all(
-      jobs.filter((job): job is Job => job !== undefined).map((job) => view(job)),
+      jobs.filter((job): job is Job => job !== undefined).map((job) => view(this.queue, job)),
     );
     return { items, total };
   }
 
   async get(id: string): Promise<JobView | null> {
     const job = await Job.fromId(this.queue, id);
-    return job ? view(job) : null;
+    return job ? view(this.queue, job) : null;
   }
 
   /** Runs a failed job again; its error and attempts stay visible until it finishes. */
@@ -78,7 +78,7 @@ export class JobsAdmin {
     const state = await job.getState();
     if (state !== "failed") throw new JobNotRetryable(id, state);
     await job.retry("failed");
-    return view(job);
+    return view(this.queue, job);
   }
 
   /** The repeatable jobs, with their next run. */
@@ -168,8 +168,13 @@ export class JobNotRetryable extends Error {
   }
 }
 
-async function view(job: Job): Promise<JobView> {
-  const state = (await job.getState()) as JobState | "unknown";
+async function view(queue: Queue, read: Job): Promise<JobView> {
+  const state = (await read.getState()) as JobState | "unknown";
+  // The job's fields were read before its state: a job that finished in between reads as
+  // finished with no result yet. Finishing sets the state, result and finish time in one step,
+  // so reading the job again gives all three together.
+  const finished = state === "completed" || state === "failed";
+  const job = finished && !read.finishedOn ? ((await Job.fromId(queue, String(read.id))) ?? read) : read;
   const progress =
     typeof job.progress === "object" && job.progress !== null ? (job.progress as JobProgress) : null;
   return {

@@ -7,7 +7,7 @@ import { Queue, type ConnectionOptions } from "bullmq";
  * progress, attempts and error are visible to operators.
  */
 export const queueNames = {
-  /** Work on the views and the aggregates that is not a request's: snapshots, rebuilds. */
+  /** Work on the views and the aggregates that is not a request's: snapshots, rebuilds, corrections. */
   maintenance: "maintenance",
   /** Process managers' reactions to events: one job per process and causing event. */
   processes: "processes",
@@ -18,6 +18,8 @@ export const jobKinds = {
   snapshotSweep: "snapshot-sweep",
   /** A new generation of one view, built from the log beside the live one, then switched to. */
   rebuild: "rebuild",
+  /** A tax rule applied to past orders (or, in a dry run, what it would change). */
+  taxCorrection: "tax-correction",
 } as const;
 
 export type JobKind = (typeof jobKinds)[keyof typeof jobKinds];

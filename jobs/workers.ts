@@ -14,6 +14,7 @@ import type { Projector } from "../projectors/projector";
 import type { ProcessJobData } from "./processes/dispatcher";
 import type { ProcessManager } from "./processes/process";
 import { ProcessSteps } from "./processes/steps";
+import { correctTax, type TaxCorrectionJobData } from "./tax-correction";
 
 export interface WorkerOptions {
   readonly connection: ConnectionOptions;
@@ -123,9 +124,26 @@ async function run(options: WorkerOptions, job: Job): Promise<unknown> {
       return snapshotSweep(options, job);
     case jobKinds.rebuild:
       return rebuild(options, job as Job<RebuildJobData>);
+    case jobKinds.taxCorrection:
+      return taxCorrection(options, job as Job<TaxCorrectionJobData>);
     default:
       throw new Error(`no worker knows jobs of kind "${job.name}"`);
   }
+}
+
+async function taxCorrection(options: WorkerOptions, job: Job<TaxCorrectionJobData>) {
+  const { dryRun, rateBps, placedBefore, region } = job.data;
+  const meter = progressMeter();
+  const verb = dryRun ? "would change" : "changed";
+  const report = await correctTax({ rateBps, placedBefore, region }, dryRun, {
+    log: options.log,
+    commands: options.commands,
+    correlationId: `job:${job.id}`,
+    onProgress: (p) => job.updateProgress({ ...meter(p.scanned, p.total, `${p.changed} orders ${verb}`) }),
+  });
+  const scanned = report.ordersScanned;
+  await job.updateProgress({ ...meter(scanned, scanned, `done: ${report.changed} orders ${verb}`) });
+  return report;
 }
 
 async function snapshotSweep(options: WorkerOptions, job: Job) {

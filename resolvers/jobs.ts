@@ -1,4 +1,6 @@
 import { GraphQLError } from "graphql";
+import { taxCorrectionRule, type TaxCorrectionRule } from "../domain/ordering/tax-rule";
+import { ValidationError } from "../domain/shared/errors";
 import type { JobScheduleView, JobState, JobView } from "../jobs/admin";
 import { builder } from "../schema/builder";
 import { offsetConnection } from "../schema/connection";
@@ -29,7 +31,7 @@ const JobProgressRef = builder.objectRef<NonNullable<JobView["progress"]>>("JobP
 });
 
 const JobRef = builder.objectRef<JobView>("Job").implement({
-  description: "A background job (BullMQ): snapshots, rebuilds. Failed jobs keep their error.",
+  description: "A background job (BullMQ): snapshots, rebuilds, corrections. Failed jobs keep their error.",
   fields: (t) => ({
     id: t.exposeID("id"),
     kind: t.exposeString("kind"),
@@ -88,6 +90,22 @@ builder.queryFields((t) => ({
       const state = args.state ? (args.state.toLowerCase() as JobState) : null;
       const page = await ctx.services.jobs.list(state, offset, limit);
       return { items: page.items, offset, total: page.total };
+    },
+  }),
+  job: t.field({
+    type: JobRef,
+    nullable: true,
+    description: "Admin: one job by its id (as a mutation that starts one answers): state, progress, result.",
+    authScopes: { admin: true },
+    args: { id: t.arg.string({ required: true }) },
+    resolve: (_root, { id }, ctx) => {
+      // BullMQ's job ids are text of our own making ("rebuild-…", numbers): anything longer is no id.
+      if (id.length > 200) {
+        throw new GraphQLError("A job id is at most 200 characters", {
+          extensions: { code: "BAD_USER_INPUT", field: "id" },
+        });
+      }
+      return ctx.services.jobs.get(id);
     },
   }),
   jobSchedules: t.field({
@@ -160,6 +178,53 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+builder.mutationField("correctTax", (t) =>
+  t.field({
+    type: JobRef,
+    description:
+      "Admin: applies a tax rule to past orders as a job: every paid order placed before `placedBefore` " +
+      "(in `region`, or all) owes tax at `rate`, and each whose tax moves gets an OrderTaxRecalculated. " +
+      "With `dryRun` nothing is appended: the job's result lists what would be, and the difference it " +
+      "would make to tax and net revenue per currency and per day. Running the same rule again " +
+      "appends nothing. Follow it with `jobUpdated(id)`; the report is the job's `result`.",
+    authScopes: { admin: true },
+    args: {
+      rate: t.arg.string({ required: true, description: 'The new rate: "5%", "7.25%" or "725bp".' }),
+      placedBefore: t.arg.string({
+        required: true,
+        description:
+          'Orders placed before this: a day ("2026-11-01", its start in UTC) or an ISO-8601 instant.',
+      }),
+      region: t.arg.string({
+        required: false,
+        description: 'Only orders of this tax region ("US-CA", "DE").',
+      }),
+      dryRun: t.arg.boolean({ required: false, defaultValue: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      let rule: TaxCorrectionRule;
+      try {
+        rule = taxCorrectionRule({
+          rate: args.rate,
+          placedBefore: args.placedBefore,
+          region: args.region ?? null,
+        });
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new GraphQLError(error.message, {
+            extensions: { code: "BAD_USER_INPUT", field: error.field },
+          });
+        }
+        throw error;
+      }
+      const jobId = await ctx.services.corrections.correctTax({ ...rule, dryRun: args.dryRun ?? false });
+      const job = await ctx.services.jobs.get(jobId);
+      if (!job) throw new Error(`the tax correction job ${jobId} vanished`);
+      return job;
+    },
+  }),
+);
 
 /** Typed errors of the rebuild mutations: an unknown view, or one already being rebuilt. */
 function rebuildError(error: unknown): unknown {

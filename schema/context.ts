@@ -4,6 +4,7 @@ import type { ChangeFeed } from "../readmodels/change-feed";
 import type { ProjectorStateStore } from "../readmodels/projector-state";
 import type { ViewReaders } from "../readmodels/registry";
 import type { JobScheduleView, JobState, JobView } from "../jobs/admin";
+import type { TaxCorrectionJobData } from "../jobs/tax-correction";
 
 /** Operator actions on projectors' consumer groups (parked events). */
 export interface ProjectorAdmin {
@@ -44,6 +45,11 @@ export interface RebuildService {
   cancel(view: string): Promise<string | null>;
 }
 
+/** Starting tax corrections as jobs (jobs/tax-correction.ts); the answer is the job's id. */
+export interface CorrectionService {
+  correctTax(data: TaxCorrectionJobData): Promise<string>;
+}
+
 /**
  * What the gateway hands every resolver. Queries use the views' readers (Redis), one per view
  * module of `readmodels/registry.ts`; mutations the command runtime.
@@ -61,6 +67,7 @@ export interface GatewayServices {
   readonly checkpoints: ProjectorCheckpoints;
   readonly jobs: JobsService;
   readonly rebuilds: RebuildService;
+  readonly corrections: CorrectionService;
   readonly newId: () => string;
 }
 

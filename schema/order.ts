@@ -103,7 +103,22 @@ export const OrderRef = builder.objectRef<OrderView>("Order").implement({
     status: t.field({ type: OrderStatusEnum, resolve: (o) => o.status }),
     currency: t.exposeString("currency", { nullable: true }),
     subtotal: t.field({ type: MoneyRef, nullable: true, resolve: (o) => money(o, o.subtotal) }),
-    tax: t.field({ type: MoneyRef, nullable: true, resolve: (o) => money(o, o.tax) }),
+    tax: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description: "The tax owed: as in the total paid, or as a later correction recalculated it.",
+      resolve: (o) => money(o, o.tax),
+    }),
+    taxCorrectionId: t.exposeString("taxCorrectionId", {
+      nullable: true,
+      description:
+        'The correction that last recalculated the tax ("tax-500bp-before-2026-11-01"); null: as placed.',
+    }),
+    taxRecalculatedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (o) => o.taxRecalculatedAt,
+    }),
     total: t.field({ type: MoneyRef, nullable: true, resolve: (o) => money(o, o.total) }),
     itemCount: t.exposeInt("itemCount"),
     lines: t.field({

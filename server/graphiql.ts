@@ -285,6 +285,19 @@ mutation CancelRebuild {
   cancelRebuild(view: "orders") { id state }
 }
 
+# A tax rule applied after the fact: every paid order placed before the date (here: all so far) in
+# US-NY owes 4.5 %. The dry run appends nothing; its result lists the changes and the difference to
+# tax and net revenue per currency and per day. Drop dryRun to apply it; a second run appends nothing.
+# npm run correct -- tax --rate 4.5% --placed-before 2100-01-01 --region US-NY --dry-run does the same.
+mutation CorrectTaxDryRun {
+  correctTax(rate: "4.5%", placedBefore: "2100-01-01", region: "US-NY", dryRun: true) { id state }
+}
+
+# Take the id from CorrectTaxDryRun (or from Jobs): its progress, then its report.
+query TaxCorrectionReport {
+  job(id: "1") { id kind state progress { done total stage } result }
+}
+
 # Take an id from Jobs (state FAILED).
 mutation RetryJob {
   retryJob(id: "1") { id state attempts }

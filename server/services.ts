@@ -18,6 +18,7 @@ import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys, type ReadModelKeys } from "../readmodels/keys";
 import { JobsAdmin } from "../jobs/admin";
 import { RebuildRequests } from "../jobs/rebuild-requests";
+import { requestTaxCorrection } from "../jobs/tax-correction";
 import { bullConnection, closeWithin, maintenanceQueue, processQueue } from "../jobs/queues";
 import { startWorkers } from "../jobs/workers";
 import { ProcessDispatcher, type ProcessJobData } from "../jobs/processes/dispatcher";
@@ -260,6 +261,7 @@ export async function startService(
         checkpoints: new ProjectorCheckpoints(gatewayReads, keysOf, config.projectorPartitions),
         jobs: jobsAdmin!,
         rebuilds: new RebuildRequests(queue!, redis, keys, viewNames),
+        corrections: { correctTax: (data) => requestTaxCorrection(queue!, data) },
         newId: randomUUID,
       },
     });

@@ -56,6 +56,8 @@ export type StoredOrder = {
   readonly total: number | null;
   readonly itemCount: number;
   readonly lines: OrderLine[];
+  readonly taxCorrectionId: string | null;
+  readonly taxRecalculatedAt: string | null;
   readonly line1: string | null;
   readonly city: string;
   readonly postalCode: string;
@@ -85,6 +87,8 @@ export const orderLayout = hashCodec<StoredOrder>({
   total: optionalInteger,
   itemCount: integer(),
   lines: json<OrderLine[]>([]),
+  taxCorrectionId: optionalText,
+  taxRecalculatedAt: optionalText,
   line1: presentText,
   city: text,
   postalCode: text,
@@ -113,10 +117,14 @@ export interface OrderView {
   readonly status: OrderStatus;
   readonly currency: string | null;
   readonly subtotal: number | null;
+  /** The tax owed: as paid, or as the last correction recalculated it. */
   readonly tax: number | null;
   readonly total: number | null;
   readonly itemCount: number;
   readonly lines: OrderLine[];
+  /** The correction that last recalculated the tax, and when (null: the tax is as placed). */
+  readonly taxCorrectionId: string | null;
+  readonly taxRecalculatedAt: string | null;
   readonly address: { line1: string; city: string; postalCode: string; country: string } | null;
   readonly region: string | null;
   readonly trackingNumber: string | null;
@@ -149,6 +157,8 @@ export function orderFromHash(orderId: string, hash: Readonly<Record<string, str
     total: o.total,
     itemCount: o.itemCount,
     lines: o.lines,
+    taxCorrectionId: o.taxCorrectionId,
+    taxRecalculatedAt: o.taxRecalculatedAt,
     address:
       o.line1 === null
         ? null

@@ -128,6 +128,12 @@ function changeOf(event: OrderEvent): Partial<StoredOrder> | null {
     }
     case "RefundIssued":
       return { status: "refunded", refundedAt: event.data.issuedAt, updatedAt: event.data.issuedAt };
+    case "OrderTaxRecalculated": {
+      // A back-office correction, not a step of the order: it does not move the order up the
+      // recent list (no updatedAt).
+      const { tax, correctionId, recalculatedAt } = event.data;
+      return { tax, taxCorrectionId: correctionId, taxRecalculatedAt: recalculatedAt };
+    }
     default:
       return null;
   }

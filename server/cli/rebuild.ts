@@ -1,13 +1,12 @@
-import { Job, type Queue } from "bullmq";
-import { SingleBar } from "cli-progress";
+import type { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { JobProgress } from "../../jobs/progress";
 import { bullConnection, closeWithin, maintenanceQueue } from "../../jobs/queues";
 import { RebuildAlreadyRunning, RebuildRequests, UnknownView } from "../../jobs/rebuild-requests";
 import { readModelKeys } from "../../readmodels/keys";
 import { viewNames } from "../../readmodels/registry";
 import { loadConfig } from "../config";
 import { CommandFailed, parseCommandLine, runCommand, UsageError } from "./args";
+import { followJob } from "./follow-job";
 
 const usage = `Usage:
   npm run rebuild -- <view>            rebuild the view as a job and follow it with a progress bar
@@ -83,61 +82,22 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Shows the job's progress as a bar until it ends; its outcome is the exit code. */
+/** Follows the rebuild until it ends; its outcome is the exit code. */
 async function follow(queue: Queue, jobId: string): Promise<number> {
-  const bar = new SingleBar({
-    format: " {bar} {percentage}% | {value}/{total} events | {rate} events/s | {left} | {stage}",
-    hideCursor: true,
-    // Piped to a file or CI log: a line every few seconds instead of redrawing.
-    noTTYOutput: true,
-    notTTYSchedule: 3_000,
-  });
-  let started = false;
-  let detached = false;
-  const detach = () => (detached = true);
-  process.once("SIGINT", detach);
-  try {
-    for (;;) {
-      const job = await Job.fromId(queue, jobId);
-      if (!job) throw new CommandFailed(`job ${jobId} is gone (removed from the queue)`);
-      const progress =
-        typeof job.progress === "object" && job.progress !== null ? (job.progress as JobProgress) : null;
-      if (progress) {
-        const left = progress.etaSeconds === null ? "" : `${progress.etaSeconds} s left`;
-        const payload = { rate: progress.ratePerSecond, stage: progress.stage, left };
-        const total = Math.max(progress.total ?? progress.done, progress.done, 1);
-        if (!started) {
-          bar.start(total, progress.done, payload);
-          started = true;
-        }
-        bar.setTotal(total);
-        bar.update(progress.done, payload);
-      }
-      const state = await job.getState();
-      if (state === "completed") {
-        bar.stop();
-        const result = job.returnvalue as { outcome: string; events: number; keysRemoved: number } | null;
-        console.log(
-          result?.outcome === "cancelled"
-            ? "The rebuild was cancelled; the live view is as it was."
-            : `Done: ${result?.events ?? 0} events; the view switched, ${result?.keysRemoved ?? 0} keys of the old generation removed.`,
-        );
-        return result?.outcome === "cancelled" ? 1 : 0;
-      }
-      if (state === "failed") {
-        bar.stop();
-        throw new CommandFailed(`the rebuild failed: ${job.failedReason}`);
-      }
-      if (detached) {
-        bar.stop();
-        console.log(`Stopped following; the rebuild goes on (job ${jobId}). Cancel it with --cancel.`);
-        return 0;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    process.removeListener("SIGINT", detach);
+  const followed = await followJob(queue, jobId, "events", "the rebuild");
+  if (followed.outcome === "detached") {
+    console.log(`Stopped following; the rebuild goes on (job ${jobId}). Cancel it with --cancel.`);
+    return 0;
   }
+  const result = followed.result as { outcome: string; events: number; keysRemoved: number } | null;
+  if (result?.outcome === "cancelled") {
+    console.log("The rebuild was cancelled; the live view is as it was.");
+    return 1;
+  }
+  console.log(
+    `Done: ${result?.events ?? 0} events; the view switched, ${result?.keysRemoved ?? 0} keys of the old generation removed.`,
+  );
+  return 0;
 }
 
 runCommand("rebuild", main);

@@ -49,6 +49,33 @@ const commands: {
     },
   },
   {
+    name: "correct",
+    usage: /npm run correct -- tax --rate <rate> --placed-before <date>[\s\S]*Exit codes/,
+    wrong: [
+      { args: [], says: /missing what to correct \(tax\)/ },
+      { args: ["vat"], says: /unknown correction "vat"; known: tax/ },
+      { args: ["tax", "--placed-before", "2026-11-01"], says: /missing --rate/ },
+      { args: ["tax", "--rate", "5%"], says: /missing --placed-before/ },
+      {
+        args: ["tax", "--rate", "five", "--placed-before", "2026-11-01"],
+        says: /--rate: "five" is not a rate/,
+      },
+      {
+        args: ["tax", "--rate", "5%", "--placed-before", "2026-02-30"],
+        says: /--placed-before: "2026-02-30" is not a date or an instant/,
+      },
+      {
+        args: ["tax", "--rate", "5%", "--placed-before", "2026-11-01", "--region", "x y"],
+        says: /--region: "x y" is not a tax region code/,
+      },
+    ],
+    failure: {
+      args: ["tax", "--rate", "5%", "--placed-before", "2026-11-01", "--detach"],
+      env: { REDIS_URL: "redis://127.0.0.1:1" },
+      says: /Redis is unavailable at redis:\/\/127\.0\.0\.1:1/,
+    },
+  },
+  {
     name: "token",
     usage: /npm run token -- --role <customer\|staff\|admin> --sub <user id>/,
     wrong: [

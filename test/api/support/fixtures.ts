@@ -19,7 +19,7 @@ type Result = { __typename: string; code?: string; position?: string; revision?:
 
 /** Runs a mutation `name(input: $input)` and returns its union result (no GraphQL errors allowed). */
 export async function mutate(
-  client: ApiClient,
+  client: Pick<ApiClient, "gql">,
   name: string,
   input: Record<string, unknown>,
 ): Promise<Result> {
@@ -29,7 +29,7 @@ export async function mutate(
 }
 
 export function mutateRaw(
-  client: ApiClient,
+  client: Pick<ApiClient, "gql">,
   name: string,
   input: Record<string, unknown>,
 ): Promise<GqlResponse<Record<string, Result>>> {

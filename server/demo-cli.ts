@@ -17,6 +17,7 @@ import { openEventStore } from "../eventstore/open";
 import type { Log } from "../projectors/log";
 import { parseCommandLine, runCommand, UsageError } from "./cli/args";
 import { loadConfig } from "./config";
+import { formatAmount } from "../domain/shared/money";
 import { DEFAULT_DEMO_SEED, loadDemoData, startDemoActivity, type DemoSummary } from "./demo";
 
 const usage = `Usage: npm run demo -- [--live] [--seed N] [--scale N] [--interval MS]
@@ -109,6 +110,19 @@ function printSummary(summary: DemoSummary): void {
       `${summary.customers} customers, ${summary.accounts} accounts; orders: ${statuses}. ` +
       `${summary.appendedEvents} events appended in ${(summary.durationMs / 1000).toFixed(1)} s.`,
   );
+  const correction = summary.taxCorrection;
+  if (correction) {
+    const moved = correction.byCurrency
+      .map(
+        (c) =>
+          `${c.taxDifference >= 0 ? "+" : "-"}${formatAmount(Math.abs(c.taxDifference), c.currency)} ${c.currency}`,
+      )
+      .join(", ");
+    console.log(
+      `Tax correction ${correction.correctionId}: ${correction.changed} orders recalculated` +
+        `${moved ? ` (tax owed ${moved})` : ""}.`,
+    );
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -17,6 +17,7 @@ import { MINUTE, type DemoStep } from "./plan";
 import { createRandom } from "./random";
 import { summarize, type DemoPlan, type DemoSummary, type Run } from "./summary";
 import { settleProcesses } from "./processes";
+import { correctDemoTax } from "./tax-correction";
 
 export type { DemoPlan, DemoSummary };
 
@@ -91,6 +92,7 @@ export async function loadDemoData(
     outcome: "loaded",
     appendedCommands: 0,
     appendedEvents: 0,
+    taxCorrection: null,
   };
   // Whole minutes keep the instants readable; the clock is read once, never per step.
   const nowMs = Math.floor((options.now ?? new Date()).getTime() / MINUTE) * MINUTE;
@@ -145,6 +147,13 @@ export async function loadDemoData(
       run.appendedEvents += result.eventIds.length;
     }
     options.onProgress?.(index + 1, total);
+  }
+  // The retroactive correction comes after the shop's month, when this load appended it: a load
+  // that only replayed an earlier one (at a later `now`, say) must not apply a later cut-off.
+  if (run.appendedCommands > 0) {
+    const report = await correctDemoTax(commands, nowMs);
+    run.taxCorrection = report;
+    run.appendedEvents += report.eventsAppended;
   }
   const summary = summarize(plan, run);
   const { appendedEvents, appendedCommands } = run;

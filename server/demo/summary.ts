@@ -1,4 +1,5 @@
 import type { OrderStatus } from "../../domain/ordering/state";
+import type { TaxCorrectionReport } from "../../jobs/tax-correction";
 import { orderStatuses } from "../../domain/ordering/state";
 import { demoAccounts } from "./banking";
 import { demoProducts } from "./catalog";
@@ -29,6 +30,8 @@ export interface DemoSummary {
   readonly accounts: number;
   readonly ordersByStatus: Readonly<Record<OrderStatus, number>>;
   readonly ordersByScenario: Readonly<Partial<Record<Scenario | "flashSale", number>>>;
+  /** The retroactive tax correction applied at the end of the load (null: not applied by it). */
+  readonly taxCorrection: TaxCorrectionReport | null;
   /** Orders the live activity may move forward (awaiting payment, paid, shipped, refund requested). */
   readonly openOrders: readonly DemoOrder[];
 }
@@ -41,6 +44,7 @@ export interface Run {
   outcome: "loaded" | "skipped" | "interrupted";
   appendedCommands: number;
   appendedEvents: number;
+  taxCorrection: TaxCorrectionReport | null;
 }
 
 const openStatuses: readonly OrderStatus[] = ["awaiting_payment", "paid", "shipped", "refund_requested"];
@@ -66,6 +70,7 @@ export function summarize(plan: DemoPlan, run: Run): DemoSummary {
     accounts: demoAccounts().length,
     ordersByStatus: ordersByStatus as Record<OrderStatus, number>,
     ordersByScenario,
+    taxCorrection: run.taxCorrection,
     // An abandoned cart stays abandoned: the live activity pays only orders that may still be paid.
     openOrders: plan.orders.filter(
       (order) => openStatuses.includes(order.status) && order.scenario !== "abandoned",

@@ -79,11 +79,12 @@ describe("demo data", () => {
     expect(summary.skipped).toBe(false);
     expect(summary.appendedCommands).toBe(summary.commands);
     const planned = loaded.filter((event) => event.metadata.userId === "demo-data");
-    expect(planned).toHaveLength(summary.appendedEvents);
+    const corrections = loaded.filter((event) => event.metadata.userId === "job:tax-correction");
+    expect(planned.length + corrections.length).toBe(summary.appendedEvents);
     // The rest is the process managers' work: stock held, released, sold; orders rejected for
     // stock; transfers debited, credited, compensated.
     expect(new Set(loaded.map((event) => event.metadata.userId))).toEqual(
-      new Set(["demo-data", "process:order-stock", "process:money-transfer"]),
+      new Set(["demo-data", "process:order-stock", "process:money-transfer", "job:tax-correction"]),
     );
   });
 
@@ -122,6 +123,34 @@ describe("demo data", () => {
     expect(new Set(products.map((event) => event.data.currency))).toEqual(new Set(["USD", "EUR"]));
     const regions = new Set(loaded.filter((event) => event.type === "OrderPlaced").map((e) => e.data.region));
     expect(regions.size).toBeGreaterThan(5);
+  });
+
+  it("ends with a retroactive tax correction: paid Californian orders older than a week owe 7.75 %", () => {
+    const correction = summary.taxCorrection!;
+    const cutoff = new Date(now.getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
+    expect(correction).toMatchObject({ correctionId: `tax-775bp-before-${cutoff}-US-CA`, dryRun: false });
+    expect(correction.changed).toBeGreaterThan(0);
+    const recalculated = loaded.filter((event) => event.type === "OrderTaxRecalculated");
+    expect(recalculated).toHaveLength(correction.changed);
+    // Every one is the last event of the log's story, at the data set's now.
+    expect(loaded.slice(-recalculated.length)).toEqual(recalculated);
+    const placed = new Map(
+      loaded.filter((e) => e.type === "OrderPlaced").map((e) => [e.data.orderId as string, e.data]),
+    );
+    const states = orderStates(loaded);
+    for (const event of recalculated) {
+      const order = placed.get(event.data.orderId as string)!;
+      expect(order.region).toBe("US-CA");
+      expect(Date.parse(order.placedAt as string)).toBeLessThan(Date.parse(`${cutoff}T00:00:00Z`));
+      expect(event.data).toMatchObject({ rateBps: 775, recalculatedAt: now.toISOString() });
+      expect(["paid", "shipped", "delivered", "refund_requested"]).toContain(
+        states.get(event.streamId)!.status,
+      );
+    }
+    // Older paid Californian orders it did not touch were refunded or cancelled, or owe it already.
+    expect(correction.changed + correction.notApplicable + correction.alreadyAtRate).toBe(
+      correction.ordersCovered,
+    );
   });
 
   it("prices every placed order from the catalog, in the catalog's currency", () => {

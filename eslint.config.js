@@ -38,7 +38,7 @@ import tseslint from "typescript-eslint";
  *   jobs/                      domain/, commands/, readmodels/, projectors/,    long work on BullMQ in worker processes (snapshots,
  *                                the port, bullmq, ioredis, node:                 rebuilds); no GraphQL, no adapter
  *   server/                    anything                                         wiring and command-line entry points (server/cli/)
- *   test/, bench/              anything                                         they build whole systems
+ *   test/, bench/, gameday/    anything                                         they build whole systems
  *   web/                       web/, graphql-ws, uplot                          the dashboard runs in a browser: it knows the
  *                                                                               server only through the public GraphQL API
  *
@@ -67,6 +67,7 @@ const layers = [
   { type: "server", pattern: "server" },
   { type: "test", pattern: "test" },
   { type: "bench", pattern: "bench" },
+  { type: "gameday", pattern: "gameday" },
   { type: "web", pattern: "web" },
 ].map((layer) => ({ ...layer, partialMatch: false }));
 
@@ -131,7 +132,7 @@ const policies = [
     allow: to(layer("web"), packages("graphql-ws", "uplot")),
   },
   {
-    from: [layer("server", "test", "bench"), { file: { categories: "tooling" } }],
+    from: [layer("server", "test", "bench", "gameday"), { file: { categories: "tooling" } }],
     allow: to(anything),
   },
 ];

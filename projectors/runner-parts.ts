@@ -42,6 +42,12 @@ export interface ProjectorRunnerOptions {
   readonly reportEveryMs?: number;
   /** Behind the head with a checkpoint that has not moved for this long: stalled. */
   readonly stallAfterMs?: number;
+  /**
+   * Called when Redis is found to have lost the read models (a restart without its data), before
+   * the view is rebuilt: the service marks Redis as holding this store's read models again, so
+   * that a process starting meanwhile does not take the rebuilt views for another store's.
+   */
+  readonly onReadModelsLost?: () => Promise<void>;
 }
 
 /** The runner's parts, each with one job: its records in Redis, the retry and parking policy,

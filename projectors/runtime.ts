@@ -161,6 +161,7 @@ export class ProjectorRunner {
             { projector: this.name },
             "read model checkpoint lost in Redis; rebuilding from the log",
           );
+          await this.options.onReadModelsLost?.();
         }
       } catch (error) {
         if (this.stopped.signal.aborted) return;

@@ -149,6 +149,7 @@ export async function startService(
     ? new ProcessDispatcher({
         store,
         queue: reactions,
+        redis,
         processes: processManagers,
         consumerName: config.consumerName,
         log,
@@ -160,7 +161,8 @@ export async function startService(
   const projectors: ProjectorRunner[] = [];
   const runsProjectors = config.role === "all" || config.role === "projector";
   const startProjectors = async () => {
-    if (await adoptReadModels(redis, keys, await storeIdentity(store))) {
+    const storeId = await storeIdentity(store);
+    if (await adoptReadModels(redis, keys, storeId)) {
       log.warn(
         { prefix: config.redisPrefix },
         "read models in Redis were built from another event store; rebuilding",
@@ -182,6 +184,8 @@ export async function startService(
         consumerName: config.consumerName,
         groupSettings: { leaseTimeoutMs: config.projectorLeaseMs, batchSize: config.projectorBatchSize },
         log,
+        // Redis came back empty: what is rebuilt now is this store's, as adoptReadModels would say.
+        onReadModelsLost: async () => void (await redis.set(keys.storeIdentity(), storeId)),
       });
       await runner.start();
       projectors.push(runner);

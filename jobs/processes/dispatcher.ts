@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import type { ConsumerGroups, DeliveredEvent, EventLog, PersistentSubscription } from "../../eventstore/port";
 import type { Log } from "../../projectors/log";
 import { pause } from "../../projectors/parking";
@@ -35,6 +36,8 @@ export class ProcessDispatcher {
     private readonly options: {
       readonly store: ConsumerGroups & EventLog;
       readonly queue: Queue<ProcessJobData>;
+      /** The queue's Redis, for the marker that tells whether the queue kept its data. */
+      readonly redis: Redis;
       readonly processes: readonly ProcessManager[];
       readonly consumerName: string;
       readonly log: Log;
@@ -67,7 +70,9 @@ export class ProcessDispatcher {
       this.subscriptions.add(subscription);
       try {
         if (this.stopped.signal.aborted) break;
+        await this.recoverLostQueue(process);
         for await (const batch of subscription.batches()) {
+          if (await this.recoverLostQueue(process)) break;
           await this.dispatch(process, batch);
           await subscription.ack(batch);
           if (this.stopped.signal.aborted) break;
@@ -82,6 +87,33 @@ export class ProcessDispatcher {
         this.subscriptions.delete(subscription);
       }
     }
+  }
+
+  /**
+   * The reactions handed over wait in Redis until a worker runs them. Should Redis come back empty
+   * (restarted without its data, replaced), the reactions acked but not yet run are gone with it,
+   * and a transfer could stay half done. So the dispatcher keeps a marker beside the queue: when
+   * it is missing although the group has handed events over before, the group is rewound to the
+   * start of the log and every reaction is handed over again. Each step's idempotency record is in
+   * the event store, so a reaction that had run appends nothing; the lost ones finish. (The first
+   * start of a deployment that has no marker yet replays once, for the same reason.) Returns true
+   * when it rewound.
+   */
+  private async recoverLostQueue(process: ProcessManager): Promise<boolean> {
+    const { queue, store, log, redis } = this.options;
+    const marker = `${queue.qualifiedName}:dispatched:${process.name}`;
+    if ((await redis.exists(marker)) === 1) return false;
+    const group = await store.getConsumerGroup(processGroup(process.name));
+    const rewind = group?.checkpoint != null;
+    if (rewind) {
+      log.warn(
+        { process: process.name },
+        "the reaction queue lost its data; handing every reaction over again",
+      );
+      await store.resetConsumerGroup(processGroup(process.name), null);
+    }
+    await redis.set(marker, new Date().toISOString());
+    return rewind;
   }
 
   private async dispatch(process: ProcessManager, batch: readonly DeliveredEvent[]): Promise<void> {

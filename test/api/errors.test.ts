@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrivateRedis } from "../support/private-redis";
+import { PrivateRedis } from "../../gameday/lib/private-redis";
 import { eventually } from "../support/service";
 import { recordingLog, startApiService, tokenFor, type ApiClient, type ApiService } from "./support/api";
 import { mutate } from "./support/fixtures";

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { appendMixedLoad, seeded } from "../support/load";
-import { PrivateRedis } from "../support/private-redis";
-import { ServiceProcess } from "../support/projector-process";
+import { PrivateRedis } from "../../gameday/lib/private-redis";
+import { ServiceProcess } from "../../gameday/lib/service-process";
 import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
 import { createPostgresTestStore, testDatabaseUrl, type TestEventStore } from "../support/eventstores";
 

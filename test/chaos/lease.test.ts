@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { accountsView } from "../../readmodels/accounts";
 import { projectorGroup } from "../../projectors/runtime";
 import { createPostgresTestStore, testDatabaseUrl, type TestEventStore } from "../support/eventstores";
-import { PrivateRedis } from "../support/private-redis";
-import { ServiceProcess } from "../support/projector-process";
+import { PrivateRedis } from "../../gameday/lib/private-redis";
+import { ServiceProcess } from "../../gameday/lib/service-process";
 import { eventually } from "../support/service";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -7,8 +7,8 @@ import { allProjectors } from "../../projectors/registry";
 import { readModelKeys } from "../../readmodels/keys";
 import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
 import { appendMixedLoad } from "../support/load";
-import { PrivateRedis } from "../support/private-redis";
-import { ServiceProcess } from "../support/projector-process";
+import { PrivateRedis } from "../../gameday/lib/private-redis";
+import { ServiceProcess } from "../../gameday/lib/service-process";
 import { cleanRebuild, readModels } from "../support/rebuild";
 import { eventually } from "../support/service";
 

@@ -7,8 +7,8 @@ import { accountStreamId } from "../../domain/banking/state";
 import { transferStreamId } from "../../domain/transfers/state";
 import type { EventStore } from "../../eventstore/port";
 import { createPostgresTestStore, testDatabaseUrl, type TestEventStore } from "../support/eventstores";
-import { ServiceProcess } from "../support/projector-process";
-import { deleteKeys, testRedisUrl } from "../support/redis";
+import { ServiceProcess } from "../../gameday/lib/service-process";
+import { deleteKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 import { eventually } from "../support/service";
 
 /**

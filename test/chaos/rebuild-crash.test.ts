@@ -10,7 +10,7 @@ import { RebuildRequests } from "../../jobs/rebuild-requests";
 import { ViewGenerations } from "../../readmodels/generations";
 import { readModelKeys } from "../../readmodels/keys";
 import { viewNames } from "../../readmodels/registry";
-import { ServiceProcess } from "../support/projector-process";
+import { ServiceProcess } from "../../gameday/lib/service-process";
 import { cleanRebuild, readModels } from "../support/rebuild";
 import { dropTestData, eventually, testDatabaseUrl, testRedisUrl, testServiceEnv } from "../support/service";
 

@@ -10,8 +10,8 @@ import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys } from "../../readmodels/keys";
 import { recordingLog } from "../api/support/api";
 import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
-import { PrivateRedis } from "../support/private-redis";
-import { ServiceProcess } from "../support/projector-process";
+import { PrivateRedis } from "../../gameday/lib/private-redis";
+import { ServiceProcess } from "../../gameday/lib/service-process";
 import { eventually } from "../support/service";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
 import { testDatabaseUrl } from "../support/eventstores";
 import { eventually, startTestService, type TestService } from "../support/service";
-import { TcpProxy } from "../support/tcp-proxy";
+import { TcpProxy } from "../../gameday/lib/tcp-proxy";
 
 let proxy: TcpProxy;
 let t: TestService;

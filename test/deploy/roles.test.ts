@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../server/config";
-import { deleteKeys, testRedisUrl } from "../support/redis";
+import { deleteKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 
 /** ROLE picks what a process runs. */
 const root = resolve(import.meta.dirname, "../..");

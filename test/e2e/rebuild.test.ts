@@ -7,7 +7,7 @@ import { readModelKeys } from "../../readmodels/keys";
 import { loadDemoData, startDemoActivity } from "../../server/demo";
 import { seeded } from "../support/load";
 import { cleanRebuild, readModels } from "../support/rebuild";
-import { testRedisUrl } from "../support/redis";
+import { testRedisUrl } from "../../gameday/lib/redis-keys";
 import { projectionsCaughtUp, startTestService, type TestService } from "../support/service";
 
 let t: TestService;

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeys, dumpKeys } from "../support/redis";
+import { storeIdentity } from "../../eventstore/identity";
+import { deleteKeys, dumpKeys } from "../../gameday/lib/redis-keys";
+import { adoptReadModels } from "../../readmodels/identity";
+import { readModelKeys } from "../../readmodels/keys";
 import { eventually, projectionsCaughtUp, startTestService, type TestService } from "../support/service";
 
 let t: TestService;
@@ -36,5 +39,13 @@ describe("Redis loses the read models", () => {
       `{ account(id: "r2") { balance { amount } meta { status } } }`,
     );
     expect(account.data?.account.balance.amount).toBe("102.00");
+    // Redis is marked as holding this store's read models again: a process that starts now keeps
+    // the rebuilt views instead of taking them for another store's and wiping them (the game day
+    // found a projector restarted after a Redis restart doing just that).
+    const identity = readModelKeys(t.prefix).storeIdentity();
+    expect(await t.service.redis.get(identity)).toBe(await storeIdentity(t.service.store));
+    expect(
+      await adoptReadModels(t.service.redis, readModelKeys(t.prefix), await storeIdentity(t.service.store)),
+    ).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import { startService, type RunningService } from "../../server/services";
 import { silentLog } from "../../projectors/log";
 import { subscribeWs } from "../support/live";
 import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
-import { deleteKeys } from "../support/redis";
+import { deleteKeys } from "../../gameday/lib/redis-keys";
 import {
   dropTestData,
   eventually,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReadModelWriter, type ViewUnit } from "../../readmodels/batch-writer";
-import { deleteKeys, dumpKeys, testRedisUrl } from "../support/redis";
+import { deleteKeys, dumpKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 
 const prefix = `test:${randomBytes(6).toString("hex")}:`;
 let redis: Redis;

@@ -5,18 +5,9 @@ import { orderAggregate } from "../../commands/aggregates/order";
 import { productAggregate } from "../../commands/aggregates/product";
 import type { DomainEvent } from "../../domain/shared/decider";
 import type { EventStore, JsonObject } from "../../eventstore/port";
+import { seeded } from "../../gameday/lib/random";
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same load. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded };
 
 /**
  * Runs commands through a decider, in memory, then appends all the events of one aggregate in one

@@ -9,13 +9,13 @@ import { silentLog } from "../../projectors/log";
 import { allProjectors } from "../../projectors/registry";
 import { generationKeys, readModelKeys } from "../../readmodels/keys";
 import { ViewGenerations } from "../../readmodels/generations";
-import { deleteKeys, testRedisUrl } from "./redis";
+import { deleteKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 import { Queue } from "bullmq";
 import { processGroup } from "../../jobs/processes/dispatcher";
 import { processManagers } from "../../jobs/processes/index";
 import { queueNames } from "../../jobs/queues";
 
-export { deleteKeys, dumpKeys, testRedisUrl } from "./redis";
+export { deleteKeys, dumpKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll } from "vitest";
 import type { EventStore } from "../../eventstore/port";
 import { readModelKeys, type ReadModelKeys } from "../../readmodels/keys";
 import { createPostgresTestStore, type TestEventStore } from "./eventstores";
-import { deleteKeys, testRedisUrl } from "./redis";
+import { deleteKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 
 /** What a suite of projector or job tests works on: its own store schema, Redis and key prefix. */
 export interface StoreAndRedis {

@@ -8,7 +8,7 @@ import { apiClient, testSecret, tokenFor, type ApiClient } from "../api/support/
 import { address, mutate, usd } from "../api/support/fixtures";
 import { browserMissing, launchBrowser } from "../support/browser";
 import { dropTestData, eventually, testServiceConfig } from "../support/service";
-import { TcpProxy } from "../support/tcp-proxy";
+import { TcpProxy } from "../../gameday/lib/tcp-proxy";
 
 /**
  * The dashboard in Debian's Chromium against the real service: it connects with the page's token,

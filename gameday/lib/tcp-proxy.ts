@@ -1,13 +1,14 @@
 import { createServer, Socket, type Server } from "node:net";
 
 /**
- * A TCP proxy in front of a server, that a test can cut (every connection dropped, new ones
- * refused) and restore: an outage of that server for one service only, while other test files
- * keep using the real one.
+ * A TCP proxy in front of a server, that a test or the game day can cut (every connection dropped,
+ * new ones refused) and restore, or stall (connections stay open, no byte moves) and resume: an
+ * outage or a hang of that server for the processes behind the proxy only.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private cut = false;
+  private stalled = false;
   private server: Server | null = null;
   port = 0;
 
@@ -31,6 +32,10 @@ export class TcpProxy {
       }
       client.pipe(upstream);
       upstream.pipe(client);
+      if (this.stalled) {
+        client.pause();
+        upstream.pause();
+      }
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
     });
@@ -47,6 +52,17 @@ export class TcpProxy {
 
   restore(): void {
     this.cut = false;
+  }
+
+  /** Keeps every connection open but moves no byte either way (a server that hangs). */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const socket of this.sockets) socket.resume();
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { PrivateRedis } from "./private-redis";
+import { PrivateRedis } from "../../gameday/lib/private-redis";
 
 const alive = (pid: number) => {
   try {

@@ -26,11 +26,22 @@ export class PrivateRedis {
   private constructor(
     readonly port: number,
     private readonly maxmemoryPolicy: string,
+    /** With a directory, the server keeps an append-only file there (it survives a restart). */
+    private readonly appendOnlyDir: string | null,
   ) {}
 
-  /** `maxmemoryPolicy`: noeviction, as the service requires; a test of that check asks for another. */
-  static async start(options: { maxmemoryPolicy?: string } = {}): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort(), options.maxmemoryPolicy ?? "noeviction");
+  /**
+   * `maxmemoryPolicy`: noeviction, as the service requires; a test of that check asks for another.
+   * `appendOnlyDir`: keep an append-only file there, as a production Redis would.
+   */
+  static async start(
+    options: { maxmemoryPolicy?: string; appendOnlyDir?: string } = {},
+  ): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(
+      await freePort(),
+      options.maxmemoryPolicy ?? "noeviction",
+      options.appendOnlyDir ?? null,
+    );
     await redis.up();
     return redis;
   }
@@ -59,8 +70,9 @@ export class PrivateRedis {
         "127.0.0.1",
         "--save",
         "",
-        "--appendonly",
-        "no",
+        ...(this.appendOnlyDir
+          ? ["--appendonly", "yes", "--dir", this.appendOnlyDir, "--appendfsync", "everysec"]
+          : ["--appendonly", "no"]),
         "--maxmemory-policy",
         this.maxmemoryPolicy,
       ],
@@ -95,7 +107,21 @@ export class PrivateRedis {
     throw new Error(`redis-server did not start on ${this.port}`);
   }
 
-  /** Kills the server at once (no save): everything in it is gone. */
+  /**
+   * Kills the server at once (no save). Without an append-only file everything in it is gone;
+   * with one, `wipe` removes the file too, so the next `up()` starts empty.
+   */
+  async killAndWipe(): Promise<void> {
+    await this.kill();
+    if (this.appendOnlyDir) {
+      const { readdir, rm } = await import("node:fs/promises");
+      for (const entry of await readdir(this.appendOnlyDir)) {
+        await rm(`${this.appendOnlyDir}/${entry}`, { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** Kills the server at once (no save): without an append-only file, everything in it is gone. */
   async kill(): Promise<void> {
     const child = this.child;
     this.child = null;

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { resolve } from "node:path";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
 
 /**
  * The service started as a separate OS process (`node --import tsx server/main.ts`, one process,
- * so SIGKILL really kills it), e.g. with ROLE=projector, for crash and failover tests.
+ * so SIGKILL really kills it), e.g. with ROLE=projector, for crash and failover tests and the game
+ * day.
  */
 export class ServiceProcess {
   private child: ChildProcess | null = null;
@@ -16,6 +20,7 @@ export class ServiceProcess {
 
   start(): void {
     const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+      cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "warn", ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -113,8 +113,8 @@ export class Topology {
       PROJECTOR_LEASE_MS: "2000",
       JOB_LOCK_MS: "5000",
       REBUILD_RETIRE_AFTER_MS: "2000",
+      // The load is many clients' worth from one address.
       RATE_LIMIT_MUTATIONS: "0",
-      // One SIGKILL after another must not trip the crash-loop guard of a supervisor: none here.
       LOG_LEVEL: "warn",
     };
     const direct = { ...common, EVENT_STORE_URL: through(this.storeProxy), REDIS_URL: this.redis.url };

@@ -8,13 +8,15 @@ interface Order {
   itemCount: number;
   total: { amount: string; currency: string } | null;
   updatedAt: string;
+  /** The order's stream revision this view reflects: a push older than the card is ignored. */
+  revision: number;
   rejectionReason: string | null;
   /** Says which products were short, for an order rejected out of stock. */
   rejectionDetail: string | null;
 }
 
 const fields =
-  "id status customerId itemCount total { amount currency } updatedAt rejectionReason rejectionDetail";
+  "id status customerId itemCount total { amount currency } updatedAt revision rejectionReason rejectionDetail";
 
 /** The columns, in the order an order moves through them. */
 const columns = [
@@ -72,7 +74,11 @@ export function orderBoard(api: Api): HTMLElement {
   };
 
   const place = (order: Order) => {
-    const before = orders.get(order.id)?.status;
+    // After a reconnect the changes missed come first, then the live ones; a change this card
+    // already shows (or an older one) must not move it back.
+    const held = orders.get(order.id);
+    if (held && held.revision >= order.revision) return;
+    const before = held?.status;
     orders.set(order.id, order);
     redraw(order.status);
     if (before && before !== order.status) redraw(before);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { SseDataSplitter } from "./lib/sse";
 
 /** One GraphQL answer. */
 interface Answer {
@@ -292,21 +293,11 @@ export class Subscriber {
     if (!response.ok || !response.body) throw new Error(`refused: ${response.status}`);
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
-    let buffer = "";
+    const splitter = new SseDataSplitter();
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = message
-          .split("\n")
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(5).trim())
-          .join("\n");
-        if (!data) continue;
+      for (const data of splitter.push(decoder.decode(value, { stream: true }))) {
         const push = JSON.parse(data) as {
           data?: {
             accountUpdated: { position: string; missedChanges: boolean; account: { revision: number } };

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { taxCorrectionId, taxCorrectionRule, type TaxCorrectionRule } from "../../domain/ordering/tax-rule";
 import { ValidationError } from "../../domain/shared/errors";
 import { formatAmount } from "../../domain/shared/money";
@@ -6,8 +5,9 @@ import { bullConnection, closeWithin, maintenanceQueue } from "../../jobs/queues
 import { requestTaxCorrection, type TaxCorrectionReport } from "../../jobs/tax-correction";
 import { readModelKeys } from "../../readmodels/keys";
 import { loadConfig } from "../config";
-import { CommandFailed, parseCommandLine, runCommand, UsageError } from "./args";
+import { parseCommandLine, runCommand, UsageError } from "./args";
 import { followJob } from "./follow-job";
+import { connectRedis } from "./redis";
 
 const usage = `Usage:
   npm run correct -- tax --rate <rate> --placed-before <date> [--region <code>] [--dry-run] [--detach]
@@ -67,19 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const config = loadConfig();
   const keys = readModelKeys(config.redisPrefix);
   // Checked first, so that an unreachable Redis is one clear line rather than BullMQ's retries.
-  const probe = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
-  probe.on("error", () => undefined);
-  try {
-    await probe.connect();
-  } catch (error) {
-    throw new CommandFailed(`Redis is unavailable at ${config.redisUrl}: ${(error as Error).message}`);
-  } finally {
-    probe.disconnect();
-  }
+  (await connectRedis(config.redisUrl)).disconnect();
   const queue = maintenanceQueue({ connection: bullConnection(config.redisUrl), prefix: keys.queuePrefix() });
   try {
     const jobId = await requestTaxCorrection(queue, { ...rule, dryRun });

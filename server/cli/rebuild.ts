@@ -1,5 +1,4 @@
 import type { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { bullConnection, closeWithin, maintenanceQueue } from "../../jobs/queues";
 import { RebuildAlreadyRunning, RebuildRequests, UnknownView } from "../../jobs/rebuild-requests";
 import { readModelKeys } from "../../readmodels/keys";
@@ -7,6 +6,7 @@ import { viewNames } from "../../readmodels/registry";
 import { loadConfig } from "../config";
 import { CommandFailed, parseCommandLine, runCommand, UsageError } from "./args";
 import { followJob } from "./follow-job";
+import { connectRedis } from "./redis";
 
 const usage = `Usage:
   npm run rebuild -- <view>            rebuild the view as a job and follow it with a progress bar
@@ -39,17 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const config = loadConfig();
   const keys = readModelKeys(config.redisPrefix);
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
-  redis.on("error", () => undefined);
-  try {
-    await redis.connect();
-  } catch (error) {
-    throw new CommandFailed(`Redis is unavailable at ${config.redisUrl}: ${(error as Error).message}`);
-  }
+  const redis = await connectRedis(config.redisUrl);
   const queue = maintenanceQueue({ connection: bullConnection(config.redisUrl), prefix: keys.queuePrefix() });
   const requests = new RebuildRequests(queue, redis, keys, viewNames);
   try {

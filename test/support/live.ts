@@ -1,5 +1,6 @@
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { SseDataSplitter } from "../../gameday/lib/sse";
 
 /** A live subscription's received payloads, with a way to wait for the n-th one. */
 export interface LiveSubscription<T> {
@@ -63,23 +64,13 @@ export async function subscribeSse<T>(
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   void (async () => {
-    let buffer = "";
+    const splitter = new SseDataSplitter();
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = message
-            .split("\n")
-            .filter((line) => line.startsWith("data:"))
-            .map((line) => line.slice(5).trim())
-            .join("\n");
-          if (data) box.push(JSON.parse(data) as T);
-        }
+        for (const data of splitter.push(decoder.decode(value, { stream: true })))
+          box.push(JSON.parse(data) as T);
       }
     } catch {
       // aborted by close()

@@ -2,6 +2,7 @@ import http from "node:http";
 import { nowMs, waitUntil } from "../clock";
 import { pushedRevision } from "../graphql";
 import { latencyRecorder } from "../histogram";
+import { SseDataSplitter } from "../../../gameday/lib/sse";
 import { postJson } from "./http";
 import type { FanoutResult, SseChangeTask, SseCloseTask, SseOpenTask } from "./tasks";
 
@@ -50,20 +51,11 @@ function openStream(group: Group, url: string, body: string, authorization: stri
         return;
       }
       response.setEncoding("utf8");
-      let buffer = "";
+      const splitter = new SseDataSplitter();
       response.on("data", (chunk: string) => {
         const at = nowMs();
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = message
-            .split("\n")
-            .filter((line) => line.startsWith("data:"))
-            .map((line) => line.slice(5).trim())
-            .join("\n");
-          const revision = data ? revisionOf(data) : null;
+        for (const data of splitter.push(chunk)) {
+          const revision = revisionOf(data);
           if (revision === null) continue;
           const first = stream.latest < 0;
           stream.latest = Math.max(stream.latest, revision);

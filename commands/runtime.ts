@@ -41,6 +41,14 @@ export type CommandObserver = (command: string, outcome: string, seconds: number
 const tracer = trace.getTracer("ledgerline.commands");
 
 /**
+ * Where a request's idempotency record is kept: keys are scoped per user, so two users' keys never
+ * meet. Whoever looks a record up (a process asking whether a step was done) uses this too.
+ */
+export function idempotencyRecordKey(userId: string | undefined, key: string): string {
+  return `${userId ?? "anonymous"}/${key}`;
+}
+
+/**
  * Load → decide → append with the expected revision; on conflict re-load and re-decide (bounded).
  * An idempotency key makes a repeated request answer what the first one answered and append
  * nothing; the record is written by the store in the append's own transaction.
@@ -106,7 +114,7 @@ export class CommandRuntime {
     context: CommandContext,
   ): Promise<CommandResult> {
     const idempotency = context.idempotency && {
-      key: `${context.userId ?? "anonymous"}/${context.idempotency.key}`,
+      key: idempotencyRecordKey(context.userId, context.idempotency.key),
       fingerprint: fingerprint(command.type, context.idempotency.request),
     };
     if (idempotency) {

@@ -1,6 +1,6 @@
 import type { AnyAggregate } from "../../commands/aggregates/index";
 import type { CommandResult } from "../../commands/result";
-import type { CommandRuntime } from "../../commands/runtime";
+import { idempotencyRecordKey, type CommandRuntime } from "../../commands/runtime";
 import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from "../../eventstore/port";
 
 /**
@@ -66,13 +66,18 @@ export class ProcessSteps {
       aggregateId,
       { ...command, at: now.toISOString() },
       {
-        userId: `process:${this.processName}`,
+        userId: this.userId,
         correlationId: this.cause.metadata.correlationId ?? this.cause.id,
         causationId: this.cause.id,
         now,
         idempotency: { key: stepKey(this.cause.id, step), request: command as unknown as JsonValue },
       },
     );
+  }
+
+  /** Who a process's commands are sent as (its steps' idempotency keys are this user's). */
+  private get userId(): string {
+    return `process:${this.processName}`;
   }
 
   private async pausedAfter(result: Promise<CommandResult>): Promise<CommandResult> {
@@ -87,7 +92,7 @@ export class ProcessSteps {
    * to undo asks this before it would go forward again.
    */
   async done(step: string): Promise<boolean> {
-    const key = `process:${this.processName}/${stepKey(this.cause.id, step)}`;
+    const key = idempotencyRecordKey(this.userId, stepKey(this.cause.id, step));
     return (await this.commands.log.readIdempotencyRecord(key)) !== null;
   }
 }

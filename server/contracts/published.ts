@@ -6,12 +6,15 @@ import {
   type EventContract,
   type EventVersionContract,
 } from "../../domain/shared/contracts";
-import type { EventFilter, RecordedEvent } from "../../eventstore/port";
+import type { RecordedEvent } from "../../eventstore/port";
 import { readModelKeys } from "../../readmodels/keys";
 import { allProjectors } from "../../readmodels/registry";
 import type { Projector } from "../../readmodels/view";
 import { renderCatalogue } from "./catalogue";
 import { readingThroughContracts } from "./reading";
+import { admits } from "../../eventstore/filter";
+
+export { admits };
 
 /**
  * What `npm run events:publish` writes, as files relative to the repository's root:
@@ -80,15 +83,6 @@ export function consumersOf(
     consumers.set(contract.type, names);
   }
   return consumers;
-}
-
-/** Whether a consumer group with this filter is delivered the event. */
-export function admits(filter: EventFilter, event: Pick<RecordedEvent, "streamId" | "type">): boolean {
-  return (
-    (filter.streamPrefixes === undefined ||
-      filter.streamPrefixes.some((prefix) => event.streamId.startsWith(prefix))) &&
-    (filter.eventTypes === undefined || filter.eventTypes.includes(event.type))
-  );
 }
 
 /** Every example of every version of `contract`, as the first event of its entity's stream. */

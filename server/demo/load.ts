@@ -4,7 +4,7 @@ import { productAggregate } from "../../commands/aggregates/product";
 import { aggregates } from "../../commands/aggregates/index";
 import type { CommandContext } from "../../commands/context";
 import type { CommandResult } from "../../commands/result";
-import type { CommandRuntime } from "../../commands/runtime";
+import { idempotencyRecordKey, type CommandRuntime } from "../../commands/runtime";
 import { ProductAlreadyExists } from "../../domain/catalog/errors";
 import type { EventStore, JsonObject } from "../../eventstore/port";
 import { silentLog, type Log } from "../../projectors/log";
@@ -201,16 +201,15 @@ function executeCommand(commands: CommandRuntime, step: DemoStep, key: string): 
 /**
  * How many leading steps an earlier load already appended. Steps run one at a time and each one
  * appends with its idempotency record in one transaction, so the done steps are a prefix of the
- * plan and a binary search over the records finds its end. The runtime stores a key as
- * `<userId>/<key>`; should that ever change, nothing is found and the load replays every step
- * (each replay appends nothing), slower but still right.
+ * plan and a binary search over the records finds its end (looked up where the runtime keeps
+ * them, `idempotencyRecordKey`).
  */
 async function firstUndone(store: EventStore, keys: readonly string[]): Promise<number> {
   let low = 0;
   let high = keys.length;
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
-    if (await store.readIdempotencyRecord(`${DEMO_USER}/${keys[middle]}`)) low = middle + 1;
+    if (await store.readIdempotencyRecord(idempotencyRecordKey(DEMO_USER, keys[middle]!))) low = middle + 1;
     else high = middle;
   }
   return low;

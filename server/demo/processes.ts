@@ -1,5 +1,6 @@
 import type { CommandResult } from "../../commands/result";
 import type { CommandRuntime } from "../../commands/runtime";
+import { admits } from "../../eventstore/filter";
 import { processManagers } from "../../jobs/processes/index";
 import { causingEvent, ProcessSteps } from "../../jobs/processes/steps";
 
@@ -20,12 +21,8 @@ export async function settleProcesses(
   const events = await commands.log.readStream(result.streamId, { fromRevision: first });
   for (const recorded of events) {
     const cause = causingEvent(recorded);
-    const { streamId, type } = recorded;
     for (const process of processManagers) {
-      const { streamPrefixes, eventTypes } = process.filter;
-      if (streamPrefixes && !streamPrefixes.some((prefix) => streamId.startsWith(prefix))) continue;
-      if (eventTypes && !eventTypes.includes(type)) continue;
-      if (!process.reactsTo(cause)) continue;
+      if (!admits(process.filter, recorded) || !process.reactsTo(cause)) continue;
       const steps = new ProcessSteps(commands, process.name, cause, () => at);
       await process.react(cause, { steps, log: commands.log });
     }

@@ -10,13 +10,15 @@ interface Order {
   updatedAt: string;
   /** The order's stream revision this view reflects: a push older than the card is ignored. */
   revision: number;
+  /** Where in the log this view of the order stands ("commit:prepare"). */
+  position: string;
   rejectionReason: string | null;
   /** Says which products were short, for an order rejected out of stock. */
   rejectionDetail: string | null;
 }
 
 const fields =
-  "id status customerId itemCount total { amount currency } updatedAt revision rejectionReason rejectionDetail";
+  "id status customerId itemCount total { amount currency } updatedAt revision position rejectionReason rejectionDetail";
 
 /** The columns, in the order an order moves through them. */
 const columns = [
@@ -85,14 +87,27 @@ export function orderBoard(api: Api): HTMLElement {
   };
 
   void api.request<{ recentOrders: Order[] }>(`{ recentOrders(first: 300) { ${fields} } }`).then((answer) => {
-    for (const order of answer.data?.recentOrders ?? []) orders.set(order.id, order);
+    const recent = answer.data?.recentOrders ?? [];
+    for (const order of recent) orders.set(order.id, order);
     for (const [status] of columns) redraw(status);
+    // The feed starts after the newest change the board already shows: should the connection drop
+    // before its first push, the view resumes from there, not from "now" (which would skip the
+    // changes in between).
+    const newest = recent.map((order) => order.position).reduce<string | null>(later, null);
     api.live<{ ordersUpdated: { position: string; order: Order } }>(
       `subscription($since: Position) { ordersUpdated(since: $since) { position order { ${fields} } } }`,
-      {},
+      newest ? { since: newest } : {},
       ({ ordersUpdated }) => place(ordersUpdated.order),
       (data) => data.ordersUpdated.position,
     );
   });
   return root;
+}
+
+/** The later of two log positions ("commit:prepare", compared as numbers). */
+function later(a: string | null, b: string): string {
+  if (a === null) return b;
+  const [ac, ap] = a.split(":").map(BigInt) as [bigint, bigint];
+  const [bc, bp] = b.split(":").map(BigInt) as [bigint, bigint];
+  return bc > ac || (bc === ac && bp > ap) ? b : a;
 }

@@ -24,6 +24,8 @@ const usage = `Usage:
                    default postgres://postgres@127.0.0.1:5432/postgres
   --seed N         the load's random seed (default 1)
   --out DIR        where the report goes (default gameday/results)
+  --plant-fault    testing the audit: change a view behind the projectors' back before auditing
+                   (the run must then fail, naming that key)
   --help           this text
 
 Starts the real topology as separate processes (two gateways, a projector process per partition,

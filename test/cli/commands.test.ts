@@ -76,6 +76,19 @@ const commands: {
     },
   },
   {
+    name: "gameday",
+    usage: /npm run gameday \[-- --quick\][\s\S]*Exit codes/,
+    wrong: [
+      {
+        args: ["--faults", "kill-projector,meteor"],
+        says: /--faults: no fault "meteor"; the faults are kill-projector, /,
+      },
+      { args: ["--quick", "--minutes", "3"], says: /--quick, --minutes and --seconds exclude each other/ },
+      { args: ["--minutes", "ten"], says: /--minutes must be a whole number ≥ 1; got "ten"/ },
+      { args: ["--quikc"], says: /Unknown option '--quikc'/ },
+    ],
+  },
+  {
     name: "token",
     usage: /npm run token -- --role <customer\|staff\|admin> --sub <user id>/,
     wrong: [

@@ -1,4 +1,5 @@
 import { aggregates } from "../../commands/aggregates/index";
+import type { CommandResult } from "../../commands/result";
 import {
   AccountClosedError,
   AccountNotFound,
@@ -54,8 +55,9 @@ async function transfer(request: TransferRequested["data"], { steps }: ProcessCo
   // A refusal records nothing: once an earlier run has recorded the failure, the debit is never
   // tried again (the source may have the money by now).
   if (await steps.done("fail")) return `transfer ${transferId} failed (on an earlier run)`;
+  let debit: CommandResult;
   try {
-    await steps.send("debit", ACCOUNT, fromAccountId, {
+    debit = await steps.send("debit", ACCOUNT, fromAccountId, {
       type: "WithdrawMoney",
       accountId: fromAccountId,
       withdrawalId,
@@ -77,13 +79,9 @@ async function transfer(request: TransferRequested["data"], { steps }: ProcessCo
   await steps.send("debited", TRANSFER, transferId, { type: "RecordTransferDebit", transferId });
   // A refusal records nothing, so a rerun could find the destination accepting by now (an account
   // opened since): once an earlier run has given the debit back, the credit is never tried again.
-  // The reversal's step names the refusal, so the rerun knows which it was.
-  let refusal: { reason: TransferCompensationReason; detail: string } | null = null;
-  for (const reason of compensationReasons) {
-    if (await steps.done(`reverse/${reason}`)) {
-      refusal = { reason, detail: refusalDetail(reason, toAccountId, currency) };
-    }
-  }
+  // The reversal's step names the refusal, so the rerun knows which it was. Only a run that found
+  // the debit done before (replayed) can follow one that gave it back.
+  let refusal = debit.replayed ? await earlierRefusal(steps, toAccountId, currency) : null;
   if (!refusal) {
     try {
       await steps.send("credit", ACCOUNT, toAccountId, {
@@ -116,6 +114,17 @@ async function transfer(request: TransferRequested["data"], { steps }: ProcessCo
     detail,
   });
   return `transfer ${transferId} compensated: ${reason}`;
+}
+
+/** The refusal an earlier run met at the credit, when it gave the debit back (null: none did). */
+async function earlierRefusal(
+  steps: ProcessContext["steps"],
+  toAccountId: string,
+  currency: string,
+): Promise<{ reason: TransferCompensationReason; detail: string } | null> {
+  const reversed = await Promise.all(compensationReasons.map((reason) => steps.done(`reverse/${reason}`)));
+  const reason = compensationReasons.find((_, i) => reversed[i]);
+  return reason ? { reason, detail: refusalDetail(reason, toAccountId, currency) } : null;
 }
 
 /**

@@ -78,20 +78,27 @@ export async function audit(
   const transfers: Record<string, number> = {};
   const settled = new Map<string, string>();
   const deadline = Date.now() + 120_000;
-  for (const [transferId] of ledger.transfers) {
+  const settle = async (transferId: string): Promise<string> => {
     for (;;) {
       const read = await clients.query<{ transfer: { status: string } | null }>(
         `query($id: ID!) { transfer(id: $id) { status } }`,
         { id: transferId },
       );
       const status = read.transfer?.status ?? "MISSING";
-      if ((status !== "PENDING" && status !== "MISSING") || Date.now() > deadline) {
-        settled.set(transferId, status);
-        transfers[status] = (transfers[status] ?? 0) + 1;
-        break;
-      }
+      if ((status !== "PENDING" && status !== "MISSING") || Date.now() > deadline) return status;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  };
+  // A few at a time: thousands of transfers read one by one would make the audit wait for nothing.
+  const transferIds = [...ledger.transfers.keys()];
+  for (let i = 0; i < transferIds.length; i += 20) {
+    const chunk = transferIds.slice(i, i + 20);
+    const statuses = await Promise.all(chunk.map(settle));
+    chunk.forEach((transferId, j) => {
+      const status = statuses[j]!;
+      settled.set(transferId, status);
+      transfers[status] = (transfers[status] ?? 0) + 1;
+    });
   }
   const expected = new Map(accounts.map((id) => [id, ledger.balances.get(id) ?? 0n]));
   for (const [transferId, transfer] of ledger.transfers) {
@@ -164,7 +171,7 @@ export async function audit(
     pushesReceived += pushes.length;
     const seen = new Set<number>();
     let previous: number | null = null;
-    let own = { lost: 0, doubled: 0, outOfOrder: 0 };
+    const own = { lost: 0, doubled: 0, outOfOrder: 0 };
     for (const push of pushes) {
       if (seen.has(push.revision)) own.doubled++;
       else if (previous !== null && push.revision < previous) own.outOfOrder++;
@@ -184,7 +191,6 @@ export async function audit(
     lost += own.lost;
     doubled += own.doubled;
     outOfOrder += own.outOfOrder;
-    own = { lost: 0, doubled: 0, outOfOrder: 0 };
   }
 
   return {

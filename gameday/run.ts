@@ -6,7 +6,7 @@ import { integerOption, parseCommandLine, runCommand, UsageError } from "../serv
 import { loadConfig } from "../server/config";
 import { seeded } from "./lib/random";
 import { audit, type AuditResult } from "./audit";
-import { partitionsBehind } from "./lib/rebuild";
+import { projectorsBehind } from "./lib/rebuild";
 import { faultKinds, inject, planFaults, type FaultKind, type FaultRecord } from "./faults";
 import { Clients, Ledger, pause, Subscriber, Workload, type Refusal } from "./load";
 import { printReport, type GamedayReport } from "./report";
@@ -149,31 +149,44 @@ async function main(argv: readonly string[]): Promise<number> {
     const ends = started + s.seconds * 1000;
     const records: FaultRecord[] = [];
     let longestLag = { events: 0, ms: 0, projector: "" };
+    // The lag in time as the gateways report it (the events behind are measured directly, below).
     const readProjections = async () => {
-      const read = await clients.query<{ projections: ProjectionMeta[] }>(
-        `{ projections { projector status lagEvents lagMs } }`,
-      );
-      for (const p of read.projections) {
-        if (p.lagMs > longestLag.ms)
-          longestLag = { events: p.lagEvents, ms: p.lagMs, projector: p.projector };
-      }
-      return read.projections;
+      const read = await clients.query<{ projections: { lagMs: number }[] }>(`{ projections { lagMs } }`);
+      for (const p of read.projections)
+        if (p.lagMs > longestLag.ms) longestLag = { ...longestLag, ms: p.lagMs };
     };
-    // Healed: every view moving again and less than about a second of writes behind the log,
-    // read from the store and Redis themselves (the gateways' reports live in Redis, which a
-    // fault may have emptied).
+    // Each view's lag, sampled every 250 ms straight from the store and Redis (the gateways'
+    // reports live in Redis, which a fault may have emptied): the status shows the latest sample,
+    // and every fault's heal is judged on the samples taken after it ended.
+    // `begun`: when the sample was started (a heal counts samples started after the fault ended);
+    // `at`: when it was read.
+    let lag: { begun: number; at: number; behind: Record<string, number> | null } = {
+      begun: 0,
+      at: 0,
+      behind: null,
+    };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling && !interrupted) {
+        const begun = Date.now();
+        const behind = await projectorsBehind(topology.store, topology.client, topology.prefix, {
+          partitions,
+        }).catch(() => null);
+        lag = { begun, at: Date.now(), behind };
+        for (const [projector, events] of Object.entries(behind ?? {})) {
+          if (events > longestLag.events) longestLag = { ...longestLag, events, projector };
+        }
+        await pause(250);
+      }
+    })();
+    // Healed: every view moving again and less than about a second of writes behind the log.
     const healed = async (record: FaultRecord) => {
       const budget = Date.now() + 180_000;
       const threshold = Math.max(50, s.rate * 2);
       while (Date.now() < budget && !interrupted) {
-        const behind = await partitionsBehind(
-          topology.store,
-          topology.client,
-          topology.prefix,
-          partitions,
-        ).catch(() => null);
-        if (behind && Object.values(behind).every((n) => n <= threshold)) {
-          record.healedAt = Date.now();
+        const { begun, at, behind } = lag;
+        if (begun >= record.endedAt && behind && Object.values(behind).every((n) => n <= threshold)) {
+          record.healedAt = at;
           return;
         }
         await pause(250);
@@ -232,23 +245,13 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     })();
 
-    // The live status, every two seconds.
     // The live status, every two seconds: writes, faults so far, each view's lag (events behind
-    // the log, from the store and Redis), the last heal.
-    let lastBehind: Record<string, number> = {};
+    // the log), the last heal.
     const status = setInterval(() => {
       void readProjections().catch(() => undefined);
-      void partitionsBehind(topology.store, topology.client, topology.prefix, partitions)
-        .then((behind) => {
-          lastBehind = behind;
-          for (const [projector, events] of Object.entries(behind)) {
-            if (events > longestLag.events) longestLag = { ...longestLag, events, projector };
-          }
-        })
-        .catch(() => undefined);
       const t = Math.round((Date.now() - started) / 1000);
       const rate = Math.round(ledger.acknowledged / Math.max(1, (Date.now() - started) / 1000));
-      const lag = Object.entries(lastBehind)
+      const behind = Object.entries(lag.behind ?? {})
         .map(([projector, events]) => `${projector} ${events}`)
         .join(", ");
       const lastHeal = records.filter((r) => r.healedAt).at(-1);
@@ -256,13 +259,15 @@ async function main(argv: readonly string[]): Promise<number> {
         ? `${lastHeal.kind} healed in ${((lastHeal.healedAt! - lastHeal.endedAt) / 1000).toFixed(1)} s`
         : "";
       console.log(
-        `[${String(t).padStart(4)} s] writes ${ledger.acknowledged} (${rate}/s), faults ${records.length}/${plan.length}; lag: ${lag}; ${heal}`,
+        `[${String(t).padStart(4)} s] writes ${ledger.acknowledged} (${rate}/s), faults ${records.length}/${plan.length}; lag: ${behind}; ${heal}`,
       );
     }, 2_000);
 
     await Promise.all([load, faults]);
     await Promise.all(heals);
     clearInterval(status);
+    sampling = false;
+    await sampler;
     if (interrupted) return 130;
     const loadSeconds = (Date.now() - started) / 1000;
     console.log("Load and faults done; waiting for every view to catch up, then auditing…");

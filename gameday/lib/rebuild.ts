@@ -9,27 +9,6 @@ import { generationKeys, readModelKeys } from "../../readmodels/keys";
 import { ViewGenerations } from "../../readmodels/generations";
 import { deleteKeys, dumpKeys } from "./redis-keys";
 
-/** How far each projector under `prefix` (unpartitioned, its live generation) is behind the log. */
-export async function projectorsBehind(
-  store: EventStore,
-  redis: Redis,
-  prefix: string,
-  only?: readonly string[],
-): Promise<Record<string, number>> {
-  const keys = readModelKeys(prefix);
-  const behind: Record<string, number> = {};
-  for (const projector of allProjectors(keys)) {
-    if (only && !only.includes(projector.name)) continue;
-    const live = await new ViewGenerations(redis, keys).live(projector.name);
-    const checkpoint = await redis.get(generationKeys(keys, projector.name, live).checkpoint(projector.name));
-    behind[projector.name] = await store.countAfter(
-      checkpoint ? parsePosition(checkpoint) : null,
-      projector.filter,
-    );
-  }
-  return behind;
-}
-
 /** Waits until every projector under `prefix` has applied every event its filter takes. */
 export async function waitCaughtUp(
   store: EventStore,
@@ -40,7 +19,7 @@ export async function waitCaughtUp(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const behind = Object.entries(await projectorsBehind(store, redis, prefix, only)).filter(
+    const behind = Object.entries(await projectorsBehind(store, redis, prefix, { only })).filter(
       ([, n]) => n > 0,
     );
     if (behind.length === 0) return;
@@ -100,19 +79,22 @@ export async function readModels(redis: Redis, prefix: string): Promise<Record<s
 }
 
 /**
- * How far each projector is behind the log, read straight from the store and Redis (not from the
- * gateways' reports, which are themselves in Redis): the events after the oldest of its
- * partitions' checkpoints, in its live generation; the whole log when a partition has none.
+ * How far each projector (or those named in `only`) is behind the log, read straight from the
+ * store and Redis (not from the gateways' reports, which are themselves in Redis): the events after
+ * the oldest of its partitions' checkpoints, in its live generation; the whole log when a
+ * partition has none.
  */
-export async function partitionsBehind(
+export async function projectorsBehind(
   store: EventStore,
   redis: Redis,
   prefix: string,
-  partitions: number,
+  options: { readonly partitions?: number; readonly only?: readonly string[] | undefined } = {},
 ): Promise<Record<string, number>> {
+  const partitions = options.partitions ?? 1;
   const keys = readModelKeys(prefix);
   const behind: Record<string, number> = {};
   for (const projector of allProjectors(keys)) {
+    if (options.only && !options.only.includes(projector.name)) continue;
     const live = await new ViewGenerations(redis, keys).live(projector.name);
     const at = generationKeys(keys, projector.name, live);
     const names = Array.from({ length: partitions }, (_, i) =>

@@ -170,8 +170,8 @@ async function correctOne(
   }
   if (decided.length === 0) return unchanged(stream, correctionId);
   const change = changeOf(decided[0]!, region, placedAt);
-  if (dryRun || change === null)
-    return change ? { kind: "changed", change, events: 0 } : { kind: "notApplicable" };
+  if (change === null) return { kind: "notApplicable" };
+  if (dryRun) return { kind: "changed", change, events: 0 };
   const revision = stream.at(-1)!.revision;
   try {
     const result = await options.commands.execute(orderAggregate, orderId, command, {

@@ -21,6 +21,15 @@ export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
   const lastAt = new Map<string, number>();
   // Just before the step that needs it, yet never before the aggregate's previous step.
   const justBefore = (key: string, atMs: number) => Math.max(lastAt.get(key) ?? 0, atMs - MINUTE);
+  // What the account holds once it can pay `amount` at `atMs`: a round top-up with some room,
+  // just before, when it is short (like a transfer a person would make).
+  const covered = (accountId: string, currency: string, amount: number, atMs: number): number => {
+    const held = balance.get(accountId) ?? 0;
+    if (held >= amount) return held;
+    const topUp = Math.ceil((amount - held) / 10_000) * 10_000 + 10_000;
+    out.push(deposit(accountId, currency, topUp, justBefore(`account-${accountId}`, atMs), "demo-top-up"));
+    return held + topUp;
+  };
 
   for (const step of steps) {
     if (step.kind === "product") {
@@ -70,20 +79,7 @@ export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
         // The source pays out first (topped up if it runs short); the destination takes it in
         // unless it is closed, when the debit comes back (the transfer is compensated).
         const { fromAccountId, toAccountId, amount, currency } = command;
-        const held = balance.get(fromAccountId) ?? 0;
-        if (held < amount) {
-          const topUp = Math.ceil((amount - held) / 10_000) * 10_000 + 10_000;
-          out.push(
-            deposit(
-              fromAccountId,
-              currency,
-              topUp,
-              justBefore(`account-${fromAccountId}`, step.atMs),
-              "demo-top-up",
-            ),
-          );
-          balance.set(fromAccountId, held + topUp);
-        }
+        balance.set(fromAccountId, covered(fromAccountId, currency, amount, step.atMs));
         if (!closed.has(toAccountId)) {
           balance.set(fromAccountId, balance.get(fromAccountId)! - amount);
           balance.set(toAccountId, (balance.get(toAccountId) ?? 0) + amount);
@@ -101,15 +97,8 @@ export function makeFeasible(steps: readonly DemoStep[]): DemoStep[] {
         );
       }
       if (command.type === "WithdrawMoney") {
-        let covered = held;
-        if (held < command.amount) {
-          // A round top-up with some room, like a transfer a person would make.
-          const topUp = Math.ceil((command.amount - held) / 10_000) * 10_000 + 10_000;
-          const at = justBefore(`account-${command.accountId}`, step.atMs);
-          out.push(deposit(command.accountId, command.currency, topUp, at, "demo-top-up"));
-          covered += topUp;
-        }
-        balance.set(command.accountId, covered - command.amount);
+        const { accountId, currency, amount } = command;
+        balance.set(accountId, covered(accountId, currency, amount, step.atMs) - amount);
         withdrawals.set(`${command.accountId}/${command.withdrawalId}`, command.amount);
       }
     }

@@ -1,10 +1,10 @@
 import { orderAggregate } from "../commands/aggregates/order";
-import { foldStored } from "../commands/aggregate";
 import type { CommandRuntime } from "../commands/runtime";
 import type { RecalculateTax } from "../domain/ordering/commands";
 import type { OrderEvent } from "../domain/ordering/events";
 import { orderStreamId, orderStreamPrefix } from "../domain/ordering/state";
 import { ruleCovers, taxCorrectionId, type TaxCorrectionRule } from "../domain/ordering/tax-rule";
+import { fold } from "../domain/shared/decider";
 import { DomainError } from "../domain/shared/errors";
 import type { EventFilter, EventLog, Position, RecordedEvent } from "../eventstore/port";
 import { jobKinds } from "./queues";
@@ -157,7 +157,9 @@ async function correctOne(
   const { orderId, region, placedAt } = fact.data;
   if (!ruleCovers(rule, placedAt, region)) return { kind: "outside" };
   const stream = await options.log.readStream(orderStreamId(orderId));
-  const state = foldStored(orderAggregate, stream);
+  // Read into today's shape once: folded into the state, and searched for earlier corrections.
+  const history = stream.map((event) => orderAggregate.fromStored(event));
+  const state = fold(orderAggregate.decider, history);
   const now = (options.clock ?? (() => new Date()))();
   const request = { type: "RecalculateTax", orderId, rateBps: rule.rateBps, correctionId } as const;
   const command: RecalculateTax = { ...request, at: now.toISOString() };
@@ -168,7 +170,7 @@ async function correctOne(
     if (refusal instanceof DomainError) return { kind: "notApplicable" };
     throw refusal;
   }
-  if (decided.length === 0) return unchanged(stream, correctionId);
+  if (decided.length === 0) return unchanged(history, correctionId);
   const change = changeOf(decided[0]!, region, placedAt);
   if (change === null) return { kind: "notApplicable" };
   if (dryRun) return { kind: "changed", change, events: 0 };
@@ -201,8 +203,8 @@ async function correctOne(
 }
 
 /** Already at the rate: corrected by this rule before, or so for another reason. */
-function unchanged(stream: readonly RecordedEvent[], correctionId: string): Outcome {
-  const recalculations = stream.map((event) => orderAggregate.fromStored(event)).filter(isRecalculation);
+function unchanged(history: readonly OrderEvent[], correctionId: string): Outcome {
+  const recalculations = history.filter(isRecalculation);
   const last = recalculations.at(-1);
   return last?.data.correctionId === correctionId ? { kind: "alreadyCorrected" } : { kind: "alreadyAtRate" };
 }

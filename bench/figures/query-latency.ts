@@ -73,7 +73,7 @@ export const queryLatency: Figure = {
           summary: summarize(samples["__typename p99 ms"]),
         },
         ratio: summarize(ratios(samples["account p99 ms"], samples["__typename p99 ms"])),
-        target: { text: "p99 ≤ 2×", on: "ratio", op: "<=", bound: 2 },
+        target: { text: "p99 ≤ 1.5×", on: "ratio", op: "<=", bound: 1.5 },
         notes,
       }),
     ];

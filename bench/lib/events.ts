@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { accountStreamId } from "../../domain/banking/state";
+import { orderEventExamples } from "../../domain/ordering/examples";
+import { orderStreamId } from "../../domain/ordering/state";
 import type { EventStore, EventToAppend, JsonObject } from "../../eventstore/port";
 
 /**
@@ -97,4 +99,52 @@ export async function seedAccounts(
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
   return ids;
+}
+
+/** Today's version of an order event, from the contract examples (the first example of the last version). */
+function currentOrderEvent(type: "OrderPlaced" | "PaymentConfirmed" | "OrderShipped" | "OrderDelivered") {
+  const versions = orderEventExamples[type] as readonly (readonly JsonObject[])[];
+  return { data: versions.at(-1)![0]!, schemaVersion: versions.length };
+}
+
+const regions = ["US-CA", "US-NY", "US-TX", "DE", "FR"];
+
+/**
+ * The life of one paid, shipped and delivered order (4 events), shaped as today's contract
+ * examples, for `customerId`, in one of a few regions, placed on one of 30 days: what the order,
+ * revenue, region and customer views take.
+ */
+export function orderHistory(orderId: string, customerId: string, n: number): EventToAppend[] {
+  const day = new Date(Date.UTC(2026, 9, 1 + (n % 30), 9)).toISOString();
+  const region = regions[n % regions.length]!;
+  return (["OrderPlaced", "PaymentConfirmed", "OrderShipped", "OrderDelivered"] as const).map((type) => {
+    const { data, schemaVersion } = currentOrderEvent(type);
+    const shaped: JsonObject = { ...data, orderId, customerId };
+    if (type === "OrderPlaced") {
+      shaped.placedAt = day;
+      shaped.region = region;
+      shaped.shippingAddress = { ...(data.shippingAddress as JsonObject), region };
+    }
+    return { id: randomUUID(), type, data: shaped, metadata: metadata(type), schemaVersion };
+  });
+}
+
+/** Appends `orders` order histories (4 events each) for `customers` customers; setup, not measured. */
+export async function seedOrders(
+  store: EventStore,
+  options: { prefix: string; orders: number; customers: number; concurrency?: number },
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < options.orders) {
+      const n = next++;
+      const orderId = `${options.prefix}${n}`;
+      await store.appendToStream(
+        orderStreamId(orderId),
+        orderHistory(orderId, `${options.prefix}c${n % options.customers}`, n),
+        { expectedRevision: "no_stream" },
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
 }

@@ -19,7 +19,8 @@ export interface Load {
     readonly backlog: number;
     readonly calibrationSeconds: number;
   };
-  readonly rebuild: { readonly events: number; readonly streams: number };
+  /** Account events in `streams` streams, then `orders` orders of 4 events each: a log every view takes part of. */
+  readonly rebuild: { readonly events: number; readonly streams: number; readonly orders: number };
   readonly aggregate: { readonly events: number; readonly tail: number; readonly loads: number };
   readonly fanout: { readonly subscribers: number; readonly changes: number };
 }
@@ -33,7 +34,7 @@ export const loads: Record<Mode, Load> = {
     writes: { concurrency: 2, seconds: 0.4, accounts: 8 },
     lag: { ratePerSecond: 20, seconds: 0.5, accounts: 2 },
     projector: { seconds: 0.5, streams: 8, backlog: 200, calibrationSeconds: 0.3 },
-    rebuild: { events: 1_000, streams: 20 },
+    rebuild: { events: 600, streams: 20, orders: 100 },
     aggregate: { events: 1_000, tail: 20, loads: 2 },
     fanout: { subscribers: 10, changes: 2 },
   },
@@ -45,7 +46,7 @@ export const loads: Record<Mode, Load> = {
     writes: { concurrency: 8, seconds: 1, accounts: 256 },
     lag: { ratePerSecond: 50, seconds: 1.5, accounts: 10 },
     projector: { seconds: 2, streams: 128, backlog: 5_000, calibrationSeconds: 1 },
-    rebuild: { events: 10_000, streams: 100 },
+    rebuild: { events: 6_000, streams: 100, orders: 1_000 },
     aggregate: { events: 10_000, tail: 100, loads: 2 },
     fanout: { subscribers: 250, changes: 3 },
   },
@@ -57,7 +58,7 @@ export const loads: Record<Mode, Load> = {
     writes: { concurrency: 8, seconds: 5, accounts: 1_024 },
     lag: { ratePerSecond: 50, seconds: 8, accounts: 20 },
     projector: { seconds: 8, streams: 256, backlog: 30_000, calibrationSeconds: 3 },
-    rebuild: { events: 100_000, streams: 1_000 },
+    rebuild: { events: 60_000, streams: 600, orders: 10_000 },
     aggregate: { events: 10_000, tail: 100, loads: 5 },
     fanout: { subscribers: 1_000, changes: 4 },
   },

@@ -14,6 +14,7 @@ import { useDashboard } from "./dashboard";
 import { exampleTabs } from "./graphiql";
 import { contentSecurityPolicy, renderGraphiQLPage, useGraphiQLAssets } from "./graphiql-page";
 import { armorPlugin } from "./limits/armor";
+import { useBodyLimitOutsideHttp } from "./limits/body";
 import { requestIdOf, useErrorMasking } from "./limits/masking";
 import { persistedOperationsPlugin, type PersistedOperations } from "./limits/persisted";
 import { useMutationRateLimit, type RateLimiter } from "./limits/rate-limit";
@@ -74,6 +75,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.graphiql ? [useGraphiQLAssets() as Plugin<GraphQLContext>] : []),
     // The dashboard (web/): its page and bundle, served from this origin.
     useDashboard(auth) as Plugin<GraphQLContext>,
+    useBodyLimitOutsideHttp(limits.maxBodyBytes) as Plugin<GraphQLContext>,
     useRequestShape() as Plugin<GraphQLContext>,
     ...(persisted ? [persistedOperationsPlugin(persisted) as Plugin<GraphQLContext>] : []),
     // Browsers may send urlencoded / multipart / text posts and GETs cross-site without a preflight:
@@ -104,8 +106,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     healthCheckEndpoint: "/health",
     batching: { limit: limits.maxBatch },
-    // http.ts refuses larger bodies before reading them; this holds for direct `fetch` callers too.
-    maxRequestBodySize: limits.maxBodyBytes,
+    // http.ts refuses larger bodies before reading them; useBodyLimitOutsideHttp holds the same
+    // limit for direct `fetch` callers, without yoga counting an already-read body again.
+    maxRequestBodySize: false,
     plugins,
     cors: (request) => {
       const origin = request.headers.get("origin") ?? undefined;

@@ -93,6 +93,52 @@ describe("abuse is refused with a clear error, before any work", () => {
     expect(await appended()).toBe(before);
   });
 
+  it("holds the body limit for in-process callers of the gateway too (no HTTP server read the body)", async () => {
+    const before = await appended();
+    const gateway = t.service.gateway!;
+    const big = JSON.stringify({
+      query: `mutation($pad: String) { ${deposit("d")} }`,
+      variables: { pad: "x".repeat(2 * 1024 * 1024) },
+    });
+    // Fresh headers for each request: the fetch implementation writes the content-length into them.
+    const headers = () => ({ "content-type": "application/json", authorization: `Bearer ${token}` });
+    // Declared too large: refused from the header.
+    const declared = await gateway.fetch("http://in-process/graphql", {
+      method: "POST",
+      headers: headers(),
+      body: big,
+    });
+    expect(declared.status).toBe(413);
+    // Streamed with no length: refused once the bytes pass the limit.
+    const chunks = [big.slice(0, 1024 * 1024), big.slice(1024 * 1024)];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const streamed = await gateway.fetch("http://in-process/graphql", {
+      method: "POST",
+      headers: headers(),
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(
+      ((await streamed.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+    ).toBe("PAYLOAD_TOO_LARGE");
+    expect(await appended()).toBe(before);
+    // A body within the limit runs as over HTTP.
+    const small = await gateway.fetch("http://in-process/graphql", {
+      method: "POST",
+      headers: headers(),
+      body: JSON.stringify({ query: `mutation { ${deposit("d")} }` }),
+    });
+    expect(small.status).toBe(200);
+    expect(await appended()).toBe(before + 1);
+  });
+
   it("refuses a WebSocket message over the body limit by closing the socket", async () => {
     const socket = new WebSocket(t.url.replace(/^http/, "ws"), "graphql-transport-ws");
     const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));

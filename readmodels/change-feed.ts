@@ -31,11 +31,36 @@ export class ChangeFeed {
   private readonly listeners = new Map<string, Set<(message: string) => void>>();
   /** The SUBSCRIBE of each channel, so a second listener waits for the same confirmation. */
   private readonly subscribed = new Map<string, Promise<void>>();
+  /** Per channel, the number of the last notice it brought (one count over all channels, never reused). */
+  private readonly lastNotice = new Map<string, number>();
+  private notices = 0;
 
   constructor(private readonly subscriber: Redis) {
     subscriber.on("message", (channel: string, message: string) => {
-      for (const listener of this.listeners.get(channel) ?? []) listener(message);
+      const listeners = this.listeners.get(channel);
+      if (!listeners) return;
+      this.lastNotice.set(channel, ++this.notices);
+      for (const listener of listeners) listener(message);
     });
+  }
+
+  /** Reads of changes in flight, by channel, position and the last notice seen when each began. */
+  private readonly readsInFlight = new Map<string, Promise<unknown>>();
+
+  /**
+   * `read()` of the changes on `channel` after `since`, shared by every caller asking for the same
+   * while it runs, if they have seen the same last notice on the channel: a change to an account
+   * a thousand clients watch is one read of its history, not a thousand. Only a read begun after
+   * that notice arrived is shared, so it holds every change noticed so far; a caller that has seen
+   * a later notice starts its own. (A channel carries one view, so its reads are interchangeable.)
+   */
+  readOnce<R>(channel: string, since: string, read: () => Promise<R>): Promise<R> {
+    const key = `${channel}\n${since}\n${this.lastNotice.get(channel) ?? 0}`;
+    const pending = this.readsInFlight.get(key) as Promise<R> | undefined;
+    if (pending) return pending;
+    const started = read().finally(() => this.readsInFlight.delete(key));
+    this.readsInFlight.set(key, started);
+    return started;
   }
 
   /**
@@ -58,6 +83,7 @@ export class ChangeFeed {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
+      this.lastNotice.set(channel, ++this.notices);
       this.subscribed.set(
         channel,
         this.subscriber.subscribe(channel).then(() => undefined),
@@ -75,6 +101,7 @@ export class ChangeFeed {
       if (current && current.size === 0) {
         this.listeners.delete(channel);
         this.subscribed.delete(channel);
+        this.lastNotice.delete(channel);
         this.subscriber.unsubscribe(channel).catch(() => undefined);
       }
     };

@@ -59,7 +59,9 @@ export async function* liveView<T>(
     for await (const notice of feed.notices) {
       const span = pushSpan(source.channel, notice, links);
       try {
-        const read = () => source.changesSince(last ?? "0:0");
+        const since = last ?? "0:0";
+        // One read of the change for every subscriber of the channel that waits for the same.
+        const read = () => changes.readOnce(source.channel, since, () => source.changesSince(since));
         const next = await (span ? context.with(trace.setSpan(context.active(), span), read) : read());
         span?.setAttribute("ledgerline.changes", next.changes.length);
         for (const change of next.changes) {

@@ -20,6 +20,7 @@ import type { CommandContext } from "./context";
 import { ConcurrencyConflict, IdempotencyKeyReused, ServiceUnavailable } from "./errors";
 import { fingerprint } from "./fingerprint";
 import { KeyedMutex } from "./keyed-mutex";
+import { StateCache, type CachedState } from "./state-cache";
 import { resultFromJson, type CommandResult } from "./result";
 
 export interface CommandRuntimeOptions {
@@ -30,6 +31,12 @@ export interface CommandRuntimeOptions {
   readonly newId?: () => string;
   /** Load snapshot + tail instead of the whole stream, and keep snapshots by a policy. */
   readonly snapshots?: SnapshotSettings;
+  /**
+   * Streams whose last state this process keeps between commands (default 10,000; 0: none). A
+   * command to a kept stream appends without reading it first; a stale entry costs a conflict
+   * and a re-read, never a wrong answer.
+   */
+  readonly stateCacheSize?: number;
   /** Told of every command that ran: its type, its outcome ("ok" or the error's code) and how
    * long it took (metrics). */
   readonly observe?: CommandObserver;
@@ -60,9 +67,13 @@ export class CommandRuntime {
   private readonly observe: CommandObserver | undefined;
   private readonly streams = new KeyedMutex();
   private readonly snapshots: SnapshotSettings | null;
+  private readonly states: StateCache<unknown>;
+  /** Streams read from the store to decide a command (the state cache saves the others). */
+  streamReads = 0;
 
   constructor(options: CommandRuntimeOptions) {
     this.store = options.store;
+    this.states = new StateCache(options.stateCacheSize ?? 10_000);
     this.snapshots = options.snapshots ?? null;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.newId = options.newId ?? randomUUID;
@@ -124,12 +135,18 @@ export class CommandRuntime {
     const streamId = aggregate.streamId(aggregateId);
     return this.streams.run(streamId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const loaded = await this.load(aggregate, streamId);
+        // The state kept from this process's last command to the stream, if any: decided on
+        // without a read. Only an append may follow from it; anything else is decided again on
+        // the stream as stored, which another process may have moved on.
+        const cached = this.states.get(streamId) as CachedState<S> | undefined;
+        const loaded: Loaded<S> = cached ? fromCache(cached) : await this.load(aggregate, streamId);
+        this.states.forget(streamId);
         const { state, expectedRevision, revision } = loaded;
         let events: E[];
         try {
           events = aggregate.decider.decide(command, state);
         } catch (refusal) {
+          if (cached) continue;
           // A concurrent request with the same key (another process) may have just done this: the
           // state it left refuses a second time. Then its answer is this request's answer.
           const earlier = idempotency && (await this.replay(idempotency.key, idempotency.fingerprint));
@@ -137,6 +154,8 @@ export class CommandRuntime {
           throw refusal;
         }
         if (events.length === 0) {
+          if (cached) continue;
+          this.states.set(streamId, { state, revision, snapshotRevision: loaded.snapshotRevision });
           return {
             aggregateId,
             streamId,
@@ -154,6 +173,7 @@ export class CommandRuntime {
             "ledgerline.expected_revision": String(expectedRevision),
             "ledgerline.events": events.length,
             "ledgerline.attempt": attempt,
+            "ledgerline.state_cached": cached !== undefined,
           },
         });
         // Every event carries the append's span context: what handles it later joins this trace.
@@ -182,7 +202,19 @@ export class CommandRuntime {
                 throw error;
               },
             );
-          await this.maybeSnapshot(aggregate, streamId, loaded, events, appended.nextRevision);
+          const next = fold(aggregate.decider, events, state);
+          const snapshotted = await this.maybeSnapshot(
+            aggregate,
+            streamId,
+            loaded,
+            next,
+            appended.nextRevision,
+          );
+          this.states.set(streamId, {
+            state: next,
+            revision: appended.nextRevision,
+            snapshotRevision: snapshotted ? appended.nextRevision : loaded.snapshotRevision,
+          });
           return {
             aggregateId,
             streamId,
@@ -199,6 +231,8 @@ export class CommandRuntime {
             if (earlier) return earlier;
           }
           if (!(error instanceof WrongExpectedRevision)) throw error;
+          // A kept state another process has moved past: read the stream, no need to wait.
+          if (cached) continue;
           if (attempt >= this.maxAttempts) throw new ConcurrencyConflict(streamId, attempt);
           await backoff(attempt);
         }
@@ -234,6 +268,7 @@ export class CommandRuntime {
       const loaded = await this.load(aggregate, streamId);
       if (loaded.revision < 0 || loaded.revision <= loaded.snapshotRevision) return false;
       await snapshots.store.writeSnapshot(snapshotOf(aggregate, streamId, loaded.revision, loaded.state));
+      this.states.forget(streamId);
       return true;
     });
   }
@@ -246,6 +281,7 @@ export class CommandRuntime {
     aggregate: AggregateType<C, E, S>,
     streamId: string,
   ): Promise<Loaded<S>> {
+    this.streamReads++;
     const snapshot = await this.usableSnapshot(aggregate, streamId);
     const recorded = await this.store.readStream(
       streamId,
@@ -271,23 +307,24 @@ export class CommandRuntime {
     return null;
   }
 
-  /** After an append: snapshot the state it produced when the aggregate's policy says so. */
+  /** After an append: snapshot the state it produced when the aggregate's policy says so (true: written). */
   private async maybeSnapshot<C extends { type: string }, E extends DomainEvent, S>(
     aggregate: AggregateType<C, E, S>,
     streamId: string,
     loaded: Loaded<S>,
-    events: readonly E[],
+    state: S,
     revision: number,
-  ): Promise<void> {
-    if (!this.snapshots) return;
+  ): Promise<boolean> {
+    if (!this.snapshots) return false;
     const policy = this.snapshots.policyFor?.(aggregate.name) ?? defaultSnapshotPolicy;
-    const state = fold(aggregate.decider, events, loaded.state);
-    if (!shouldSnapshot(policy, revision, loaded.snapshotRevision, state)) return;
+    if (!shouldSnapshot(policy, revision, loaded.snapshotRevision, state)) return false;
     try {
       await this.snapshots.store.writeSnapshot(snapshotOf(aggregate, streamId, revision, state));
+      return true;
     } catch (error) {
       // A snapshot is a cache: the command succeeded; the next one tries again.
       this.snapshots.onWriteFailed?.({ streamId, error });
+      return false;
     }
   }
 
@@ -325,6 +362,15 @@ interface Loaded<S> {
   readonly revision: number;
   /** Revision the snapshot used covers (-1: none used). */
   readonly snapshotRevision: number;
+}
+
+function fromCache<S>(cached: CachedState<S>): Loaded<S> {
+  return {
+    state: cached.state,
+    expectedRevision: cached.revision >= 0 ? cached.revision : "no_stream",
+    revision: cached.revision,
+    snapshotRevision: cached.snapshotRevision,
+  };
 }
 
 /** An error's stable code (domain and command errors carry one); anything else is unexpected. */

@@ -45,6 +45,8 @@ export interface Config {
   readonly snapshots: (aggregate: string) => SnapshotPolicy;
   /** The time-based snapshot sweep: how often it runs (null: off). */
   readonly snapshotSweepEveryMs: number | null;
+  /** Streams whose last state the command runtime keeps between commands (0: none). */
+  readonly commandStateCache: number;
   /** Rebuilds and other jobs (see `JobSettings`). */
   readonly jobs: JobSettings;
   /** Who may call the API (JWT settings, introspection, allowed origins). */
@@ -115,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     snapshots: snapshotPolicies(env),
     snapshotSweepEveryMs: zeroMeansOff(env, "SNAPSHOT_SWEEP_EVERY_MS", 3_600_000, "a number of milliseconds"),
+    commandStateCache: zeroMeansOff(env, "COMMAND_STATE_CACHE", 10_000) ?? 0,
     jobs: {
       lockMs: positiveInteger(env, "JOB_LOCK_MS", 30_000),
       rebuildPageSize: positiveInteger(env, "REBUILD_PAGE_SIZE", 1_000),

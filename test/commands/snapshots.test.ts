@@ -74,6 +74,8 @@ function runtime(policy: SnapshotPolicy, onIgnored?: (info: { found: number; exp
   const { log, counter } = counting(es.store);
   const commands = new CommandRuntime({
     store: log,
+    // These tests measure what a load reads; a state kept from the last command would skip it.
+    stateCacheSize: 0,
     snapshots: { store: es.store, policyFor: () => policy, ...(onIgnored && { onIgnored }) },
   });
   return { commands, counter };

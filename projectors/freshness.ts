@@ -1,7 +1,8 @@
 import type { EventStore, Position } from "../eventstore/port";
-import { formatPosition, parsePosition } from "../eventstore/position";
+import { comparePositions, formatPosition, parsePosition } from "../eventstore/position";
 import type { FreshnessStatus, ProjectorStateStore } from "../readmodels/projector-state";
 import type { Log } from "./log";
+import { LogHead } from "./log-head";
 import type { Projector } from "./projector";
 
 export type ProjectorStatus = FreshnessStatus | "starting";
@@ -41,6 +42,8 @@ export interface FreshnessOptions {
   readonly beforeReport: () => Promise<void>;
   /** The generation of its view the runner writes. */
   readonly generation?: number;
+  /** The log's head, shared by the process's projectors (default: read by this reporter). */
+  readonly head?: LogHead;
 }
 
 /**
@@ -51,13 +54,18 @@ export interface FreshnessOptions {
  */
 export class FreshnessReporter {
   private last = { at: Date.now(), applied: 0, checkpoint: null as string | null, movedAt: Date.now() };
-  /** A head up to which the log holds none of this projector's events (see `report`). */
+  /** A head up to which the log holds none of this projector's events after its checkpoint (see `report`). */
   private nothingUpTo: Position | null = null;
+  private readonly head: LogHead;
+  /** Reports that had to count the log after the checkpoint (tests count them). */
+  counted = 0;
 
   constructor(
     private readonly options: FreshnessOptions,
     private readonly progress: Progress,
-  ) {}
+  ) {
+    this.head = options.head ?? new LogHead(options.store);
+  }
 
   async report(): Promise<void> {
     const { store, projector, consumerName, states, log } = this.options;
@@ -67,17 +75,29 @@ export class FreshnessReporter {
       const now = Date.now();
       const checkpoint = progress.checkpoint;
       // Read before counting: every event up to this head is visible to the count below.
-      const head = await store.headPosition();
-      // A projector with no checkpoint (none of the log has been its) counts from the start of the
-      // log once; after a count of 0 it counts from the head it saw, since nothing before it can
-      // ever be its (the log is immutable and gap-free). An idle view so never rescans the log.
-      const after = checkpoint ? parsePosition(checkpoint) : this.nothingUpTo;
+      const head = await this.head.get();
+      // Counting starts after the checkpoint, or after a head up to which an earlier count found
+      // none of this projector's events, whichever is later: the log is immutable and gap-free,
+      // so nothing can appear before it. An idle view, or one whose events are rare, so never
+      // rescans the log; and one at or past the head has nothing to count at all.
+      const fromCheckpoint = checkpoint ? parsePosition(checkpoint) : null;
+      // A checkpoint that went back (Redis lost the view: it is rebuilt from the start) voids what
+      // was counted from the old one.
+      if (
+        this.last.checkpoint &&
+        (!fromCheckpoint || comparePositions(fromCheckpoint, parsePosition(this.last.checkpoint)) < 0)
+      ) {
+        this.nothingUpTo = null;
+      }
+      const after = later(fromCheckpoint, this.nothingUpTo);
+      const caughtUp = head === null || (after !== null && comparePositions(after, head) >= 0);
       const [lagEvents, next, group] = await Promise.all([
-        store.countAfter(after, projector.filter),
-        store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
+        caughtUp ? 0 : store.countAfter(after, projector.filter),
+        caughtUp ? [] : store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
         store.getConsumerGroup(this.options.groupName),
       ]);
-      if (!checkpoint && lagEvents === 0 && head) this.nothingUpTo = head;
+      if (!caughtUp) this.counted++;
+      if (lagEvents === 0 && head) this.nothingUpTo = later(this.nothingUpTo, head);
       if (checkpoint !== this.last.checkpoint) this.last.movedAt = now;
       const elapsed = Math.max(1, now - this.last.at) / 1000;
       const eventsPerSecond = Math.round((progress.eventsApplied - this.last.applied) / elapsed);
@@ -113,4 +133,10 @@ export class FreshnessReporter {
     const stalled = now - this.last.movedAt > this.options.stallAfterMs;
     return stalled ? "stalled" : "catching_up";
   }
+}
+
+function later(a: Position | null, b: Position | null): Position | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return comparePositions(a, b) >= 0 ? a : b;
 }

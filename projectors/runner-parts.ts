@@ -7,6 +7,7 @@ import { ProjectorStateStore } from "../readmodels/projector-state";
 import type { ApplyOptions } from "./apply";
 import { FreshnessReporter, type Progress } from "./freshness";
 import type { Log } from "./log";
+import type { LogHead } from "./log-head";
 import { ParkingPolicy } from "./parking";
 import type { Projector } from "./projector";
 
@@ -40,6 +41,8 @@ export interface ProjectorRunnerOptions {
   readonly retryBackoffMs?: number;
   /** How often the runner reports its state (lag, status) to Redis. */
   readonly reportEveryMs?: number;
+  /** The log's head, read once per interval for every projector of the process (default: its own). */
+  readonly logHead?: LogHead;
   /** Behind the head with a checkpoint that has not moved for this long: stalled. */
   readonly stallAfterMs?: number;
   /**
@@ -80,6 +83,7 @@ export function assemble(
       onParkedCount: (parked) => parking.refreshIfChanged(parked),
       beforeReport: noticeLostCheckpoint,
       generation: options.generation ?? 0,
+      ...(options.logHead && { head: options.logHead }),
     },
     progress,
   );

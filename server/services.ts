@@ -10,6 +10,7 @@ import { allProjectors } from "../projectors/registry";
 import { viewNames, viewReaders, views } from "../readmodels/registry";
 import { LiveGenerations } from "../readmodels/generations";
 import type { Log } from "../projectors/log";
+import { LogHead } from "../projectors/log-head";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
 import { skipParkedEvent } from "../projectors/parking";
 import { adoptReadModels } from "../readmodels/identity";
@@ -23,7 +24,7 @@ import { bullConnection, closeWithin, maintenanceQueue, processQueue } from "../
 import { startWorkers } from "../jobs/workers";
 import { ProcessDispatcher, type ProcessJobData } from "../jobs/processes/dispatcher";
 import { processManagers } from "../jobs/processes/index";
-import { createGateway } from "./app";
+import { createGateway, type Gateway } from "./app";
 import { readingThroughContracts } from "./contracts/reading";
 import { Metrics } from "./metrics";
 import { startTracing } from "./tracing";
@@ -42,6 +43,8 @@ export interface RunningService {
   readonly redis: Redis;
   /** The gateway's own Redis connection for reads (auto-pipelined), when this process serves it. */
   readonly gatewayRedis: Redis | null;
+  /** The gateway itself, for in-process callers (`gateway.fetch(request)`), when this process serves it. */
+  readonly gateway: Gateway | null;
   readonly projectors: readonly ProjectorRunner[];
   /**
    * The demo data load (DEMO=load|live), which runs after the service answers, and the start of
@@ -89,12 +92,24 @@ export async function startService(
     contracts: eventContracts,
   });
   const keys = readModelKeys(config.redisPrefix);
+  const runsProjectors = config.role === "all" || config.role === "projector";
+  // In one process with the gateway, the projectors and the reaction dispatcher read the log and
+  // ack through a pool of their own (PostgreSQL server only; PGlite has one connection): sharing
+  // one pool, commands waited behind consumer-group fetches and acks.
+  const readSide =
+    config.role === "all" && /^postgres(ql)?:\/\//.test(config.eventStoreUrl)
+      ? await openEventStore(config.eventStoreUrl, {
+          schema: config.eventStoreSchema,
+          contracts: eventContracts,
+        })
+      : store;
 
   const serving = config.role === "all" || config.role === "gateway";
   // Served by the gateway at /metrics; a projector-only process serves no HTTP.
   const metrics = serving ? new Metrics() : null;
   const commands = new CommandRuntime({
     store,
+    stateCacheSize: config.commandStateCache,
     ...(metrics && { observe: metrics.observeCommand }),
     snapshots: {
       store,
@@ -147,7 +162,7 @@ export async function startService(
       : null;
   const dispatcher = reactions
     ? new ProcessDispatcher({
-        store,
+        store: readSide,
         queue: reactions,
         redis,
         processes: processManagers,
@@ -159,9 +174,10 @@ export async function startService(
   const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
 
   const projectors: ProjectorRunner[] = [];
-  const runsProjectors = config.role === "all" || config.role === "projector";
+  // One read of the log's head per report interval for all of this process's projectors.
+  const logHead = new LogHead(readSide);
   const startProjectors = async () => {
-    const storeId = await storeIdentity(store);
+    const storeId = await storeIdentity(readSide);
     if (await adoptReadModels(redis, keys, storeId)) {
       log.warn(
         { prefix: config.redisPrefix },
@@ -176,12 +192,13 @@ export async function startService(
         return partition ? partitioned(whole, partition.index, partition.count) : whole;
       };
       const runner = new ProjectorRunner({
-        store,
+        store: readSide,
         redis,
         keys,
         projector: projectorAt(keys),
         follow: { view: view.name, projectorAt },
         consumerName: config.consumerName,
+        logHead,
         groupSettings: { leaseTimeoutMs: config.projectorLeaseMs, batchSize: config.projectorBatchSize },
         log,
         // Redis came back empty: what is rebuilt now is this store's, as adoptReadModels would say.
@@ -198,6 +215,7 @@ export async function startService(
   if (runsProjectors && !loadsDemo) await startProjectors();
 
   let listener: HttpListener | null = null;
+  let served: Gateway | null = null;
   let subscriber: Redis | null = null;
   let reads: Redis | null = null;
   let liveGenerations: LiveGenerations | null = null;
@@ -269,6 +287,7 @@ export async function startService(
         newId: randomUUID,
       },
     });
+    served = gateway;
     listener = await listen(gateway, config.host, config.port, log);
   }
 
@@ -305,6 +324,7 @@ export async function startService(
     store,
     redis,
     gatewayRedis: reads,
+    gateway: served,
     projectors,
     demoLoaded,
     stop() {
@@ -322,6 +342,7 @@ export async function startService(
         if (reactions) await closeWithin(reactions, 2_000);
         await jobsAdmin?.close();
         if (queue) await closeWithin(queue, 2_000);
+        if (readSide !== store) await readSide.close();
         await store.close();
         subscriber?.disconnect();
         reads?.disconnect();

@@ -9,6 +9,7 @@ import { runBench } from "../../bench/harness";
 const expectedRows = [
   "1a",
   "1b",
+  "1c",
   "2a",
   "2b",
   "3a",
@@ -21,6 +22,7 @@ const expectedRows = [
   "6a",
   "6b",
   "6c",
+  "6d",
   "7",
   "8",
 ];

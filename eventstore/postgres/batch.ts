@@ -26,6 +26,8 @@ export class BatchInHand {
   readonly done = new Promise<void>((resolve) => (this.resolveSettled = resolve));
   /** The write that stores the outcome; started once, by the settlement of the last event. */
   completion: Promise<void> | null = null;
+  /** True when the fetch found fewer visible log events than a batch and nothing held back. */
+  drainedLog = false;
 
   constructor(
     readonly events: readonly DeliveredEvent[],

@@ -17,6 +17,9 @@ export class PgClient implements SqlClient {
   private readonly config: pg.ClientConfig;
   private readonly pool: pg.Pool;
   private readonly listeners = new Set<ChannelListener>();
+  /** The connection NOTIFYs go out on, opened on first use and again after it fails. */
+  private notifier: Promise<pg.Client> | null = null;
+  private closed = false;
 
   constructor(options: PgClientOptions) {
     this.config = {
@@ -79,12 +82,51 @@ export class PgClient implements SqlClient {
     };
   }
 
+  async notify(channel: string, payload: string): Promise<void> {
+    if (this.closed) return;
+    const client = await (this.notifier ??= this.openNotifier());
+    try {
+      await client.query("SELECT pg_notify($1, $2)", [channel, payload]);
+    } catch (error) {
+      this.dropNotifier(client);
+      throw asUnavailable(error);
+    }
+  }
+
+  private async openNotifier(): Promise<pg.Client> {
+    const client = new pg.Client({
+      ...this.config,
+      application_name: `${this.config.application_name}-notify`,
+    });
+    client.on("error", () => this.dropNotifier(client));
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      this.notifier = null;
+      throw asUnavailable(error);
+    }
+  }
+
+  private dropNotifier(client: pg.Client): void {
+    void this.notifier
+      ?.then((current) => {
+        if (current === client) this.notifier = null;
+      })
+      .catch(() => {});
+    client.end().catch(() => {});
+  }
+
   poolStats(): PoolStats {
     const { totalCount, idleCount, waitingCount, options } = this.pool;
     return { total: totalCount, idle: idleCount, waiting: waitingCount, max: options.max ?? 10 };
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    const notifier = this.notifier;
+    this.notifier = null;
+    await notifier?.then((client) => client.end()).catch(() => {});
     await Promise.all([...this.listeners].map((listener) => listener.stop()));
     this.listeners.clear();
     await this.pool.end();

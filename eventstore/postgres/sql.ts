@@ -20,6 +20,11 @@ export interface SqlClient extends SqlExecutor {
    */
   /** `onNotify` gets each notice's payload ("*" after a reconnect: notices may have been lost). */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Sends a NOTIFY outside the pool (PostgreSQL: on a connection of its own, so announcing an
+   * append never waits behind, nor holds up, the queries of commands and projectors).
+   */
+  notify?(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
   /** Pool occupancy, for a client with a pool (node-postgres). */
   poolStats?(): PoolStats;

@@ -129,7 +129,10 @@ export class AppendAnnouncer {
       this.pending = new Set();
       const listed = streams.join("\n");
       const payload = streams.length > maxListed || listed.length > maxPayloadLength ? everything : listed;
-      await this.sql.query("SELECT pg_notify($1, $2)", [this.channel, payload]).catch(() => {});
+      const sent = this.sql.notify
+        ? this.sql.notify(this.channel, payload)
+        : this.sql.query("SELECT pg_notify($1, $2)", [this.channel, payload]);
+      await sent.catch(() => {});
     }
     this.sending = null;
   }

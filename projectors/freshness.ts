@@ -57,8 +57,6 @@ export class FreshnessReporter {
   /** A head up to which the log holds none of this projector's events after its checkpoint (see `report`). */
   private nothingUpTo: Position | null = null;
   private readonly head: LogHead;
-  /** Reports that had to count the log after the checkpoint (tests count them). */
-  counted = 0;
 
   constructor(
     private readonly options: FreshnessOptions,
@@ -96,7 +94,6 @@ export class FreshnessReporter {
         caughtUp ? [] : store.readAll({ ...(after && { after }), maxCount: 1, filter: projector.filter }),
         store.getConsumerGroup(this.options.groupName),
       ]);
-      if (!caughtUp) this.counted++;
       if (lagEvents === 0 && head) this.nothingUpTo = later(this.nothingUpTo, head);
       if (checkpoint !== this.last.checkpoint) this.last.movedAt = now;
       const elapsed = Math.max(1, now - this.last.at) / 1000;

@@ -7,8 +7,6 @@ import type { EventLog, Position } from "../eventstore/port";
  */
 export class LogHead {
   private last: { at: number; head: Promise<Position | null> } | null = null;
-  /** Reads of the head so far (tests count them). */
-  reads = 0;
 
   constructor(
     private readonly log: Pick<EventLog, "headPosition">,
@@ -18,7 +16,6 @@ export class LogHead {
   get(): Promise<Position | null> {
     const now = Date.now();
     if (this.last && now - this.last.at < this.maxAgeMs) return this.last.head;
-    this.reads++;
     const head = this.log.headPosition();
     const last = { at: now, head };
     this.last = last;

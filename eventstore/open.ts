@@ -74,6 +74,12 @@ async function openKurrentDb(url: string): Promise<EventStore> {
   }
 }
 
+/** True when the URL selects a PostgreSQL server (a pool of connections, not embedded PGlite). */
+export function isPostgresServerUrl(url: string): boolean {
+  const scheme = schemeOf(url);
+  return scheme === "postgres" || scheme === "postgresql";
+}
+
 function schemeOf(url: string): string | undefined {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
 }

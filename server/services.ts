@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
 import { storeIdentity } from "../eventstore/identity";
-import { isKurrentDbUrl, openEventStore } from "../eventstore/open";
+import { isKurrentDbUrl, isPostgresServerUrl, openEventStore } from "../eventstore/open";
 import { eventContracts } from "../domain/event-catalogue";
 import type { EventStore } from "../eventstore/port";
 import { partitioned } from "../projectors/partition";
@@ -97,7 +97,7 @@ export async function startService(
   // ack through a pool of their own (PostgreSQL server only; PGlite has one connection): sharing
   // one pool, commands waited behind consumer-group fetches and acks.
   const readSide =
-    config.role === "all" && /^postgres(ql)?:\/\//.test(config.eventStoreUrl)
+    config.role === "all" && isPostgresServerUrl(config.eventStoreUrl)
       ? await openEventStore(config.eventStoreUrl, {
           schema: config.eventStoreSchema,
           contracts: eventContracts,

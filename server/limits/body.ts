@@ -39,16 +39,17 @@ export function readBodyWithin(request: IncomingMessage, limit: number): Promise
   });
 }
 
+/** What a client is told of a body over the limit, over HTTP and to in-process callers alike. */
+function tooLarge(limit: number) {
+  return {
+    message: `The request body is larger than ${limit} bytes`,
+    extensions: { code: "PAYLOAD_TOO_LARGE", limit },
+  };
+}
+
 /** 413 in GraphQL-over-HTTP shape; the connection is closed so the rest of the body is never read. */
 export function refuseTooLarge(response: ServerResponse, limit: number): void {
-  const body = JSON.stringify({
-    errors: [
-      {
-        message: `The request body is larger than ${limit} bytes`,
-        extensions: { code: "PAYLOAD_TOO_LARGE", limit },
-      },
-    ],
-  });
+  const body = JSON.stringify({ errors: [tooLarge(limit)] });
   response.writeHead(413, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(body),
@@ -62,11 +63,10 @@ export function carriesBody(request: IncomingMessage): boolean {
   return request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS";
 }
 
-/** The error yoga would raise for a body over the limit, in this gateway's words. */
+/** The same refusal as a GraphQL error for yoga to answer (status 413). */
 function bodyTooLarge(limit: number): GraphQLError {
-  return createGraphQLError(`The request body is larger than ${limit} bytes`, {
-    extensions: { code: "PAYLOAD_TOO_LARGE", limit, http: { status: 413 } },
-  });
+  const { message, extensions } = tooLarge(limit);
+  return createGraphQLError(message, { extensions: { ...extensions, http: { status: 413 } } });
 }
 
 /**

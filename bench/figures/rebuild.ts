@@ -50,12 +50,13 @@ export const rebuild: Figure = {
     await seedOrders(store, { prefix: "bench-o", orders: load.rebuild.orders, customers: 500 });
     await env.analyze(schema);
     const events = await store.countAfter(null);
-    const accountsFilter = accountsProjector(readModelKeys("")).filter;
-    const accountEvents = await store.countAfter(null, accountsFilter);
+    const accounts = accountsProjector(readModelKeys(""));
+    const accountsFilter = accounts.filter;
     const taken = new Map<string, number>();
     for (const projector of allProjectors(readModelKeys(""))) {
       taken.set(projector.name, await store.countAfter(null, projector.filter));
     }
+    const accountEvents = taken.get(accounts.name)!;
     context.progress(
       `log seeded: ${events} events (${accountEvents} of accounts) in ${((nowMs() - seedStart) / 1000).toFixed(1)} s`,
     );
@@ -84,8 +85,7 @@ export const rebuild: Figure = {
       );
       const seconds = (nowMs() - start) / 1000;
       await Promise.all(runners.map((runner) => runner.stop()));
-      for (const projector of projectors)
-        await store.deleteConsumerGroup(`projector-${round}-${projector.name}`);
+      for (const runner of runners) await store.deleteConsumerGroup(runner.groupName);
       await deleteKeys(env.prefix(`r6:${round}`));
       return seconds;
     };

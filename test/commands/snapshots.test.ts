@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountAggregate } from "../../commands/aggregates/account";
 import { CommandRuntime } from "../../commands/runtime";
 import type { SnapshotPolicy } from "../../commands/snapshots";
-import type { AccountCommand } from "../../domain/banking/commands";
 import { InsufficientFunds } from "../../domain/banking/errors";
 import { accountStreamId } from "../../domain/banking/state";
 import type { EventLog, EventToAppend, ReadStreamOptions } from "../../eventstore/port";
+import { at, context, deposit } from "../support/account-commands";
 import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
 
 /**
@@ -40,16 +40,6 @@ function counting(log: EventLog) {
   };
   return { log: wrapped, counter };
 }
-
-const at = "2026-04-01T09:00:00.000Z";
-const context = () => ({ now: new Date(at), correlationId: randomUUID() });
-const deposit = (accountId: string, amount: number): AccountCommand => ({
-  type: "DepositMoney",
-  accountId,
-  amount,
-  currency: "EUR",
-  at,
-});
 
 /** An account with `deposits` deposits of 1 cent, appended straight to the log in large batches. */
 async function longAccount(accountId: string, deposits: number): Promise<void> {

@@ -6,6 +6,7 @@ import { StateCache } from "../../commands/state-cache";
 import type { AccountCommand } from "../../domain/banking/commands";
 import { InsufficientFunds } from "../../domain/banking/errors";
 import { accountStreamId } from "../../domain/banking/state";
+import { at, context, deposit } from "../support/account-commands";
 import { createPostgresTestStore, type TestEventStore } from "../support/eventstores";
 
 /**
@@ -22,19 +23,10 @@ afterAll(async () => {
   await es?.close();
 });
 
-const at = "2026-04-01T09:00:00.000Z";
-const context = () => ({ now: new Date(at), correlationId: randomUUID() });
 const open = (accountId: string): AccountCommand => ({
   type: "OpenAccount",
   accountId,
   ownerId: "o",
-  currency: "EUR",
-  at,
-});
-const deposit = (accountId: string, amount: number): AccountCommand => ({
-  type: "DepositMoney",
-  accountId,
-  amount,
   currency: "EUR",
   at,
 });

@@ -5,6 +5,7 @@ import type { Projector } from "../projectors/projector";
 import { ReadModelWriter, type ViewUnit } from "../readmodels/batch-writer";
 import { ViewGenerations } from "../readmodels/generations";
 import { generationKeys, partitionNames, type ReadModelKeys } from "../readmodels/keys";
+import { scanEach, unlinkKeys } from "../readmodels/redis-nodes";
 
 /** What a rebuild reports while it runs. */
 export interface RebuildProgress {
@@ -179,18 +180,9 @@ async function projectorNames(options: RebuildOptions, view: string): Promise<st
     reportOf.slice(0, reportOf.lastIndexOf("~") + 1),
     reportOf.slice(reportOf.lastIndexOf("~") + 1),
   ];
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(
-      cursor,
-      "MATCH",
-      `${globEscape(before)}*${globEscape(after)}`,
-      "COUNT",
-      500,
-    );
-    cursor = next;
+  await scanEach(redis, `${globEscape(before)}*${globEscape(after)}`, 500, (found) => {
     for (const key of found) names.add(`${view}~${key.slice(before.length, key.length - after.length)}`);
-  } while (cursor !== "0");
+  });
   return [...names];
 }
 
@@ -251,7 +243,7 @@ async function retire(
   const report = (removed: number) =>
     options.onProgress({ done, total: done, stage: "retiring", keysRemoved: removed });
   let removed: number;
-  if (old === 0) {
+  if (old === 0 && keys.sharedGenerationZero) {
     const from = keys.generationPrefix(view, current);
     removed = await removeKeys(
       options,
@@ -297,17 +289,14 @@ async function removeKeys(
   target: (key: string) => string | null = (key) => key,
 ): Promise<number> {
   const chunk = options.retireChunk ?? 500;
-  let cursor = "0";
   let removed = 0;
-  do {
-    const [next, found] = await options.redis.scan(cursor, "MATCH", pattern, "COUNT", chunk);
-    cursor = next;
+  await scanEach(options.redis, pattern, chunk, async (found) => {
     const doomed = found.map(target).filter((key): key is string => key !== null);
     if (doomed.length > 0) {
-      removed += await options.redis.unlink(...doomed);
+      removed += await unlinkKeys(options.redis, doomed);
       await report?.(removed);
     }
-  } while (cursor !== "0");
+  });
   return removed;
 }
 

@@ -49,6 +49,13 @@ export class ProjectorRunner {
 
   constructor(private readonly options: ProjectorRunnerOptions) {
     this.log = options.log ?? silentLog;
+    if (options.keys.layout.cluster && !options.follow && options.keys.viewPrefix() === options.keys.prefix) {
+      // Each view has a prefix of its own in the cluster layout; the bare prefix names no view's data.
+      throw new Error(
+        `projector ${options.projector.name}: on a Redis Cluster, give the runner its view's keys ` +
+          `(viewKeys) or the view to follow`,
+      );
+    }
     this.projector = options.projector;
     this.keys = options.keys;
     this.generations = new ViewGenerations(options.redis, options.keys);

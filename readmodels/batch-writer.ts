@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
+import { isCluster } from "./redis-nodes";
 
 /** One Redis operation a projector asks for; the vocabulary the apply-batch script accepts. */
 export type ViewOp =
@@ -85,7 +86,32 @@ type ApplyReply = [status: string, written?: string, codes?: number[], refusals?
 
 type RedisWithApply = Redis & {
   applyBatch(checkpointKey: string, batch: string): Promise<ApplyReply>;
+  /** The same script with every key it touches declared (numkeys first): for a cluster. */
+  applyBatchDeclared(...keysThenBatch: (string | number)[]): Promise<ApplyReply>;
 };
+
+/**
+ * Every key a batch touches, the checkpoint first (the script's KEYS[1]). A cluster routes a script
+ * by its declared keys: it refuses one whose keys span slots before anything runs (CROSSSLOT), and
+ * while a slot moves it redirects (ASK) or asks for a retry (TRYAGAIN) instead of letting the
+ * script see half of the slot's keys.
+ */
+function keysOf(
+  checkpointKey: string,
+  units: readonly ViewUnit[],
+  fence: Fence | null | undefined,
+): string[] {
+  const keys = new Set([checkpointKey]);
+  if (fence) keys.add(fence.key);
+  for (const unit of units) {
+    if (unit.guard) keys.add(unit.guard.key);
+    for (const op of unit.ops) {
+      keys.add(op[1]);
+      if (op[0] === "snapshot") keys.add(op[4]);
+    }
+  }
+  return [...keys];
+}
 
 /**
  * Writes a projector batch (guards + writes + checkpoint + notices) in one atomic Lua call, so a
@@ -93,12 +119,16 @@ type RedisWithApply = Redis & {
  */
 export class ReadModelWriter {
   private readonly redis: RedisWithApply;
+  private readonly declareKeys: boolean;
 
   constructor(redis: Redis) {
     if (!("applyBatch" in redis)) {
       redis.defineCommand("applyBatch", { numberOfKeys: 1, lua: applyBatchSource });
+      redis.defineCommand("applyBatchDeclared", { lua: applyBatchSource });
     }
     this.redis = redis as RedisWithApply;
+    // One server needs no declared keys (and is spared sending each twice).
+    this.declareKeys = isCluster(redis);
   }
 
   /** `mode.hold` is for a batch retried unit by unit after an earlier unit did not settle. */
@@ -122,10 +152,14 @@ export class ReadModelWriter {
         n: unit.notices,
       })),
     });
-    const [status, written = "", codes = [], refused = []] = await this.redis.applyBatch(
-      checkpointKey,
-      payload,
-    );
+    let reply: ApplyReply;
+    if (this.declareKeys) {
+      const keys = keysOf(checkpointKey, units, fence);
+      reply = await this.redis.applyBatchDeclared(keys.length, ...keys, payload);
+    } else {
+      reply = await this.redis.applyBatch(checkpointKey, payload);
+    }
+    const [status, written = "", codes = [], refused = []] = reply;
     if (status === "lost") return { kind: "lost" };
     if (status === "fenced") return { kind: "fenced" };
     const refusals = new Map<number, string>();

@@ -233,12 +233,14 @@ export class LiveGenerations implements LiveGenerationSource {
   }
 
   async refresh(): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const view of this.views) pipeline.hget(this.keys.viewGeneration(view), "live");
-    const replies = (await pipeline.exec()) ?? [];
+    // One HGET per view, sent together (in a cluster the records live in several slots, which one
+    // pipeline may not span); a view whose read failed keeps what was known.
+    const replies = await Promise.allSettled(
+      this.views.map((view) => this.redis.hget(this.keys.viewGeneration(view), "live")),
+    );
     for (const [i, view] of this.views.entries()) {
-      const [error, value] = replies[i] ?? [null, null];
-      if (!error) this.generations.set(view, number(value as string | null) ?? 0);
+      const reply = replies[i]!;
+      if (reply.status === "fulfilled") this.generations.set(view, number(reply.value) ?? 0);
     }
   }
 
@@ -269,13 +271,17 @@ export class LiveGenerations implements LiveGenerationSource {
 /** Keys whose view data resolves, at each call, to the live generation `source` names. */
 export function liveKeys(base: ReadModelKeys, view: string, source: LiveGenerationSource): ReadModelKeys {
   const byGeneration = new Map<number, string>();
-  return readModelKeys(base.prefix, () => {
-    const generation = source.live(view);
-    let prefix = byGeneration.get(generation);
-    if (prefix === undefined) {
-      prefix = base.generationPrefix(view, generation);
-      byGeneration.set(generation, prefix);
-    }
-    return prefix;
-  });
+  return readModelKeys(
+    base.prefix,
+    () => {
+      const generation = source.live(view);
+      let prefix = byGeneration.get(generation);
+      if (prefix === undefined) {
+        prefix = base.generationPrefix(view, generation);
+        byGeneration.set(generation, prefix);
+      }
+      return prefix;
+    },
+    base.layout,
+  );
 }

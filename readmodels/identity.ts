@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { ReadModelKeys } from "./keys";
+import { scanAll, scanEach, unlinkKeys } from "./redis-nodes";
 
 /**
  * Makes sure the read models under this prefix were built from the event store with this id. If
@@ -17,22 +18,15 @@ export async function adoptReadModels(redis: Redis, keys: ReadModelKeys, storeId
 }
 
 async function anyKey(redis: Redis, pattern: string): Promise<boolean> {
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    if (found.length > 0) return true;
-    cursor = next;
-  } while (cursor !== "0");
-  return false;
+  return (await scanAll(redis, pattern)).length > 0;
 }
 
-/** Unlinks every key matching `pattern` that `keep` does not exclude, a SCAN page at a time. */
+/** Unlinks every key matching `pattern` that `select` picks, a SCAN page at a time. */
 async function deleteAll(redis: Redis, pattern: string, select: (key: string) => boolean): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, scanned] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    const found = scanned.filter(select);
-    if (found.length > 0) await redis.unlink(...found);
-    cursor = next;
-  } while (cursor !== "0");
+  await scanEach(
+    redis,
+    pattern,
+    1000,
+    async (scanned) => void (await unlinkKeys(redis, scanned.filter(select))),
+  );
 }

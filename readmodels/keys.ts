@@ -28,15 +28,43 @@ export function partitionNames(projector: string, partitions: number): string[] 
 export type ReadModelKeys = ReturnType<typeof readModelKeys>;
 
 /**
+ * How keys are laid out. `single` (one Redis) is the layout every deployment had before clusters.
+ * `cluster` puts every key a view's writes touch in one hash slot: each generation's data of a view,
+ * its checkpoints (every partition's) and its generation record carry the hash tag `{<view>}`, so
+ * one apply call (guards, views, indexes, histories, checkpoint) and one rebuild switch each stay on
+ * one node, while different views spread over the cluster's masters. The queues share the tag
+ * `{bull}`, as BullMQ asks, since its scripts touch many keys of a queue at once.
+ */
+export interface KeyLayout {
+  readonly cluster?: boolean;
+}
+
+/** The hash tag of a view's keys in the cluster layout. */
+export function viewTag(view: string): string {
+  return `{${part(view)}}`;
+}
+
+/**
  * Key and channel names under `prefix`. A view's data (its hashes, sets, histories, checkpoint and
  * ledger) lives under the prefix of the view's generation (`dataPrefix`, fixed or resolved at each
  * call, see `generationKeys`); channels, skip marks, state reports and jobs stay under `prefix`, so
  * they outlive a rebuild.
  */
-export function readModelKeys(prefix = "", dataPrefix: string | (() => string) = prefix) {
+export function readModelKeys(
+  prefix = "",
+  dataPrefix: string | (() => string) = prefix,
+  layout: KeyLayout = {},
+) {
   const data = typeof dataPrefix === "function" ? dataPrefix : () => dataPrefix;
+  const cluster = layout.cluster === true;
+  if (cluster && /[{}]/.test(prefix)) {
+    // A brace in the prefix would become the hash tag of every key, all in one slot.
+    throw new Error(`A key prefix for a Redis Cluster may not contain "{" or "}"; got "${prefix}"`);
+  }
+  const queues = cluster ? `${prefix}{bull}` : `${prefix}bull`;
   return {
     prefix,
+    layout: { cluster } as KeyLayout,
     /** Where the view data these keys name lives now (the prefix of a generation). */
     viewPrefix: data,
     /** Id of the event store the read models under this prefix were built from. */
@@ -80,7 +108,7 @@ export function readModelKeys(prefix = "", dataPrefix: string | (() => string) =
     /** Position of the last event a projector has settled: the authority for where it resumes. */
     checkpoint: (projector: string) => `${data()}projector:${part(projector)}:checkpoint`,
     /** SCAN patterns: every projector's checkpoint; everything under the prefix. */
-    anyCheckpointPattern: () => `${prefix}projector:*:checkpoint`,
+    anyCheckpointPattern: () => `${prefix}*projector:*:checkpoint`,
     everythingPattern: () => `${prefix}*`,
     /** Per-projector "last revision applied per stream", for views that count across streams. */
     ledger: (projector: string) => `${data()}projector:${part(projector)}:ledger`,
@@ -88,18 +116,29 @@ export function readModelKeys(prefix = "", dataPrefix: string | (() => string) =
     skippedEvents: (projector: string) => `${prefix}projector:${part(projector)}:skip`,
     projectorState: (projector: string) => `${prefix}projector:${part(projector)}:state`,
     /** BullMQ's key prefix for the queues (not read models: a rebuild or Redis reset keeps them apart). */
-    queuePrefix: () => `${prefix}bull`,
+    queuePrefix: () => queues,
     /** Whether a key holds jobs rather than read models (queues, job state). */
-    isJobKey: (key: string) => key.startsWith(`${prefix}bull:`) || key.startsWith(`${prefix}jobs:`),
+    isJobKey: (key: string) => key.startsWith(`${queues}:`) || key.startsWith(`${prefix}jobs:`),
     /** What a kind of job remembers between its runs (the snapshot sweep: where the log was read to). */
     jobState: (kind: string) => `${prefix}jobs:${part(kind)}:state`,
     /** Mutation calls a user made in one fixed rate-limit window (a counter that expires with it). */
     rateLimit: (userId: string, window: number) => `${prefix}ratelimit:${part(userId)}:${window}`,
     /** Which generation of a view readers use (field "live") and which one a rebuild is building. */
-    viewGeneration: (view: string) => `${prefix}view:${part(view)}:generation`,
-    /** Where the data of generation `generation` (≥ 1) of a view lives; 0 is `prefix` itself. */
+    viewGeneration: (view: string) =>
+      cluster ? `${prefix}view:${viewTag(view)}:generation` : `${prefix}view:${part(view)}:generation`,
+    /**
+     * Where the data of generation `generation` of a view lives. In the single layout, generation 0
+     * (before any rebuild) is `prefix` itself, shared by every view; in the cluster layout each view
+     * has a prefix of its own from the start (its hash tag).
+     */
     generationPrefix: (view: string, generation: number) =>
-      generation === 0 ? prefix : `${prefix}gen:${part(view)}:${generation}:`,
+      cluster
+        ? `${prefix}${generation === 0 ? "" : "gen:"}${viewTag(view)}:${generation === 0 ? "" : `${generation}:`}`
+        : generation === 0
+          ? prefix
+          : `${prefix}gen:${part(view)}:${generation}:`,
+    /** Whether generation 0 of every view shares `prefix` (the single layout). */
+    sharedGenerationZero: !cluster,
     /** Announces that a view's live generation moved (message: the view's name). */
     generationSwitches: () => `${prefix}changes:view-generations`,
     accountChanges: (accountId: string) => `${prefix}changes:account:${part(accountId)}`,
@@ -107,9 +146,19 @@ export function readModelKeys(prefix = "", dataPrefix: string | (() => string) =
 }
 
 /**
+ * The keys a view's projector or reader uses when nothing says which generation: `keys` as they
+ * are in the single layout (generation 0 shares the prefix) or when they already name a
+ * generation's data; in the cluster layout, generation 0 of the view (its own hash-tagged prefix).
+ */
+export function viewKeys(keys: ReadModelKeys, view: string): ReadModelKeys {
+  if (!keys.layout.cluster || keys.viewPrefix() !== keys.prefix) return keys;
+  return generationKeys(keys, view, 0);
+}
+
+/**
  * The keys of one view at one generation: its data under that generation's prefix, the rest as
  * `base`. A projector or a rebuild writes through these.
  */
 export function generationKeys(base: ReadModelKeys, view: string, generation: number): ReadModelKeys {
-  return readModelKeys(base.prefix, base.generationPrefix(view, generation));
+  return readModelKeys(base.prefix, base.generationPrefix(view, generation), base.layout);
 }

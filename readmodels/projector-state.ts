@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { isCluster } from "./redis-nodes";
 import { partitionNames, type ReadModelKeys } from "./keys";
 import { comparePositions, parsePosition } from "../eventstore/position";
 import { readHashes } from "./hashes";
@@ -141,7 +142,10 @@ export class ProjectorCheckpoints {
       const keys = typeof this.keysOf === "function" ? this.keysOf(name) : this.keysOf;
       return partitionNames(name, this.partitions).map((partition) => keys.checkpoint(partition));
     });
-    const values = await this.redis.mget(each.flat());
+    // A cluster refuses an MGET of keys in several slots: there, one GET each (sent together).
+    const values = isCluster(this.redis)
+      ? await Promise.all(each.flat().map((key) => this.redis.get(key)))
+      : await this.redis.mget(each.flat());
     let next = 0;
     return each.map((group) => {
       const found = group.map(() => values[next++] ?? null);

@@ -4,7 +4,7 @@ import { accountsView } from "./accounts";
 import { balanceHistoryView } from "./balance-history";
 import { customerOrdersView } from "./customer-orders";
 import { inventoryView } from "./inventory";
-import type { ReadModelKeys } from "./keys";
+import { viewKeys, type ReadModelKeys } from "./keys";
 import { ordersView } from "./orders";
 import { ordersByRegionView } from "./orders-by-region";
 import { revenueView } from "./revenue";
@@ -44,7 +44,7 @@ export type ViewReaders = { readonly [K in ViewKey]: ReturnType<Views[K]["reader
 export function viewReaders(
   redis: Redis,
   keys: ReadModelKeys,
-  keysOf: (view: string) => ReadModelKeys = () => keys,
+  keysOf: (view: string) => ReadModelKeys = (view) => viewKeys(keys, view),
 ): ViewReaders {
   const readers = Object.fromEntries(
     Object.entries(views).map(([key, view]) => [key, view.reader(redis, keysOf(view.name))]),
@@ -52,9 +52,12 @@ export function viewReaders(
   return readers;
 }
 
-/** Every view's projector; each runs on its own consumer group with its own checkpoint. */
+/**
+ * Every view's projector; each runs on its own consumer group with its own checkpoint, and writes
+ * where `viewKeys` puts its view.
+ */
 export function allProjectors(keys: ReadModelKeys): Projector[] {
-  return Object.values(views).map((view) => view.projector(keys));
+  return Object.values(views).map((view) => view.projector(viewKeys(keys, view.name)));
 }
 
 /** The projectors' names, in registry order. */

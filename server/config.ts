@@ -4,6 +4,7 @@ import type { TracingSettings } from "./tracing";
 
 import { defaultSnapshotPolicy, type SnapshotPolicy } from "../commands/snapshots";
 import { parsePartition } from "../projectors/partition";
+import { parseClusterNodes, type ClusterNode } from "./redis";
 
 /** Every setting comes from the environment; this table is mirrored in the README. */
 export type Role = "all" | "gateway" | "projector" | "worker";
@@ -16,6 +17,8 @@ export interface Config {
   /** PostgreSQL schema holding the event store tables (PostgreSQL and PGlite). */
   readonly eventStoreSchema: string;
   readonly redisUrl: string;
+  /** The read side runs on this Redis Cluster instead (REDIS_CLUSTER_NODES; REDIS_URL is not used). */
+  readonly redisCluster: readonly ClusterNode[] | null;
   /** Start a private redis-server when REDIS_URL does not answer (the zero-setup default). */
   readonly redisAutostart: boolean;
   readonly redisPrefix: string;
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventStoreUrl: env.EVENT_STORE_URL ?? `pglite://${dataDir}/eventstore`,
     eventStoreSchema: env.EVENT_STORE_SCHEMA ?? "eventstore",
     redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    redisCluster: clusterNodes(env, fail),
     redisAutostart: (env.REDIS_AUTOSTART ?? (env.REDIS_URL ? "false" : "true")) === "true",
     redisPrefix: env.REDIS_PREFIX ?? "ll:",
     logLevel: env.LOG_LEVEL ?? "info",
@@ -129,6 +133,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: loadLimitSettings(env, fail),
     tracing: loadTracingSettings(env),
   };
+}
+
+function clusterNodes(env: NodeJS.ProcessEnv, fail: (message: string) => never): ClusterNode[] | null {
+  const text = env.REDIS_CLUSTER_NODES;
+  if (text === undefined || text.trim() === "") return null;
+  if (env.REDIS_URL) fail("Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both");
+  if (/[{}]/.test(env.REDIS_PREFIX ?? "")) {
+    fail(`REDIS_PREFIX may not contain "{" or "}" on a Redis Cluster (it would pick every key's slot)`);
+  }
+  const nodes = parseClusterNodes(text);
+  return typeof nodes === "string" ? fail(nodes) : nodes;
 }
 
 /** A non-negative integer setting where 0 turns the thing off (null); `what` names the unit. */

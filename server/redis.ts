@@ -2,22 +2,94 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { Redis } from "ioredis";
+import type { ConnectionOptions } from "bullmq";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { bullConnection } from "../jobs/queues";
 import type { Log } from "../projectors/log";
+import { dataNodes } from "../readmodels/redis-nodes";
 
 export class RedisUnavailable extends Error {
-  constructor(url: string) {
+  constructor(url: string, message?: string) {
     super(
-      `Redis is not reachable at ${url}. Start one (e.g. "redis-server --port 6379"), ` +
-        `install it (e.g. "apt-get install redis-server") so the service can start a private one, ` +
-        `or set REDIS_URL to a reachable server.`,
+      message ??
+        `Redis is not reachable at ${url}. Start one (e.g. "redis-server --port 6379"), ` +
+          `install it (e.g. "apt-get install redis-server") so the service can start a private one, ` +
+          `or set REDIS_URL to a reachable server.`,
     );
     this.name = "RedisUnavailable";
   }
 }
 
+/** One node of a Redis Cluster, as REDIS_CLUSTER_NODES names it. */
+export interface ClusterNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Reads REDIS_CLUSTER_NODES: "host:port" entries separated by commas (any few masters; the client
+ * learns the rest of the cluster from them). Returns the nodes, or why the text is not that.
+ */
+export function parseClusterNodes(text: string): ClusterNode[] | string {
+  const entries = text.split(",").map((entry) => entry.trim());
+  if (entries.length === 0 || entries.some((entry) => entry === "")) {
+    return `REDIS_CLUSTER_NODES must list "host:port" entries separated by commas; got "${text}"`;
+  }
+  const nodes: ClusterNode[] = [];
+  for (const entry of entries) {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || !Number.isInteger(port) || port < 1 || port > 65535) {
+      return `REDIS_CLUSTER_NODES entry "${entry}" is not "host:port" (a port from 1 to 65535)`;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ""), port });
+  }
+  return nodes;
+}
+
+/** Options of one connection; a cluster gives each node connection the same. */
+export interface ConnectionSettings {
+  readonly maxRetriesPerRequest?: number | null;
+  readonly enableAutoPipelining?: boolean;
+}
+
+/**
+ * A cluster client typed as the one-server client: the read side is written against the command
+ * API both speak (see readmodels/redis-nodes.ts for what differs, and how it is handled).
+ */
+export function clusterClient(
+  nodes: readonly ClusterNode[],
+  settings: ConnectionSettings = {},
+  lazy = false,
+): Redis {
+  const { enableAutoPipelining, ...redisOptions } = settings;
+  const cluster = new Cluster(
+    nodes.map((node) => ({ ...node })),
+    {
+      redisOptions: redisOptions as RedisOptions,
+      ...(enableAutoPipelining && { enableAutoPipelining }),
+      lazyConnect: lazy,
+      // Reads and writes go to the master of each slot: a replica may be behind what a projector
+      // just wrote, and read-your-writes waits on the master's checkpoint.
+      scaleReads: "master",
+      // While slots move (a resharding), commands are redirected (MOVED / ASK, followed) or told to
+      // try again (TRYAGAIN, for a multi-key command mid-migration): wait a little and retry.
+      maxRedirections: 64,
+      retryDelayOnTryAgain: 50,
+      retryDelayOnClusterDown: 200,
+    },
+  );
+  return cluster as unknown as Redis;
+}
+
 export interface RedisHandle {
   readonly url: string;
+  /** The cluster's nodes when the read side runs on a Redis Cluster, else null. */
+  readonly cluster: readonly ClusterNode[] | null;
+  /** A new connection (a cluster client in cluster mode). */
+  connect(settings?: ConnectionSettings): Redis;
+  /** BullMQ's connection: settings for one server, a client of its own for a cluster. */
+  bullConnection(): ConnectionOptions;
   /** The private redis-server this process started, if any. */
   readonly child: ChildProcess | null;
   /** Stops the private redis-server (its append-only file flushed); nothing for a server of others. */
@@ -63,11 +135,14 @@ export function freePort(): Promise<number> {
  */
 export async function obtainRedis(options: {
   url: string;
+  /** A Redis Cluster's nodes (REDIS_CLUSTER_NODES): then `url` and autostart are not used. */
+  cluster?: readonly ClusterNode[] | null;
   autostart: boolean;
   dataDir: string;
   log: Log;
 }): Promise<RedisHandle> {
-  if (await answers(options.url)) return { url: options.url, child: null, stop: async () => undefined };
+  if (options.cluster) return obtainCluster(options.cluster);
+  if (await answers(options.url)) return serverHandle(options.url, null, async () => undefined);
   const hasServer = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
   if (!options.autostart || !hasServer) throw new RedisUnavailable(options.url);
   const dir = resolve(options.dataDir, "redis");
@@ -100,27 +175,70 @@ export async function obtainRedis(options: {
     if (await answers(url)) {
       writeFileSync(portFile, `${port}\n`);
       options.log.info({ url, dir }, "started a private redis-server (REDIS_URL did not answer)");
-      return {
-        url,
-        child,
-        async stop() {
-          process.removeListener("exit", killOnExit);
-          rmSync(portFile, { force: true });
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          const exited = new Promise((done) => child.once("exit", done));
-          // SIGTERM: Redis flushes its append-only file and exits; SIGKILL if it takes too long.
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-          await exited;
-          clearTimeout(timer);
-        },
-      };
+      return serverHandle(url, child, async () => {
+        process.removeListener("exit", killOnExit);
+        rmSync(portFile, { force: true });
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((done) => child.once("exit", done));
+        // SIGTERM: Redis flushes its append-only file and exits; SIGKILL if it takes too long.
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(timer);
+      });
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill("SIGKILL");
   process.removeListener("exit", killOnExit);
   throw new RedisUnavailable(options.url);
+}
+
+function serverHandle(url: string, child: ChildProcess | null, stop: () => Promise<void>): RedisHandle {
+  return {
+    url,
+    cluster: null,
+    child,
+    stop,
+    connect: (settings = {}) => new Redis(url, settings as RedisOptions),
+    bullConnection: () => bullConnection(url),
+  };
+}
+
+/** A Redis Cluster that answers on its nodes (nothing is started for a cluster). */
+async function obtainCluster(nodes: readonly ClusterNode[]): Promise<RedisHandle> {
+  const named = nodes.map((node) => `${node.host}:${node.port}`).join(",");
+  const probe = clusterClient(nodes, { maxRetriesPerRequest: 0 }, true) as unknown as Cluster;
+  probe.on("error", () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw new RedisUnavailable(
+      named,
+      `The Redis Cluster at ${named} (REDIS_CLUSTER_NODES) does not answer: ${(error as Error).message}. ` +
+        `Name at least one reachable master of a cluster whose slots are all served.`,
+    );
+  } finally {
+    probe.disconnect();
+  }
+  // BullMQ takes a cluster as a client of ours (it closes none it did not open: stop() does).
+  const bullClients: Cluster[] = [];
+  return {
+    url: `redis-cluster://${named}`,
+    cluster: nodes,
+    child: null,
+    async stop() {
+      for (const client of bullClients.splice(0)) client.disconnect();
+    },
+    connect: (settings = {}) => clusterClient(nodes, settings),
+    bullConnection() {
+      // Its workers block on Redis: commands wait out outages instead of failing.
+      const client = clusterClient(nodes, { maxRetriesPerRequest: null }) as unknown as Cluster;
+      bullClients.push(client);
+      return client;
+    },
+  };
 }
 
 /** Shuts down a private redis-server a killed process left running on this data directory. */
@@ -157,6 +275,11 @@ async function shutDownLeftover(portFile: string, dir: string, log: Log): Promis
  * without any error.
  */
 export async function checkEvictionPolicy(redis: Redis): Promise<void> {
+  // Every master of a cluster holds part of the views: each must keep every key.
+  for (const node of await dataNodes(redis)) await checkNodeEvictionPolicy(node);
+}
+
+async function checkNodeEvictionPolicy(redis: Redis): Promise<void> {
   const reply = (await redis.config("GET", "maxmemory-policy")) as string[];
   const policy = reply[1];
   if (policy !== "noeviction") {

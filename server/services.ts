@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { CommandRuntime } from "../commands/runtime";
 import { storeIdentity } from "../eventstore/identity";
 import { isKurrentDbUrl, isPostgresServerUrl, openEventStore } from "../eventstore/open";
@@ -20,7 +20,7 @@ import { readModelKeys, type ReadModelKeys } from "../readmodels/keys";
 import { JobsAdmin } from "../jobs/admin";
 import { RebuildRequests } from "../jobs/rebuild-requests";
 import { requestTaxCorrection } from "../jobs/tax-correction";
-import { bullConnection, closeWithin, maintenanceQueue, processQueue } from "../jobs/queues";
+import { closeWithin, maintenanceQueue, processQueue } from "../jobs/queues";
 import { startWorkers } from "../jobs/workers";
 import { ProcessDispatcher, type ProcessJobData } from "../jobs/processes/dispatcher";
 import { processManagers } from "../jobs/processes/index";
@@ -78,11 +78,12 @@ export async function startService(
   });
   const redisHandle = await obtainRedis({
     url: config.redisUrl,
+    cluster: config.redisCluster,
     autostart: config.redisAutostart,
     dataDir: config.dataDir,
     log,
   });
-  const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: 3 });
+  const redis = redisHandle.connect({ maxRetriesPerRequest: 3 });
   watchConnection(redis, log, "projectors and operations");
   await checkEvictionPolicy(redis);
   if (options.embeddedStore) await options.embeddedStore;
@@ -91,7 +92,9 @@ export async function startService(
     schema: config.eventStoreSchema,
     contracts: eventContracts,
   });
-  const keys = readModelKeys(config.redisPrefix);
+  const keys = readModelKeys(config.redisPrefix, config.redisPrefix, {
+    cluster: redisHandle.cluster !== null,
+  });
   const runsProjectors = config.role === "all" || config.role === "projector";
   // In one process with the gateway, the projectors and the reaction dispatcher read the log and
   // ack through a pool of their own (PostgreSQL server only; PGlite has one connection): sharing
@@ -123,7 +126,7 @@ export async function startService(
   if (config.sampleData) await seedSampleData(store, commands, log);
 
   // Jobs: the queue, for the roles that run its workers or show it to operators (not projectors).
-  const bull = { connection: bullConnection(redisHandle.url), prefix: keys.queuePrefix() };
+  const bull = { connection: redisHandle.bullConnection(), prefix: keys.queuePrefix() };
   let queueOutage = false;
   const queue =
     config.role === "projector"
@@ -220,11 +223,11 @@ export async function startService(
   let reads: Redis | null = null;
   let liveGenerations: LiveGenerations | null = null;
   if (serving && metrics) {
-    subscriber = new Redis(redisHandle.url);
+    subscriber = redisHandle.connect();
     watchConnection(subscriber, log, "gateway change notices");
     // Queries get their own connection with auto-pipelining: the reads one GraphQL execution step
     // issues together (a field on each of 100 list items) travel as one round trip.
-    reads = new Redis(redisHandle.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+    reads = redisHandle.connect({ maxRetriesPerRequest: 3, enableAutoPipelining: true });
     watchConnection(reads, log, "gateway reads");
     const gatewayReads = reads;
     // Which generation of each view is live, in memory: readers resolve their keys through it.

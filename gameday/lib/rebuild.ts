@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { EventStore } from "../../eventstore/port";
 import { comparePositions, parsePosition } from "../../eventstore/position";
 import { partitionName } from "../../projectors/partition";
 import { allProjectors } from "../../projectors/registry";
 import { ProjectorRunner } from "../../projectors/runtime";
-import { generationKeys, readModelKeys } from "../../readmodels/keys";
+import { generationKeys, viewKeys } from "../../readmodels/keys";
 import { ViewGenerations } from "../../readmodels/generations";
-import { deleteKeys, dumpKeys } from "./redis-keys";
+import { connectTarget, deleteKeys, dumpKeys, keysOn, type RedisTarget } from "./redis-keys";
 
 /** Waits until every projector under `prefix` has applied every event its filter takes. */
 export async function waitCaughtUp(
@@ -16,10 +16,12 @@ export async function waitCaughtUp(
   prefix: string,
   timeoutMs = 60_000,
   only?: readonly string[],
+  /** How many partitions each projector runs as (each must have caught up). */
+  partitions = 1,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const behind = Object.entries(await projectorsBehind(store, redis, prefix, { only })).filter(
+    const behind = Object.entries(await projectorsBehind(store, redis, prefix, { only, partitions })).filter(
       ([, n]) => n > 0,
     );
     if (behind.length === 0) return;
@@ -38,19 +40,19 @@ export async function waitCaughtUp(
  */
 export async function cleanRebuild(
   store: EventStore,
-  redisUrl: string,
+  target: RedisTarget,
   only?: readonly string[],
 ): Promise<Record<string, unknown>> {
   const prefix = `rebuild:${randomBytes(6).toString("hex")}:`;
-  const keys = readModelKeys(prefix);
-  const redis = new Redis(redisUrl);
+  const redis = connectTarget(target);
+  const keys = keysOn(redis, prefix);
   const chosen = allProjectors(keys).filter((projector) => !only || only.includes(projector.name));
   const runners = chosen.map(
     (projector) =>
       new ProjectorRunner({
         store,
         redis,
-        keys,
+        keys: viewKeys(keys, projector.name),
         projector,
         consumerName: "clean-rebuild",
         groupName: `${prefix}${projector.name}`,
@@ -64,7 +66,7 @@ export async function cleanRebuild(
     return await readModels(redis, prefix);
   } finally {
     for (const runner of runners) await store.deleteConsumerGroup(runner.groupName).catch(() => undefined);
-    await deleteKeys(prefix, redisUrl);
+    await deleteKeys(prefix, target);
     await redis.quit();
   }
 }
@@ -73,7 +75,7 @@ export async function cleanRebuild(
 export async function readModels(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
   // Projector state reports change every second; the store identity is bookkeeping, and the job
   // queues and job state are jobs: none of them is a view.
-  const jobs = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(bull|jobs):`);
+  const jobs = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(bull|\\{bull\\}|jobs):`);
   const dump = await dumpKeys(redis, prefix, [/:state$/, /store-identity$/, jobs]);
   return Object.fromEntries(Object.entries(dump).map(([key, value]) => [key.slice(prefix.length), value]));
 }
@@ -91,7 +93,7 @@ export async function projectorsBehind(
   options: { readonly partitions?: number; readonly only?: readonly string[] | undefined } = {},
 ): Promise<Record<string, number>> {
   const partitions = options.partitions ?? 1;
-  const keys = readModelKeys(prefix);
+  const keys = keysOn(redis, prefix);
   const behind: Record<string, number> = {};
   for (const projector of allProjectors(keys)) {
     if (options.only && !options.only.includes(projector.name)) continue;

@@ -1,16 +1,47 @@
 import { Redis } from "ioredis";
+import { readModelKeys, type ReadModelKeys } from "../../readmodels/keys";
+import { isCluster, scanAll, scanEach, unlinkKeys } from "../../readmodels/redis-nodes";
+import { clusterClient, parseClusterNodes, type ClusterNode } from "../../server/redis";
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
-export async function deleteKeys(prefix: string, url = testRedisUrl): Promise<void> {
-  const redis = new Redis(url);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
+/** Where a test's or a drill's read side is: one Redis (its URL) or a Redis Cluster (its nodes). */
+export type RedisTarget = string | { readonly cluster: readonly ClusterNode[] };
+
+/** The target of REDIS_CLUSTER_NODES-style text ("host:port,…"). */
+export function clusterTarget(nodes: string): RedisTarget {
+  const parsed = parseClusterNodes(nodes);
+  if (typeof parsed === "string") throw new Error(parsed);
+  return { cluster: parsed };
+}
+
+/** A connection to the target (a cluster client for a cluster). */
+export function connectTarget(
+  target: RedisTarget,
+  options: { maxRetriesPerRequest?: number | null } = {},
+): Redis {
+  return typeof target === "string" ? new Redis(target, options) : clusterClient(target.cluster, options);
+}
+
+/** The environment that points a service process at the target. */
+export function targetEnv(target: RedisTarget): Record<string, string> {
+  return typeof target === "string"
+    ? { REDIS_URL: target, REDIS_CLUSTER_NODES: "" }
+    : { REDIS_URL: "", REDIS_CLUSTER_NODES: target.cluster.map((n) => `${n.host}:${n.port}`).join(",") };
+}
+
+/** The key names a service on this connection uses under `prefix` (the cluster layout on a cluster). */
+export function keysOn(redis: Redis, prefix: string): ReadModelKeys {
+  return readModelKeys(prefix, prefix, { cluster: isCluster(redis) });
+}
+
+export async function deleteKeys(prefix: string, target: RedisTarget = testRedisUrl): Promise<void> {
+  const redis = connectTarget(target);
+  try {
+    await scanEach(redis, `${prefix}*`, 1000, async (keys) => void (await unlinkKeys(redis, keys)));
+  } finally {
+    await redis.quit();
+  }
 }
 
 /** Every key under a prefix with its full content, for "the view equals a replay" comparisons. */
@@ -20,13 +51,7 @@ export async function dumpKeys(
   exclude: RegExp[] = [],
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  let cursor = "0";
-  const keys: string[] = [];
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== "0");
+  const keys = await scanAll(redis, `${prefix}*`);
   for (const key of keys.sort()) {
     if (exclude.some((pattern) => pattern.test(key))) continue;
     const type = await redis.type(key);

@@ -1,9 +1,8 @@
 import { taxCorrectionId, taxCorrectionRule, type TaxCorrectionRule } from "../../domain/ordering/tax-rule";
 import { ValidationError } from "../../domain/shared/errors";
 import { formatAmount } from "../../domain/shared/money";
-import { bullConnection, closeWithin, maintenanceQueue } from "../../jobs/queues";
+import { closeWithin, maintenanceQueue } from "../../jobs/queues";
 import { requestTaxCorrection, type TaxCorrectionReport } from "../../jobs/tax-correction";
-import { readModelKeys } from "../../readmodels/keys";
 import { loadConfig } from "../config";
 import { parseCommandLine, runCommand, UsageError } from "./args";
 import { followJob } from "./follow-job";
@@ -65,10 +64,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const dryRun = parsed.values["dry-run"] ?? false;
 
   const config = loadConfig();
-  const keys = readModelKeys(config.redisPrefix);
-  // Checked first, so that an unreachable Redis is one clear line rather than BullMQ's retries.
-  (await connectRedis(config.redisUrl)).disconnect();
-  const queue = maintenanceQueue({ connection: bullConnection(config.redisUrl), prefix: keys.queuePrefix() });
+  // Connected first, so that an unreachable Redis is one clear line rather than BullMQ's retries.
+  const tool = await connectRedis(config);
+  const queue = maintenanceQueue({ connection: tool.bull, prefix: tool.keys.queuePrefix() });
   try {
     const jobId = await requestTaxCorrection(queue, { ...rule, dryRun });
     console.log(
@@ -88,6 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } finally {
     await closeWithin(queue, 2_000);
+    tool.close();
   }
 }
 

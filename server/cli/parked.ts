@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { openEventStore } from "../../eventstore/open";
 import { formatPosition } from "../../eventstore/position";
 import { allProjectors } from "../../projectors/registry";
@@ -6,6 +5,7 @@ import { projectorGroup } from "../../projectors/runtime";
 import { skipParkedEvent } from "../../projectors/parking";
 import { readModelKeys } from "../../readmodels/keys";
 import { loadConfig } from "../config";
+import { connectRedis } from "./redis";
 import { CommandFailed, integerOption, parseCommandLine, runCommand, UsageError } from "./args";
 
 const projectors = allProjectors(readModelKeys()).map((p) => p.name);
@@ -75,21 +75,14 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       case "skip": {
-        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-        redis.on("error", () => undefined);
+        const tool = await connectRedis(config);
         try {
-          const replayed = await skipParkedEvent(
-            store,
-            redis,
-            readModelKeys(config.redisPrefix),
-            projector,
-            eventId!,
-          );
+          const replayed = await skipParkedEvent(store, tool.redis, tool.keys, projector, eventId!);
           if (replayed === null) throw new CommandFailed(`event ${eventId} is not parked for ${projector}`);
           console.log(`Skipping ${eventId}: ${replayed} parked event(s) put back in front of ${projector}.`);
           return 0;
         } finally {
-          redis.disconnect();
+          tool.close();
         }
       }
     }

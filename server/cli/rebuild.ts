@@ -1,7 +1,6 @@
 import type { Queue } from "bullmq";
-import { bullConnection, closeWithin, maintenanceQueue } from "../../jobs/queues";
+import { closeWithin, maintenanceQueue } from "../../jobs/queues";
 import { RebuildAlreadyRunning, RebuildRequests, UnknownView } from "../../jobs/rebuild-requests";
-import { readModelKeys } from "../../readmodels/keys";
 import { viewNames } from "../../readmodels/registry";
 import { loadConfig } from "../config";
 import { CommandFailed, parseCommandLine, runCommand, UsageError } from "./args";
@@ -38,9 +37,9 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError("--detach and --cancel exclude each other");
 
   const config = loadConfig();
-  const keys = readModelKeys(config.redisPrefix);
-  const redis = await connectRedis(config.redisUrl);
-  const queue = maintenanceQueue({ connection: bullConnection(config.redisUrl), prefix: keys.queuePrefix() });
+  const tool = await connectRedis(config);
+  const { redis, keys } = tool;
+  const queue = maintenanceQueue({ connection: tool.bull, prefix: keys.queuePrefix() });
   const requests = new RebuildRequests(queue, redis, keys, viewNames);
   try {
     if (parsed.values.cancel) {
@@ -68,7 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return await follow(queue, started.jobId);
   } finally {
     await closeWithin(queue, 2_000);
-    redis.disconnect();
+    tool.close();
   }
 }
 

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { parsePosition } from "../../eventstore/position";
 import { partitionName, partitionOf } from "../../projectors/partition";
 import { allProjectors } from "../../projectors/registry";
-import { readModelKeys } from "../../readmodels/keys";
 import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
 import { appendMixedLoad } from "../support/load";
-import { PrivateRedis } from "../../gameday/lib/private-redis";
+import { connectTarget, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
+import { viewKeys } from "../../readmodels/keys";
+import { ownRedis } from "../support/redis-target";
 import { ServiceProcess } from "../../gameday/lib/service-process";
 import { cleanRebuild, readModels } from "../support/rebuild";
 import { eventually } from "../support/service";
@@ -26,13 +26,18 @@ afterEach(async () => {
 const viewsOnly = (models: Record<string, unknown>) =>
   Object.fromEntries(
     Object.entries(models).filter(
-      ([key]) =>
-        !key.startsWith("projector:") &&
-        !/^customer:.*:order-history$/.test(key) &&
-        !/^orders:history$/.test(key) &&
-        !/^inventory:.*:history$/.test(key) &&
-        !/^revenue:.*:history$/.test(key) &&
-        !/^top-customers:.*:history$/.test(key),
+      // On a cluster, a view's keys start with its hash tag ("{orders}:"): the rest is the same.
+      ([tagged]) => {
+        const key = tagged.replace(/^\{[^}]*\}:/, "");
+        return (
+          !key.startsWith("projector:") &&
+          !/^customer:.*:order-history$/.test(key) &&
+          !/^orders:history$/.test(key) &&
+          !/^inventory:.*:history$/.test(key) &&
+          !/^revenue:.*:history$/.test(key) &&
+          !/^top-customers:.*:history$/.test(key)
+        );
+      },
     ),
   );
 
@@ -40,15 +45,15 @@ describe("a busy projector split into partitions by stream", () => {
   it("shares the work between two processes and ends with the same views as one projector", async () => {
     const es = await createPostgresTestStore();
     cleanups.push(() => es.close());
-    const redis = await PrivateRedis.start();
-    cleanups.push(() => redis.kill());
+    const redis = await ownRedis();
+    cleanups.push(() => redis.stop());
     const prefix = `part:${randomBytes(4).toString("hex")}:`;
     for (const index of [0, 1]) {
       const process = new ServiceProcess({
         ROLE: "projector",
         EVENT_STORE_URL: testDatabaseUrl,
         EVENT_STORE_SCHEMA: es.schema,
-        REDIS_URL: redis.url,
+        ...targetEnv(redis.target),
         REDIS_AUTOSTART: "false",
         REDIS_PREFIX: prefix,
         PROJECTOR_PARTITION: `${index}/2`,
@@ -57,15 +62,17 @@ describe("a busy projector split into partitions by stream", () => {
       process.start();
       cleanups.push(async () => void (await process.kill()));
     }
-    const client = new Redis(redis.url);
+    const client = connectTarget(redis.target);
     cleanups.push(async () => void client.disconnect());
 
     await appendMixedLoad(es.store, { seed: 9, events: 3_000, tag: "p" });
-    const keys = readModelKeys(prefix);
+    const keys = keysOn(client, prefix);
     await eventually(async () => {
       for (const projector of allProjectors(keys)) {
         for (const index of [0, 1]) {
-          const checkpoint = await client.get(keys.checkpoint(partitionName(projector.name, index, 2)));
+          const checkpoint = await client.get(
+            viewKeys(keys, projector.name).checkpoint(partitionName(projector.name, index, 2)),
+          );
           const behind = await es.store.countAfter(
             checkpoint ? parsePosition(checkpoint) : null,
             projector.filter,
@@ -81,11 +88,11 @@ describe("a busy projector split into partitions by stream", () => {
       expect(group?.activeConsumer).toBe(`partition-${index}`);
     }
     // The streams really are split: both partitions own some.
-    const streams = Object.keys(await client.hgetall(keys.ledger("inventory")));
+    const streams = Object.keys(await client.hgetall(viewKeys(keys, "inventory").ledger("inventory")));
     expect(new Set(streams.map((stream) => partitionOf(stream, 2)))).toEqual(new Set([0, 1]));
 
     const incremental = viewsOnly(await readModels(client, prefix));
-    const rebuilt = viewsOnly(await cleanRebuild(es.store, redis.url));
+    const rebuilt = viewsOnly(await cleanRebuild(es.store, redis.target));
     expect(Object.keys(incremental).length).toBeGreaterThan(500);
     expect(incremental).toEqual(rebuilt);
   }, 300_000);

@@ -161,3 +161,50 @@ describe("Dockerfile", () => {
     expect(ignored).toContain("data");
   });
 });
+
+describe("docker-compose.cluster.yml (the read side on a Redis Cluster)", () => {
+  const cluster = parse(read("docker-compose.cluster.yml"), { merge: true }) as Compose;
+  const nodes = ["redis-1", "redis-2", "redis-3"];
+
+  it("runs three cluster-mode masters, each keeping every key (append-only file, noeviction) on a volume", () => {
+    for (const name of nodes) {
+      const node = cluster.services[name]!;
+      const command = (node.command ?? []).join(" ");
+      expect(command, name).toContain("--cluster-enabled yes");
+      expect(command, name).toContain("--appendonly yes");
+      expect(command, name).toContain("--maxmemory-policy noeviction");
+      expect(node.environment?.NODE, name).toBe(name);
+      expect(node.volumes, name).toContain(`${name}-data:/data`);
+      expect(Object.keys(cluster.volumes)).toContain(`${name}-data`);
+    }
+  });
+
+  it("joins them into one cluster once they answer, and starts the application after it", () => {
+    const init = cluster.services["redis-cluster-init"]!;
+    const command = (init.command ?? []).join(" ");
+    expect(command).toContain("--cluster create");
+    for (const name of nodes) expect(command).toContain(`getent hosts ${name}`);
+    expect(init.depends_on).toMatchObject(
+      Object.fromEntries(nodes.map((name) => [name, { condition: "service_healthy" }])),
+    );
+    for (const name of appServices) {
+      expect(cluster.services[name]!.depends_on, name).toMatchObject({
+        "redis-cluster-init": { condition: "service_completed_successfully" },
+      });
+    }
+  });
+
+  it("points every application process at the cluster, with variables the service reads", () => {
+    const known = variablesReadByConfig();
+    for (const name of appServices) {
+      const environment = cluster.services[name]!.environment ?? {};
+      expect(environment.REDIS_CLUSTER_NODES, name).toBe(nodes.map((node) => `${node}:6379`).join(","));
+      // Overrides docker-compose.yml's REDIS_URL: the service refuses both at once.
+      expect(environment.REDIS_URL, name).toBe("");
+      expect(
+        Object.keys(environment).filter((key) => !known.has(key)),
+        name,
+      ).toEqual([]);
+    }
+  });
+});

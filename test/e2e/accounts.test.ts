@@ -1,9 +1,10 @@
+import { keysOn } from "../../gameday/lib/redis-keys";
+import { viewKeys } from "../../readmodels/keys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
 import { allProjectors } from "../../projectors/registry";
 import { formatPosition } from "../../eventstore/position";
 import { ReadModelWriter } from "../../readmodels/batch-writer";
-import { readModelKeys } from "../../readmodels/keys";
 import { accountDecider } from "../../domain/banking/decider";
 import type { AccountEvent } from "../../domain/banking/events";
 import { devToken } from "../api/support/api";
@@ -157,8 +158,8 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
       .map((e) => ({ type: e.type, data: e.data }) as AccountEvent)
       .reduce(accountDecider.evolve, accountDecider.initialState);
     expect(replayed).toMatchObject({ status: "open", balance: 0 });
-    const keys = readModelKeys(t.prefix);
-    const hash = await t.service.redis.hgetall(keys.account("race"));
+    const keys = keysOn(t.service.redis, t.prefix);
+    const hash = await t.service.redis.hgetall(viewKeys(keys, "accounts").account("race"));
     expect(hash).toMatchObject({ balance: "0", revision: String(events.length - 1) });
     expect(hash.position).toBe(formatPosition(events.at(-1)!.position));
   });
@@ -197,7 +198,7 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
   });
 
   it("changes nothing in Redis when every event of the log is delivered to every projector again", async () => {
-    const keys = readModelKeys(t.prefix);
+    const keys = keysOn(t.service.redis, t.prefix);
     const projectors = allProjectors(keys);
     await projectionsCaughtUp(t);
     const withoutState = [/:state$/];
@@ -210,8 +211,8 @@ describe("bank accounts, end to end over HTTP, Redis and PostgreSQL", () => {
       redelivered += events.length;
       if (events.length === 0) continue;
       const outcome = await writer.apply(
-        keys.checkpoint(projector.name),
-        await t.service.redis.get(keys.checkpoint(projector.name)),
+        viewKeys(keys, projector.name).checkpoint(projector.name),
+        await t.service.redis.get(viewKeys(keys, projector.name).checkpoint(projector.name)),
         events.map((event) => ({
           position: formatPosition(event.position),
           ok: true,

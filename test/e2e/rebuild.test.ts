@@ -3,11 +3,12 @@ import { CommandRuntime } from "../../commands/runtime";
 import { formatPosition } from "../../eventstore/position";
 import { allProjectors } from "../../projectors/registry";
 import { ReadModelWriter } from "../../readmodels/batch-writer";
-import { readModelKeys } from "../../readmodels/keys";
 import { loadDemoData, startDemoActivity } from "../../server/demo";
 import { seeded } from "../support/load";
 import { cleanRebuild, readModels } from "../support/rebuild";
-import { testRedisUrl } from "../../gameday/lib/redis-keys";
+import { keysOn } from "../../gameday/lib/redis-keys";
+import { viewKeys } from "../../readmodels/keys";
+import { testRedis } from "../support/redis-target";
 import { projectionsCaughtUp, startTestService, type TestService } from "../support/service";
 
 let t: TestService;
@@ -32,11 +33,11 @@ describe("every read model, rebuilt from the log", () => {
     await projectionsCaughtUp(t, 60_000);
     incremental = await readModels(t.service.redis, t.prefix);
     expect(Object.keys(incremental).length).toBeGreaterThan(200);
-    expect(incremental).toEqual(await cleanRebuild(t.service.store, testRedisUrl));
+    expect(incremental).toEqual(await cleanRebuild(t.service.store, testRedis()));
   }, 180_000);
 
   it("does not change when the whole log is delivered twice more, and one batch again shuffled", async () => {
-    const keys = readModelKeys(t.prefix);
+    const keys = keysOn(t.service.redis, t.prefix);
     const writer = new ReadModelWriter(t.service.redis);
     const random = seeded(5);
     for (const projector of allProjectors(keys)) {
@@ -46,11 +47,11 @@ describe("every read model, rebuilt from the log", () => {
         ok: true,
         ...projector.project(event),
       }));
-      const checkpoint = await t.service.redis.get(keys.checkpoint(projector.name));
+      const checkpoint = await t.service.redis.get(viewKeys(keys, projector.name).checkpoint(projector.name));
       for (let round = 0; round < 2; round++) {
         for (let i = 0; i < units.length; i += 200) {
           const outcome = await writer.apply(
-            keys.checkpoint(projector.name),
+            viewKeys(keys, projector.name).checkpoint(projector.name),
             checkpoint,
             units.slice(i, i + 200),
           );
@@ -63,7 +64,11 @@ describe("every read model, rebuilt from the log", () => {
         const j = Math.floor(random() * (i + 1));
         [batch[i], batch[j]] = [batch[j]!, batch[i]!];
       }
-      const shuffled = await writer.apply(keys.checkpoint(projector.name), checkpoint, batch);
+      const shuffled = await writer.apply(
+        viewKeys(keys, projector.name).checkpoint(projector.name),
+        checkpoint,
+        batch,
+      );
       expect(shuffled.kind).toBe("ok");
     }
     expect(await readModels(t.service.redis, t.prefix)).toEqual(incremental);

@@ -9,14 +9,9 @@ import { startService, type RunningService } from "../../server/services";
 import { silentLog } from "../../projectors/log";
 import { subscribeWs } from "../support/live";
 import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
-import { deleteKeys } from "../../gameday/lib/redis-keys";
-import {
-  dropTestData,
-  eventually,
-  testDatabaseUrl,
-  testRedisUrl,
-  testServiceConfig,
-} from "../support/service";
+import { connectTarget, deleteKeys, keysOn } from "../../gameday/lib/redis-keys";
+import { testRedis } from "../support/redis-target";
+import { dropTestData, eventually, testDatabaseUrl, testServiceConfig } from "../support/service";
 
 /**
  * A view added to a running deployment: `topCustomers` started against a store that already holds
@@ -64,14 +59,15 @@ describe("a read model added to a deployment that already has a log", () => {
     await running.stop();
     await running.store.close().catch(() => undefined);
     running = null;
-    await deleteKeys(`${prefix}top-customers:`);
-    await deleteKeys(`${prefix}projector:${topCustomersView.name}:`);
+    const redis = connectTarget(testRedis());
+    // Where the view's data lives (its own hash-tagged prefix on a cluster).
+    const viewData = keysOn(redis, prefix).generationPrefix(topCustomersView.name, 0);
+    await deleteKeys(`${viewData}top-customers:`, testRedis());
+    await deleteKeys(`${viewData}projector:${topCustomersView.name}:`, testRedis());
     const { openEventStore } = await import("../../eventstore/open");
     const store = await openEventStore(testDatabaseUrl, { schema });
     await store.deleteConsumerGroup(projectorGroup(topCustomersView.name));
     await store.close();
-    const { Redis } = await import("ioredis");
-    const redis = new Redis(testRedisUrl);
     const others = await readModels(redis, prefix);
     expect(Object.keys(others).some((key) => key.startsWith("top-customers"))).toBe(false);
 
@@ -90,7 +86,7 @@ describe("a read model added to a deployment that already has a log", () => {
     );
     expect(without).toEqual(others);
     // And it is what a clean rebuild of every view from the log gives.
-    expect(after).toEqual(await cleanRebuild(running.store, testRedisUrl));
+    expect(after).toEqual(await cleanRebuild(running.store, testRedis()));
     await redis.quit();
 
     // Through the API: ranked by net spend, and every payment of the log counted once.

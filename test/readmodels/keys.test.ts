@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { idProblem } from "../../domain/shared/ids";
-import { part, readModelKeys } from "../../readmodels/keys";
+import { generationKeys, part, partitionName, readModelKeys, viewKeys } from "../../readmodels/keys";
 import { seeded as random } from "../support/load";
 
 const alphabet = [
@@ -63,5 +63,61 @@ describe("key parts", () => {
     expect(keys.order("o-1:history")).not.toBe(keys.orderHistory("o-1"));
     expect(keys.inventory("prod-1:history")).not.toBe(keys.inventoryHistory("prod-1"));
     expect(keys.customerOrders("c:x")).not.toBe(keys.customerOrders("c%3Ax"));
+  });
+});
+
+describe("the cluster key layout", () => {
+  /** The hash tag Redis Cluster hashes a key by: between the first "{" and the next "}", if not empty. */
+  function hashTag(key: string): string {
+    const open = key.indexOf("{");
+    const close = open < 0 ? -1 : key.indexOf("}", open + 1);
+    return open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
+  }
+  const base = readModelKeys("ll:", "ll:", { cluster: true });
+
+  it("puts every key of a view's generation, its checkpoints and its generation record under the view's tag", () => {
+    for (const generation of [0, 1, 7]) {
+      const at = generationKeys(base, "accounts", generation);
+      const keys = [
+        at.account("acc-1"),
+        at.accountHistory("acc-1"),
+        at.ownerAccounts("olga"),
+        at.checkpoint("accounts"),
+        at.checkpoint(partitionName("accounts", 1, 2)),
+        at.ledger("accounts"),
+        base.viewGeneration("accounts"),
+      ];
+      for (const key of keys) expect(hashTag(key), key).toBe("accounts");
+    }
+    // Generations of one view never share a prefix (a rebuild removes one without touching another).
+    const prefixes = [0, 1, 2].map((g) => base.generationPrefix("accounts", g));
+    expect(new Set(prefixes).size).toBe(3);
+    for (const [i, prefix] of prefixes.entries()) {
+      for (const other of prefixes.slice(i + 1)) {
+        expect(other.startsWith(prefix) || prefix.startsWith(other)).toBe(false);
+      }
+    }
+  });
+
+  it("gives each view its own tag, whatever ids its keys hold, and the queues one of their own", () => {
+    const ids = strings(200, 3);
+    const orders = generationKeys(base, "orders", 0);
+    for (const id of ids) {
+      expect(hashTag(orders.order(id))).toBe("orders");
+      expect(hashTag(orders.customerOrderHistory(id))).toBe("orders");
+    }
+    expect(hashTag(base.queuePrefix())).toBe("bull");
+    expect(base.isJobKey(`${base.queuePrefix()}:maintenance:1`)).toBe(true);
+    expect(viewKeys(base, "orders").order("o-1")).toBe(orders.order("o-1"));
+  });
+
+  it("leaves the single layout as it always was, and refuses a prefix with a brace on a cluster", () => {
+    const single = readModelKeys("ll:");
+    expect(single.account("acc-1")).toBe("ll:account:acc-1");
+    expect(single.generationPrefix("accounts", 0)).toBe("ll:");
+    expect(single.generationPrefix("accounts", 2)).toBe("ll:gen:accounts:2:");
+    expect(single.queuePrefix()).toBe("ll:bull");
+    expect(viewKeys(single, "accounts")).toBe(single);
+    expect(() => readModelKeys("ll{x}:", "ll{x}:", { cluster: true })).toThrow(/may not contain/);
   });
 });

@@ -7,9 +7,10 @@ import { expect } from "vitest";
 import { parsePosition } from "../../eventstore/position";
 import { silentLog } from "../../projectors/log";
 import { allProjectors } from "../../projectors/registry";
-import { generationKeys, readModelKeys } from "../../readmodels/keys";
+import { generationKeys } from "../../readmodels/keys";
 import { ViewGenerations } from "../../readmodels/generations";
-import { deleteKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
+import { deleteKeys, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
+import { testRedis } from "./redis-target";
 import { Queue } from "bullmq";
 import { processGroup } from "../../jobs/processes/dispatcher";
 import { processManagers } from "../../jobs/processes/index";
@@ -30,7 +31,7 @@ export async function processesSettled(
   const { store, redis } = t.service;
   const queue = new Queue(queueNames.processes, {
     connection: redis.duplicate(),
-    prefix: readModelKeys(t.prefix).queuePrefix(),
+    prefix: keysOn(redis, t.prefix).queuePrefix(),
   });
   try {
     await eventually(async () => {
@@ -135,7 +136,7 @@ export function testServiceEnv(env: Record<string, string> = {}) {
       PORT: "0",
       EVENT_STORE_URL: testDatabaseUrl,
       EVENT_STORE_SCHEMA: schema,
-      REDIS_URL: testRedisUrl,
+      ...targetEnv(testRedis()),
       REDIS_AUTOSTART: "false",
       REDIS_PREFIX: prefix,
       CONSUMER_NAME: `test-${id}`,
@@ -149,7 +150,7 @@ export async function dropTestData(schema: string, prefix: string): Promise<void
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await client.end();
-  await deleteKeys(prefix);
+  await deleteKeys(prefix, testRedis());
 }
 
 /** Polls until `check` passes or the deadline; the last failure is rethrown. */
@@ -170,7 +171,7 @@ export async function projectionsCaughtUp(
   t: Pick<TestService, "service" | "prefix">,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const keys = readModelKeys(t.prefix);
+  const keys = keysOn(t.service.redis, t.prefix);
   // The process managers first: what they append (stock reserved, released, sold) is what the
   // views then catch up with.
   await processesSettled(t, timeoutMs);

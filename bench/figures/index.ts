@@ -1,5 +1,6 @@
 import type { Figure } from "../lib/figure";
 import { aggregateLoad } from "./aggregate-load";
+import { cluster } from "./cluster";
 import { fanout } from "./fanout";
 import { projectorKeepsUp } from "./projector-keeps-up";
 import { queryLatency } from "./query-latency";
@@ -18,4 +19,5 @@ export const figures: readonly Figure[] = [
   rebuild,
   aggregateLoad,
   fanout,
+  cluster,
 ];

@@ -106,7 +106,11 @@ export class RunEnv {
   }
 
   /** The whole service as `npm start` runs it (gateway + projector), on a free port. */
-  async service(name: string): Promise<{
+  async service(
+    name: string,
+    /** Settings on top of these (REDIS_CLUSTER_NODES, say). */
+    env: Record<string, string> = {},
+  ): Promise<{
     service: RunningService;
     url: string;
     prefix: string;
@@ -131,6 +135,7 @@ export class RunEnv {
       // The figures measure the service's capacity, not its throttle.
       RATE_LIMIT_MUTATIONS: "0",
       SAMPLE_DATA: "false",
+      ...env,
     });
     const service = await startService(config, silentLog);
     this.services.add(service);

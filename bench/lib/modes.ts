@@ -23,6 +23,8 @@ export interface Load {
   readonly rebuild: { readonly events: number; readonly streams: number; readonly orders: number };
   readonly aggregate: { readonly events: number; readonly tail: number; readonly loads: number };
   readonly fanout: { readonly subscribers: number; readonly changes: number };
+  /** Figure 9's log (as `rebuild`'s, smaller: it is built twice per round). */
+  readonly cluster: { readonly events: number; readonly streams: number; readonly orders: number };
 }
 
 export const loads: Record<Mode, Load> = {
@@ -37,6 +39,7 @@ export const loads: Record<Mode, Load> = {
     rebuild: { events: 600, streams: 20, orders: 100 },
     aggregate: { events: 1_000, tail: 20, loads: 2 },
     fanout: { subscribers: 10, changes: 2 },
+    cluster: { events: 300, streams: 10, orders: 50 },
   },
   quick: {
     mode: "quick",
@@ -49,6 +52,7 @@ export const loads: Record<Mode, Load> = {
     rebuild: { events: 6_000, streams: 100, orders: 1_000 },
     aggregate: { events: 10_000, tail: 100, loads: 2 },
     fanout: { subscribers: 250, changes: 3 },
+    cluster: { events: 3_000, streams: 50, orders: 500 },
   },
   full: {
     mode: "full",
@@ -61,5 +65,6 @@ export const loads: Record<Mode, Load> = {
     rebuild: { events: 60_000, streams: 600, orders: 10_000 },
     aggregate: { events: 10_000, tail: 100, loads: 5 },
     fanout: { subscribers: 1_000, changes: 4 },
+    cluster: { events: 12_000, streams: 200, orders: 2_000 },
   },
 };

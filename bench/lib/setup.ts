@@ -4,8 +4,13 @@ import type { FigureContext } from "./figure";
 import { accountQuery, body, depositBody, gql, openAccounts } from "./graphql";
 
 /** A service with one projected account to query: what figures 1 and 2 read. */
-export async function serviceWithAccount(context: FigureContext, name: string) {
-  const { url, prefix, service, authorization } = await context.env.service(name);
+export async function serviceWithAccount(
+  context: FigureContext,
+  name: string,
+  /** Settings on top of the figure's (another read side, say). */
+  env: Record<string, string> = {},
+) {
+  const { url, prefix, service, authorization } = await context.env.service(name, env);
   const accountId = "bench-query";
   await openAccounts(url, authorization, [accountId]);
   await gql(url, depositBody(accountId, "100.00"), authorization);

@@ -25,6 +25,8 @@ const expectedRows = [
   "6d",
   "7",
   "8",
+  "9a",
+  "9b",
 ];
 
 let dir: string | null = null;

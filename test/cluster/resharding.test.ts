@@ -10,7 +10,7 @@ import { appendMixedLoad } from "../support/load";
 import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
 import { projectorsBehind } from "../../gameday/lib/rebuild";
 import { eventually } from "../support/service";
-import { PrivateRedisCluster } from "../support/redis-cluster";
+import { PrivateRedisCluster } from "../../gameday/lib/private-redis-cluster";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

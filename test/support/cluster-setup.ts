@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { PrivateRedisCluster } from "./redis-cluster";
+import { PrivateRedisCluster } from "../../gameday/lib/private-redis-cluster";
 
 /**
  * Global set-up of the "redis-cluster" test project: one 3-master Redis Cluster of its own for

@@ -14,6 +14,7 @@ const onCluster = [
   "test/e2e/transfers.test.ts",
   "test/e2e/top-customers.test.ts",
   "test/e2e/rebuild.test.ts",
+  "test/jobs/rebuild.test.ts",
   "test/chaos/crash-anywhere.test.ts",
   "test/chaos/partitions.test.ts",
   "test/cluster/**/*.test.ts",

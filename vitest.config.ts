@@ -9,6 +9,8 @@ const onCluster = [
   "test/e2e/accounts.test.ts",
   "test/e2e/banking-story.test.ts",
   "test/e2e/live-views.test.ts",
+  "test/e2e/metrics.test.ts",
+  "test/e2e/operations.test.ts",
   "test/e2e/orders.test.ts",
   "test/e2e/order-stock.test.ts",
   "test/e2e/transfers.test.ts",

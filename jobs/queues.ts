@@ -1,5 +1,8 @@
 import { Queue, type ConnectionOptions } from "bullmq";
 
+// Where the connection settings are made (a module that does not load BullMQ itself).
+export { bullConnection } from "./connection";
+
 /**
  * The one module that names the queues and the kinds of job. Long work runs on BullMQ in worker
  * processes (ROLE=worker, or ROLE=all): a job survives the process that started it, a worker that
@@ -86,20 +89,4 @@ export async function closeWithin(
   const inTime = await Promise.race([closed, late]);
   clearTimeout(timer);
   if (!inTime) await closable.disconnect().catch(() => undefined);
-}
-
-/** BullMQ's connection settings from a Redis URL, as its docs ask for workers. */
-export function bullConnection(redisUrl: string): ConnectionOptions {
-  const url = new URL(redisUrl);
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    db,
-    ...(url.username && { username: decodeURIComponent(url.username) }),
-    ...(url.password && { password: decodeURIComponent(url.password) }),
-    ...(url.protocol === "rediss:" && { tls: {} }),
-    // A worker blocks on Redis; it must wait out outages instead of failing its commands.
-    maxRetriesPerRequest: null,
-  };
 }

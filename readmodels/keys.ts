@@ -108,7 +108,7 @@ export function readModelKeys(
     /** Position of the last event a projector has settled: the authority for where it resumes. */
     checkpoint: (projector: string) => `${data()}projector:${part(projector)}:checkpoint`,
     /** SCAN patterns: every projector's checkpoint; everything under the prefix. */
-    anyCheckpointPattern: () => `${prefix}*projector:*:checkpoint`,
+    anyCheckpointPattern: () => `${prefix}projector:*:checkpoint`,
     everythingPattern: () => `${prefix}*`,
     /** Per-projector "last revision applied per stream", for views that count across streams. */
     ledger: (projector: string) => `${data()}projector:${part(projector)}:ledger`,

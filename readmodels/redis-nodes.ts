@@ -25,23 +25,39 @@ export async function dataNodes(redis: Redis): Promise<Redis[]> {
 
 /**
  * SCANs `pattern` on every data node, a page (about `count` keys) at a time; `onPage` gets each
- * page's keys (possibly none). A cluster's masters each hold their own part of the keyspace, so a
- * SCAN sent to one node would see only its part.
+ * page's keys (possibly none) and may return false to stop there. A cluster's masters each hold
+ * their own part of the keyspace, so a SCAN sent to one node would see only its part.
  */
 export async function scanEach(
   redis: Redis,
   pattern: string,
   count: number,
-  onPage: (keys: string[]) => Promise<void> | void,
+  onPage: (keys: string[]) => Promise<void | boolean> | void | boolean,
 ): Promise<void> {
   for (const node of await dataNodes(redis)) {
     let cursor = "0";
     do {
       const [next, found] = await node.scan(cursor, "MATCH", pattern, "COUNT", count);
       cursor = next;
-      await onPage(found);
+      if ((await onPage(found)) === false) return;
     } while (cursor !== "0");
   }
+}
+
+/** Whether any key matches `pattern` (stops at the first page that has one). */
+export async function anyKeyMatches(redis: Redis, pattern: string): Promise<boolean> {
+  let found = false;
+  await scanEach(redis, pattern, 1000, (keys) => {
+    found = keys.length > 0;
+    return !found;
+  });
+  return found;
+}
+
+/** Commands sent and not answered yet (over every node connection of a cluster). */
+export function commandsInFlight(redis: Redis): number {
+  if (!isCluster(redis)) return redis.commandQueue.length;
+  return (redis as unknown as Cluster).nodes().reduce((sum, node) => sum + node.commandQueue.length, 0);
 }
 
 /** Every key that matches `pattern` (on every data node). */

@@ -4,6 +4,7 @@ import {
   usePrometheus,
   type FillLabelsFnParams,
 } from "@graphql-yoga/plugin-prometheus";
+import { commandsInFlight } from "../readmodels/redis-nodes";
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Redis } from "ioredis";
@@ -259,7 +260,7 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         for (const [connection, redis] of Object.entries(connections))
-          this.set({ connection }, redis.commandQueue.length);
+          this.set({ connection }, commandsInFlight(redis));
       },
     });
     return this;

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { ConnectionOptions } from "bullmq";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { bullConnection } from "../jobs/queues";
+import { bullConnection } from "../jobs/connection";
 import type { Log } from "../projectors/log";
 import { dataNodes } from "../readmodels/redis-nodes";
 

@@ -13,7 +13,7 @@ import type { Log } from "../projectors/log";
 import { LogHead } from "../projectors/log-head";
 import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
 import { skipParkedEvent } from "../projectors/parking";
-import { adoptReadModels } from "../readmodels/identity";
+import { adoptReadModels, markReadModels } from "../readmodels/identity";
 import { ProjectorCheckpoints, ProjectorStateStore } from "../readmodels/projector-state";
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys, type ReadModelKeys } from "../readmodels/keys";
@@ -126,7 +126,11 @@ export async function startService(
   if (config.sampleData) await seedSampleData(store, commands, log);
 
   // Jobs: the queue, for the roles that run its workers or show it to operators (not projectors).
-  const bull = { connection: redisHandle.bullConnection(), prefix: keys.queuePrefix() };
+  // A projector process runs no queue: it opens no connection for one.
+  const bull = {
+    connection: config.role === "projector" ? {} : redisHandle.bullConnection(),
+    prefix: keys.queuePrefix(),
+  };
   let queueOutage = false;
   const queue =
     config.role === "projector"
@@ -205,7 +209,7 @@ export async function startService(
         groupSettings: { leaseTimeoutMs: config.projectorLeaseMs, batchSize: config.projectorBatchSize },
         log,
         // Redis came back empty: what is rebuilt now is this store's, as adoptReadModels would say.
-        onReadModelsLost: async () => void (await redis.set(keys.storeIdentity(), storeId)),
+        onReadModelsLost: () => markReadModels(redis, keys, view.name, storeId),
       });
       await runner.start();
       projectors.push(runner);

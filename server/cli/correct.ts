@@ -24,8 +24,8 @@ Applies a tax rule to past orders as a job: every paid, shipped or delivered ord
 the date (and not refunded or cancelled) owes tax at the new rate; each whose tax moves gets an
 OrderTaxRecalculated event, and the revenue views move the tax to the day the order was paid.
 Running the same rule again appends nothing. A running worker (ROLE=worker, or ROLE=all as npm
-start runs) does the work; Ctrl-C stops following, not the job. Uses REDIS_URL and REDIS_PREFIX
-like the service.
+start runs) does the work; Ctrl-C stops following, not the job. Uses REDIS_URL (or
+REDIS_CLUSTER_NODES) and REDIS_PREFIX like the service.
 Exit codes: 0 done, 1 failed (the job failed, or Redis is unavailable), 2 wrong arguments.`;
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -20,7 +20,7 @@ const usage = `Usage:
   --help      this text
 
 Projectors: ${projectors.join(", ")}
-Uses EVENT_STORE_URL / EVENT_STORE_SCHEMA (and REDIS_URL for skip) like the service. With the embedded
+Uses EVENT_STORE_URL / EVENT_STORE_SCHEMA (and REDIS_URL or REDIS_CLUSTER_NODES for skip) like the service. With the embedded
 store (PGlite), stop the service first or use the admin GraphQL operations (parkedEvents,
 replayParkedEvents, skipParkedEvent).
 Exit codes: 0 done, 1 failed (e.g. the event is not parked), 2 wrong arguments.`;

@@ -18,7 +18,7 @@ Views: ${viewNames.join(", ")}
 The rebuild builds a new generation of the view from the whole log beside the live one; readers
 switch to it in one step once it has caught up, and the old one is removed in the background. A
 running worker (ROLE=worker, or ROLE=all as npm start runs) does the work; Ctrl-C stops following,
-not the rebuild. Uses REDIS_URL and REDIS_PREFIX like the service.
+not the rebuild. Uses REDIS_URL (or REDIS_CLUSTER_NODES) and REDIS_PREFIX like the service.
 Exit codes: 0 done, 1 failed (the job failed, or a rebuild of the view is already running),
 2 wrong arguments.`;
 

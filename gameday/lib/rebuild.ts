@@ -77,7 +77,19 @@ export async function readModels(redis: Redis, prefix: string): Promise<Record<s
   // queues and job state are jobs: none of them is a view.
   const jobs = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(bull|\\{bull\\}|jobs):`);
   const dump = await dumpKeys(redis, prefix, [/:state$/, /store-identity$/, jobs]);
-  return Object.fromEntries(Object.entries(dump).map(([key, value]) => [key.slice(prefix.length), value]));
+  const models: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(dump)) {
+    const name = key.slice(prefix.length);
+    // On a cluster each view's generation record also holds the store id (field "store"):
+    // bookkeeping too. A record with nothing else is left out, as if never written.
+    if (/^view:[^:]+:generation$/.test(name)) {
+      const { store: _store, ...record } = value as Record<string, string>;
+      if (Object.keys(record).length > 0) models[name] = record;
+      continue;
+    }
+    models[name] = value;
+  }
+  return models;
 }
 
 /**

@@ -4,12 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
 import { freePort } from "../../server/redis";
-
-/** Every cluster node a test started and has not seen exit: killed when the test process exits. */
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
+import { killOnExit, ownServerAnswers } from "./private-redis";
 
 /**
  * A Redis Cluster of the test's own: `masters` redis-servers with cluster mode on, each on a free
@@ -40,7 +35,7 @@ export class PrivateRedisCluster {
         for (let attempt = 0; ; attempt++) {
           const port = await freePort();
           const child = startNode(port, join(dir, String(port)));
-          if (await answers(port, child)) {
+          if (await ownServerAnswers(port, child)) {
             ports.push(port);
             children.push(child);
             break;
@@ -212,34 +207,8 @@ function startNode(port: number, dir: string): ChildProcess {
     ],
     { stdio: "ignore", cwd: dir },
   );
-  running.add(child);
-  child.once("exit", () => running.delete(child));
+  killOnExit(child);
   return child;
-}
-
-async function answers(port: number, child: ChildProcess): Promise<boolean> {
-  const probe = new Redis(port, "127.0.0.1", {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  probe.on("error", () => undefined);
-  try {
-    for (let i = 0; i < 200; i++) {
-      // Only our own server counts, not whoever else holds the port.
-      if (child.exitCode !== null || child.signalCode !== null) return false;
-      try {
-        await probe.connect();
-        await probe.ping();
-        return true;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
-    return false;
-  } finally {
-    probe.disconnect();
-  }
 }
 
 async function clusterState(port: number): Promise<string> {

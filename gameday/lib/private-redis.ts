@@ -11,6 +11,41 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
+/** Kills the redis-server when this process exits, if it has not exited by then. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+}
+
+/**
+ * Waits (up to ~5 s) for the redis-server `child` started on `port` to answer PING. Only our own
+ * server counts: one that exited (the port taken after all) is a failure, not a PONG from whoever
+ * holds the port.
+ */
+export async function ownServerAnswers(port: number, child: ChildProcess): Promise<boolean> {
+  const probe = new Redis(port, "127.0.0.1", {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  probe.on("error", () => undefined);
+  try {
+    for (let i = 0; i < 200; i++) {
+      if (child.exitCode !== null || child.signalCode !== null) return false;
+      try {
+        await probe.connect();
+        await probe.ping();
+        return true;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /**
  * A redis-server of the test's own on a free port, so a test can kill it and start it again
  * empty (what a Redis restart without persistence looks like) without touching anyone else's.
@@ -79,30 +114,8 @@ export class PrivateRedis {
       { stdio: "ignore" },
     );
     this.child = child;
-    running.add(child);
-    child.once("exit", () => running.delete(child));
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    probe.on("error", () => undefined);
-    try {
-      for (let i = 0; i < 200; i++) {
-        // Only our own server counts: one that exited (the port taken after all) is a failure,
-        // not a PONG from whoever holds the port.
-        if (!this.running) break;
-        try {
-          await probe.connect();
-          await probe.ping();
-          return;
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-      }
-    } finally {
-      probe.disconnect();
-    }
+    killOnExit(child);
+    if (await ownServerAnswers(this.port, child)) return;
     await this.kill();
     throw new Error(`redis-server did not start on ${this.port}`);
   }

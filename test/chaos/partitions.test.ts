@@ -9,37 +9,13 @@ import { connectTarget, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
 import { viewKeys } from "../../readmodels/keys";
 import { ownRedis } from "../support/redis-target";
 import { ServiceProcess } from "../../gameday/lib/service-process";
-import { cleanRebuild, readModels } from "../support/rebuild";
+import { cleanRebuild, readModels, viewsOnly } from "../support/rebuild";
 import { eventually } from "../support/service";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
-
-/**
- * Checkpoints, ledgers and state are per partition; the views themselves must be the same. Left
- * out: the resume histories of views that gather many streams (a customer's orders, a product's
- * stock, revenue, top customers), which two partitions append to in their own order (see README,
- * partitions).
- */
-const viewsOnly = (models: Record<string, unknown>) =>
-  Object.fromEntries(
-    Object.entries(models).filter(
-      // On a cluster, a view's keys start with its hash tag ("{orders}:"): the rest is the same.
-      ([tagged]) => {
-        const key = tagged.replace(/^\{[^}]*\}:/, "");
-        return (
-          !key.startsWith("projector:") &&
-          !/^customer:.*:order-history$/.test(key) &&
-          !/^orders:history$/.test(key) &&
-          !/^inventory:.*:history$/.test(key) &&
-          !/^revenue:.*:history$/.test(key) &&
-          !/^top-customers:.*:history$/.test(key)
-        );
-      },
-    ),
-  );
 
 describe("a busy projector split into partitions by stream", () => {
   it("shares the work between two processes and ends with the same views as one projector", async () => {

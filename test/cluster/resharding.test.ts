@@ -7,7 +7,7 @@ import { viewKeys, viewTag } from "../../readmodels/keys";
 import { views } from "../../readmodels/registry";
 import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
 import { appendMixedLoad } from "../support/load";
-import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
+import { caughtUp, cleanRebuild, readModels, viewsOnly } from "../support/rebuild";
 import { projectorsBehind } from "../../gameday/lib/rebuild";
 import { eventually } from "../support/service";
 import { PrivateRedisCluster } from "../../gameday/lib/private-redis-cluster";
@@ -16,27 +16,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
-
-/**
- * What two partitions may legitimately write in different orders (see test/chaos/partitions):
- * checkpoints, ledgers and the resume histories of views gathered from many streams. The views
- * themselves must be equal.
- */
-function viewsOnly(models: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(models).filter(([tagged]) => {
-      const key = tagged.replace(/^\{[^}]*\}:/, "");
-      return (
-        !key.startsWith("projector:") &&
-        !/^customer:.*:order-history$/.test(key) &&
-        !/^orders:history$/.test(key) &&
-        !/^inventory:.*:history$/.test(key) &&
-        !/^revenue:.*:history$/.test(key) &&
-        !/^top-customers:.*:history$/.test(key)
-      );
-    }),
-  );
-}
 
 describe("a Redis Cluster resharded while two projector partitions write to it", () => {
   it("follows the slots to their new masters, and ends with views equal to a clean rebuild", async () => {

@@ -44,6 +44,13 @@ export class ChangeFeed {
     });
   }
 
+  /** Open listeners (live views a client watches) and the channels they take, in this process. */
+  listening(): { listeners: number; channels: number } {
+    let listeners = 0;
+    for (const set of this.listeners.values()) listeners += set.size;
+    return { listeners, channels: this.listeners.size };
+  }
+
   /** Reads of changes in flight, by channel, position and the last notice seen when each began. */
   private readonly readsInFlight = new Map<string, Promise<unknown>>();
 

@@ -2,6 +2,7 @@ import { context, ROOT_CONTEXT, SpanKind, trace, type Link, type Span } from "@o
 import { parseTraceparent } from "../eventstore/traceparent";
 import type { ChangeFeed, ChangeNotice } from "../readmodels/change-feed";
 import type { LiveSource } from "../readmodels/view";
+import type { ViewChange } from "../readmodels/view-history";
 
 /** One span per push to a subscriber, in the trace of the change that caused it (no-op unless on). */
 const tracer = trace.getTracer("ledgerline.live");
@@ -23,12 +24,34 @@ export type LiveViewSource<T> = LiveSource<T>;
  * (or, when resuming with `since`, exactly the changes after it), then each change from the view's
  * history, in order, by position — so nothing is skipped and nothing is sent twice.
  */
-export async function* liveView<T>(
+export function liveView<T>(
   changes: ChangeFeed,
   source: LiveViewSource<T>,
   since: string | null,
-): AsyncGenerator<LiveUpdate<T>> {
+): AsyncIterableIterator<LiveUpdate<T>> {
   const feed = changes.listen(source.channel);
+  const pushes = livePushes(changes, feed, source, since);
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => pushes.next(),
+    // A client that leaves while its view waits for the next change: stop listening now. (An async
+    // generator takes `return()` only when it next yields, which on a quiet view may be never, and
+    // the gateway would stay subscribed to the channel until a change came.)
+    return: async () => {
+      feed.close();
+      return pushes.return(undefined);
+    },
+  };
+}
+
+async function* livePushes<T>(
+  changes: ChangeFeed,
+  feed: ReturnType<ChangeFeed["listen"]>,
+  source: LiveViewSource<T>,
+  since: string | null,
+): AsyncGenerator<LiveUpdate<T>, undefined> {
   // The subscription's own span (the request that opened it), linked from every push.
   const opened = trace.getSpanContext(context.active());
   const links: Link[] = opened && trace.isSpanContextValid(opened) ? [{ context: opened }] : [];
@@ -66,7 +89,7 @@ export async function* liveView<T>(
         span?.setAttribute("ledgerline.changes", next.changes.length);
         for (const change of next.changes) {
           last = change.position;
-          yield { position: change.position, view: change.view, missedChanges: false };
+          yield sharedUpdate(change);
         }
       } finally {
         span?.end();
@@ -75,6 +98,20 @@ export async function* liveView<T>(
   } finally {
     feed.close();
   }
+}
+
+/**
+ * The update of a change read once for every subscriber of its channel: one object for them all,
+ * so the gateway executes each distinct subscription against it once (`server/shared-pushes.ts`).
+ */
+const updates = new WeakMap<ViewChange<unknown>, LiveUpdate<unknown>>();
+function sharedUpdate<T>(change: ViewChange<T>): LiveUpdate<T> {
+  let update = updates.get(change) as LiveUpdate<T> | undefined;
+  if (!update) {
+    update = Object.freeze({ position: change.position, view: change.view, missedChanges: false });
+    updates.set(change, update);
+  }
+  return update;
 }
 
 /**

@@ -22,6 +22,7 @@ import { useRequestShape } from "./limits/request-shape";
 import type { LimitSettings } from "./limits/settings";
 import type { Metrics } from "./metrics";
 import { operationsPlugins, type OperationsProbe } from "./operations";
+import { useSharedPushes } from "./shared-pushes";
 import { useTracing } from "./tracing";
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GraphQLContext> & {
@@ -87,6 +88,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     useAuthentication({ introspection: auth.introspection, log }),
     useMutationRateLimit(options.rateLimiter, log),
     useErrorMasking(log),
+    useSharedPushes(),
     {
       onResponse({ request, response }) {
         response.headers.set("x-request-id", requestIdOf(request));

@@ -8,6 +8,7 @@ import {
   type Context as WsContext,
   type ServerOptions as WsServerOptions,
 } from "graphql-ws";
+import { mapAsyncIterator } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Log } from "../projectors/log";
 import type { GraphQLContext } from "../schema/context";
@@ -276,8 +277,8 @@ function withoutHttpExtensions(run: (args: never) => unknown) {
   return async (args: unknown) => {
     const result = (await run(args as never)) as ExecutionResult | AsyncIterable<ExecutionResult>;
     if (!(Symbol.asyncIterator in result)) return clean(result);
-    return (async function* () {
-      for await (const next of result) yield clean(next);
-    })();
+    // Mapped, not re-yielded from a generator: a client's `complete` must reach the live view at
+    // once (a generator would take it only at its next value, which a quiet view may never have).
+    return mapAsyncIterator(result, clean);
   };
 }

@@ -11,6 +11,7 @@ import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CommandObserver } from "../commands/runtime";
 import type { PoolStats } from "../eventstore/port";
+import type { ChangeFeed } from "../readmodels/change-feed";
 import type { ProjectorState, ProjectorStateStore } from "../readmodels/projector-state";
 
 export interface MetricsOptions {
@@ -238,6 +239,27 @@ export class Metrics {
       (s) => s.waiting,
     );
     gauge("ledgerline_eventstore_pool_max_connections", "The most connections the pool opens.", (s) => s.max);
+    return this;
+  }
+
+  /** The live views this gateway serves: subscriptions open, and Redis channels they listen on. */
+  liveViews(feed: ChangeFeed): this {
+    new Gauge({
+      name: "ledgerline_live_views_open",
+      help: "GraphQL subscriptions to a live view open on this gateway (SSE and WebSocket).",
+      registers: [this.registry],
+      collect() {
+        this.set(feed.listening().listeners);
+      },
+    });
+    new Gauge({
+      name: "ledgerline_live_channels",
+      help: "Redis channels this gateway is subscribed to for its live views (one per watched view).",
+      registers: [this.registry],
+      collect() {
+        this.set(feed.listening().channels);
+      },
+    });
     return this;
   }
 

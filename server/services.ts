@@ -246,7 +246,8 @@ export async function startService(
     metrics
       .projectors(projectorStates, projectorNames)
       .eventStorePool(() => store.poolStats?.() ?? null)
-      .redis({ projectors: redis, gateway_reads: reads, gateway_notices: subscriber });
+      .redis({ projectors: redis, gateway_reads: reads, gateway_notices: subscriber })
+      .liveViews(changes);
     if (queue) metrics.jobs(() => queue.getJobCounts());
     const { auth, limits } = config;
     const gateway = createGateway({

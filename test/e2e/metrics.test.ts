@@ -1,6 +1,7 @@
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
+import { subscribeSse, subscribeWs } from "../support/live";
 import { eventually, projectionsCaughtUp, startTestService, type TestService } from "../support/service";
 
 let t: TestService;
@@ -138,6 +139,36 @@ describe("/metrics after queries, mutations and failures", () => {
       expect(sample(text, `ledgerline_jobs{state="${state}"}`), state).toBeGreaterThanOrEqual(0);
     }
     expect(sample(text, 'ledgerline_jobs{state="delayed"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it("counts the live views open, and lets go of a quiet view's channel as soon as its clients leave", async () => {
+    const admin = await t.token("admin", "ops");
+    const opened = await post(
+      `mutation { openAccount(input: { accountId: "m-live", ownerId: "m-owner", currency: "USD" }) { __typename } }`,
+      admin,
+    );
+    expect(opened.errors).toBeUndefined();
+    await projectionsCaughtUp(t);
+    const counts = async () => {
+      const text = await scrape();
+      return {
+        open: sample(text, "ledgerline_live_views_open"),
+        channels: sample(text, "ledgerline_live_channels"),
+      };
+    };
+    // The gateway itself listens for generation switches (one listener, one channel).
+    const before = await counts();
+    expect(before.open).toBeGreaterThanOrEqual(1);
+    const watch = `subscription { accountUpdated(id: "m-live") { position } }`;
+    const viaSse = await subscribeSse(t.url, watch, {}, { token: admin });
+    const viaWs = await subscribeWs(t.url, watch, {}, { token: admin });
+    await viaSse.waitFor(1);
+    await viaWs.waitFor(1);
+    expect(await counts()).toEqual({ open: before.open! + 2, channels: before.channels! + 1 });
+    // No change comes to the account: the view must still stop listening when its clients leave.
+    await viaSse.close();
+    await viaWs.close();
+    await eventually(async () => expect(await counts()).toEqual(before));
   });
 
   it("names metrics after Prometheus conventions: counters end in _total, times are in seconds, labels are snake_case", async () => {

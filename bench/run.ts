@@ -18,7 +18,7 @@ const usage = `Usage: npm run bench [-- --quick | --tiny] [-- --only 1,3]
 Runs every figure beside its baseline against the real service, PostgreSQL and Redis, prints the
 table on stdout (progress on stderr) and writes bench/results/<ISO date>.json.
 
-  (no option)   the full run: ~10-12 minutes on 2 cores
+  (no option)   the full run: ~15-20 minutes on 2 cores
   --quick       small loads, under 2 minutes (a smoke run: do not publish its numbers)
   --tiny        the test suite's load, seconds (checks the harness, measures nothing)
   --only LIST   some figures only, by number: ${figures.map((f) => f.id).join(",")}

@@ -75,7 +75,7 @@ export const fanout: Figure = {
       });
       const notes = [
         `${subscribers} subscribers, ${changes} changes per round (p99 over every subscriber of every change in a round); clients in the load-driver process`,
-        "gateway latency includes the deposit itself: command, append, projector, Redis PUBLISH, one view re-read per subscriber",
+        "gateway latency includes the deposit itself: command, append, projector, Redis PUBLISH, one read of the change and one execution of the subscription shared by every subscriber",
         ...(missed > 0 ? [`${missed} pushes not received within ${CHANGE_TIMEOUT_MS} ms`] : []),
       ];
       return [

@@ -116,7 +116,7 @@ end
 -- One unit's view of Redis while it is checked: the types and hash fields its own earlier
 -- operations will have left, over what Redis holds now.
 local function newPlan()
-  return { types = {}, fields = {}, cleared = {}, touched = {} }
+  return { types = {}, fields = {}, cleared = {}, touched = {}, shrinks = {} }
 end
 
 local function planType(plan, key)
@@ -173,6 +173,7 @@ checks.hdel = function(plan, op)
   if #op < 3 then return 'hdel takes at least one field' end
   local problem = expectType(plan, op[2], 'hash', 'hdel')
   if problem then return problem end
+  plan.shrinks[op[2]] = true
   for i = 3, #op do plan.fields[op[2] .. '\0' .. op[i]] = false end
 end
 
@@ -224,6 +225,7 @@ end
 
 checks.zrem = function(plan, op)
   if #op < 3 then return 'zrem takes at least one member' end
+  plan.shrinks[op[2]] = true
   return expectType(plan, op[2], 'zset', 'zrem')
 end
 
@@ -234,6 +236,7 @@ end
 
 checks.srem = function(plan, op)
   if #op < 3 then return 'srem takes at least one member' end
+  plan.shrinks[op[2]] = true
   return expectType(plan, op[2], 'set', 'srem')
 end
 
@@ -258,6 +261,7 @@ checks.del = function(plan, op)
   plan.types[op[2]] = 'none'
   plan.cleared[op[2]] = true
   plan.touched[op[2]] = true
+  plan.shrinks[op[2]] = true
   for name in pairs(plan.fields) do
     if string.sub(name, 1, #op[2] + 1) == op[2] .. '\0' then plan.fields[name] = false end
   end
@@ -411,8 +415,12 @@ for i, unit in ipairs(batch.units) do
           redis.call('HSET', guard.key, guard.field, guard.rev)
         end
         for _, op in ipairs(unit.ops) do runOp(op) end
-        -- What the checks knew of these keys' types is stale now: look again when asked.
-        for key in pairs(plan.touched) do knownType[key] = nil end
+        -- Every key the unit wrote now has the type its checks planned (each write leaves its key
+        -- in existence), except where an element or the key was removed: the key may be gone, so
+        -- look that one up again when asked.
+        for key in pairs(plan.touched) do
+          if plan.shrinks[key] then knownType[key] = nil else knownType[key] = plan.types[key] end
+        end
         for _, notice in ipairs(unit.n or {}) do
           if notices[notice[1]] == nil then table.insert(noticeOrder, notice[1]) end
           notices[notice[1]] = notice[2]

@@ -156,6 +156,38 @@ describe("apply-batch: guarded writes and the checkpoint in one atomic step", ()
     expect(await redis.hget(`${prefix}aon:after`, "revision")).toBe(String(cases.length - 1));
   });
 
+  it("judges a key's type by what the earlier units of the same batch left: written, emptied or deleted", async () => {
+    const checkpoint = `${prefix}cp:types`;
+    const k = (name: string) => `${prefix}types:${name}`;
+    const step = (revision: number, ops: ViewUnit["ops"]): ViewUnit => ({
+      position: `20:${revision + 1}`,
+      ok: true,
+      guard: { key: k("guard"), field: "g", revision },
+      ops,
+      notices: [],
+    });
+    const outcome = await writer.apply(checkpoint, null, [
+      step(0, [["hset", k("a"), "f", "1"]]),
+      // A hash now: a sorted-set write to it is refused.
+      step(1, [["zadd", k("a"), "1", "m"]]),
+      // Its last field removed, the key is gone: it may become a sorted set.
+      step(1, [["hdel", k("a"), "f"]]),
+      step(2, [["zadd", k("a"), "1", "m"]]),
+      // Deleted, then written as a hash in the same unit; then a set write is refused.
+      step(3, [["del", k("a")], ["hset", k("a"), "x", "y"]]),
+      step(4, [["sadd", k("a"), "s"]]),
+    ]);
+    expect(outcome).toMatchObject({
+      kind: "ok",
+      units: ["applied", "failed", "applied", "applied", "applied", "failed"],
+    });
+    if (outcome.kind !== "ok") return;
+    expect(outcome.refusals?.get(1)).toMatch(/zadd needs a zset at .*types:a, which holds a hash/);
+    expect(outcome.refusals?.get(5)).toMatch(/sadd needs a set at .*types:a, which holds a hash/);
+    expect(await redis.type(k("a"))).toBe("hash");
+    expect(await redis.hgetall(k("a"))).toEqual({ x: "y" });
+  });
+
   it("refuses a unit whose guard is not a revision, instead of counting it as missing", async () => {
     const checkpoint = `${prefix}cp:7`;
     await redis.hset(`${prefix}guarded`, "revision", "garbage");

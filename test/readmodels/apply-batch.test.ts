@@ -174,7 +174,10 @@ describe("apply-batch: guarded writes and the checkpoint in one atomic step", ()
       step(1, [["hdel", k("a"), "f"]]),
       step(2, [["zadd", k("a"), "1", "m"]]),
       // Deleted, then written as a hash in the same unit; then a set write is refused.
-      step(3, [["del", k("a")], ["hset", k("a"), "x", "y"]]),
+      step(3, [
+        ["del", k("a")],
+        ["hset", k("a"), "x", "y"],
+      ]),
       step(4, [["sadd", k("a"), "s"]]),
     ]);
     expect(outcome).toMatchObject({

@@ -59,10 +59,11 @@ export class ChangeFeed {
    * while it runs, if they have seen the same last notice on the channel: a change to an account
    * a thousand clients watch is one read of its history, not a thousand. Only a read begun after
    * that notice arrived is shared, so it holds every change noticed so far; a caller that has seen
-   * a later notice starts its own. (A channel carries one view, so its reads are interchangeable.)
+   * a later notice starts its own. Reads of one channel are interchangeable where their `variant`
+   * is equal (what else decides their answer, see `LiveSource.variant`).
    */
-  readOnce<R>(channel: string, since: string, read: () => Promise<R>): Promise<R> {
-    const key = `${channel}\n${since}\n${this.lastNotice.get(channel) ?? 0}`;
+  readOnce<R>(channel: string, since: string, read: () => Promise<R>, variant = ""): Promise<R> {
+    const key = JSON.stringify([channel, variant, since, this.lastNotice.get(channel) ?? 0]);
     const pending = this.readsInFlight.get(key) as Promise<R> | undefined;
     if (pending) return pending;
     const started = read().finally(() => this.readsInFlight.delete(key));

@@ -33,6 +33,11 @@ export interface Projector {
  */
 export interface LiveSource<T> {
   readonly channel: string;
+  /**
+   * What else, besides the channel, decides what `changesSince` answers (a ranking's length, say):
+   * sources of one channel read their changes once for all their clients only where this is equal.
+   */
+  readonly variant?: string;
   current(): Promise<{ position: string; view: T } | null>;
   changesSince(position: string): Promise<{ changes: ViewChange<T>[]; complete: boolean }>;
 }

@@ -29,19 +29,31 @@ export function liveView<T>(
   source: LiveViewSource<T>,
   since: string | null,
 ): AsyncIterableIterator<LiveUpdate<T>> {
-  const feed = changes.listen(source.channel);
-  const pushes = livePushes(changes, feed, source, since);
+  // Listening starts with the first read: a subscription the server never reads (refused before
+  // its stream is served) must not leave a listener behind, collecting notices forever.
+  let feed: ReturnType<ChangeFeed["listen"]> | null = null;
+  let pushes: AsyncGenerator<LiveUpdate<T>, undefined> | null = null;
+  let ended = false;
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
-    next: () => pushes.next(),
+    next: async () => {
+      if (ended) return { value: undefined, done: true };
+      if (!pushes) {
+        feed = changes.listen(source.channel);
+        pushes = livePushes(changes, feed, source, since);
+      }
+      return pushes.next();
+    },
     // A client that leaves while its view waits for the next change: stop listening now. (An async
     // generator takes `return()` only when it next yields, which on a quiet view may be never, and
     // the gateway would stay subscribed to the channel until a change came.)
     return: async () => {
-      feed.close();
-      return pushes.return(undefined);
+      ended = true;
+      feed?.close();
+      await pushes?.return(undefined);
+      return { value: undefined, done: true };
     },
   };
 }
@@ -84,7 +96,8 @@ async function* livePushes<T>(
       try {
         const since = last ?? "0:0";
         // One read of the change for every subscriber of the channel that waits for the same.
-        const read = () => changes.readOnce(source.channel, since, () => source.changesSince(since));
+        const read = () =>
+          changes.readOnce(source.channel, since, () => source.changesSince(since), source.variant);
         const next = await (span ? context.with(trace.setSpan(context.active(), span), read) : read());
         span?.setAttribute("ledgerline.changes", next.changes.length);
         for (const change of next.changes) {

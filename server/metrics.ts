@@ -246,7 +246,7 @@ export class Metrics {
   liveViews(feed: ChangeFeed): this {
     new Gauge({
       name: "ledgerline_live_views_open",
-      help: "GraphQL subscriptions to a live view open on this gateway (SSE and WebSocket).",
+      help: "Live views open on this gateway: subscriptions to a view's changes (SSE and WebSocket), and its own watch of view generation switches.",
       registers: [this.registry],
       collect() {
         this.set(feed.listening().listeners);

@@ -3,11 +3,13 @@ import {
   execute,
   getOperationAST,
   getVariableValues,
+  GraphQLError,
   Kind,
   visit,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type OperationDefinitionNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "../schema/context";
@@ -56,9 +58,14 @@ async function sharedSubscribe(
   if (variables.errors) return original(args);
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
-  const key = sharingKey(args);
+  const key = sharingKey(args, variables.coerced);
+  const ctx = args.contextValue as GraphQLContext;
   const run = (payload: unknown): Promise<ExecutionResult> | ExecutionResult => {
-    const perEvent = () => execute({ ...args, rootValue: payload });
+    // Each push is executed with a memo of its own: what a field memoizes per request (freshness,
+    // say) must be read again for each change, not kept from the subscription's first push, and
+    // never taken from another subscriber's.
+    const perEvent = () =>
+      execute({ ...args, rootValue: payload, contextValue: { ...ctx, memo: new Map() } });
     if (typeof payload !== "object" || payload === null) return perEvent();
     let results = resultsByUpdate.get(payload);
     if (!results) {
@@ -73,7 +80,7 @@ async function sharedSubscribe(
     }
     return result;
   };
-  return mapStream(source, run);
+  return mapStream(source, run, operation);
 }
 
 /**
@@ -88,19 +95,21 @@ function serializedOnce(result: ExecutionResult): ExecutionResult {
   return Object.defineProperty(result, "stringify", { value: stringify, enumerable: false });
 }
 
-/** What the result of executing one update depends on besides the update itself. */
-function sharingKey(args: ExecutionArgs): string {
+/**
+ * What the result of executing one update depends on besides the update itself. Variables as
+ * coerced (defaults applied; one left out is told from an explicit null).
+ */
+function sharingKey(args: ExecutionArgs, coerced: Record<string, unknown>): string {
   const ctx = args.contextValue as GraphQLContext;
   const used = variablesBelowRoot(args.document, args.operationName ?? null);
-  const variables = args.variableValues ?? {};
-  const values = used.map((name) => JSON.stringify(variables[name] ?? null));
-  return [
+  const values = used.map((name) => (name in coerced ? [coerced[name]] : []));
+  return JSON.stringify([
     documentId(args.document),
     args.operationName ?? "",
     ctx.userId ?? "",
     ctx.role ?? "",
-    ...values,
-  ].join("\n");
+    values,
+  ]);
 }
 
 const documentIds = new WeakMap<DocumentNode, number>();
@@ -156,29 +165,49 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 /**
  * `source` with each payload mapped through `run`. `return()` reaches the source at once (a live
  * view waiting for its next change stops listening), as a `for await` loop's would not while it
- * waits.
+ * waits. A source that fails ends the stream with its error located at the operation, and a push
+ * that cannot be executed closes the source, as graphql-js's own subscribe does.
  */
 function mapStream(
   source: AsyncIterable<unknown>,
   run: (payload: unknown) => Promise<ExecutionResult> | ExecutionResult,
+  operation: OperationDefinitionNode,
 ): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
+  const close = () => Promise.resolve(iterator.return?.()).catch(() => undefined);
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
     async next() {
-      const step = await iterator.next();
+      let step: IteratorResult<unknown>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        throw locatedAt(error, operation);
+      }
       if (step.done) return { value: undefined, done: true };
-      return { value: await run(step.value), done: false };
+      try {
+        return { value: await run(step.value), done: false };
+      } catch (error) {
+        await close();
+        throw error;
+      }
     },
     async return() {
-      await iterator.return?.();
+      await close();
       return { value: undefined, done: true };
     },
     async throw(error: unknown) {
-      if (iterator.throw) await iterator.throw(error);
+      await close();
       throw error;
     },
   };
+}
+
+function locatedAt(error: unknown, operation: OperationDefinitionNode): GraphQLError {
+  // A GraphQL error is the source's answer to the client (its code included): kept as it is.
+  if (error instanceof GraphQLError) return error;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(cause.message, { nodes: operation, originalError: cause });
 }

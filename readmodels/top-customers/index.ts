@@ -159,6 +159,8 @@ export class TopCustomersReader {
     const history = this.my.history(currency);
     return {
       channel: this.my.changes(currency),
+      // Clients of one currency asking for rankings of different lengths read their own.
+      variant: String(first),
       current: async () => {
         const view = await this.ranking(currency, first);
         return view.position ? { position: view.position, view } : null;

@@ -2,6 +2,7 @@ import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLSt
 import { createYoga } from "graphql-yoga";
 import { afterEach, describe, expect, it } from "vitest";
 import { SseDataSplitter } from "../../gameday/lib/sse";
+import { memoized } from "../../schema/context";
 import { useSharedPushes } from "../../server/shared-pushes";
 
 /**
@@ -90,6 +91,16 @@ function testGateway() {
           return `${args.prefix}${tick.n}`;
         },
       },
+      greeting: {
+        type: GraphQLString,
+        args: { name: { type: GraphQLString } },
+        resolve: (tick, args: { name?: string | null }) => `hi ${String(args.name)} ${tick.n}`,
+      },
+      // What a field memoizes for its request: per push, not per subscription.
+      remembered: {
+        type: GraphQLInt,
+        resolve: (tick, _args, ctx) => memoized(ctx as never, "remembered", async () => tick.n),
+      },
     },
   });
   const schema = new GraphQLSchema({
@@ -115,6 +126,7 @@ function testGateway() {
     context: ({ request }) => ({
       userId: request.headers.get("x-user") ?? "",
       role: request.headers.get("x-role") ?? "customer",
+      memo: new Map(),
     }),
     logging: false,
   });
@@ -245,6 +257,39 @@ describe("live pushes shared between subscribers", () => {
     expect(gateway.executions.label).toBe(2);
   });
 
+  it("tells a variable left out (its default applies) from an explicit null", async () => {
+    const gateway = testGateway();
+    const greet = `subscription($room: String!, $name: String = "you") { ticks(room: $room) { greeting(name: $name) } }`;
+    const variables = [{ room: "a" }, { room: "a", name: null }, { room: "a", name: "you" }];
+    const list = await subscribers(gateway, 3, (i) => [gateway, greet, variables[i]!]);
+    gateway.rooms.publish("a", 1);
+    await until(() => list.every((s) => s.received.length === 1));
+    expect(list.map((s) => s.received[0])).toEqual([
+      { data: { ticks: { greeting: "hi you 1" } } },
+      { data: { ticks: { greeting: "hi null 1" } } },
+      { data: { ticks: { greeting: "hi you 1" } } },
+    ]);
+  });
+
+  it("executes each push with a request memo of its own (nothing memoized is kept from an earlier push)", async () => {
+    const gateway = testGateway();
+    const list = await subscribers(gateway, 2, () => [
+      gateway,
+      `subscription($room: String!) { ticks(room: $room) { remembered } }`,
+      { room: "a" },
+    ]);
+    gateway.rooms.publish("a", 1);
+    await until(() => list.every((s) => s.received.length === 1));
+    gateway.rooms.publish("a", 2);
+    await until(() => list.every((s) => s.received.length === 2));
+    for (const subscription of list) {
+      expect(subscription.received).toEqual([
+        { data: { ticks: { remembered: 1 } } },
+        { data: { ticks: { remembered: 2 } } },
+      ]);
+    }
+  });
+
   it("executes each subscriber's own update object for it (nothing is shared by value)", async () => {
     const gateway = testGateway();
     const list = await subscribers(gateway, 3, () => [gateway, ticks, { room: "a" }]);
@@ -268,8 +313,8 @@ describe("live pushes shared between subscribers", () => {
     const [subscription] = await subscribers(gateway, 1, () => [gateway, ticks, { room: "b" }]);
     gateway.rooms.publish("b", 1);
     await until(() => subscription!.received.length === 1);
+    // Closed while it waits for the next update: the source is told at once, with nothing published.
     await subscription!.close();
-    gateway.rooms.publish("b", 2);
     await until(() => gateway.rooms.open === 0);
   });
 });

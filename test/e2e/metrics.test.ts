@@ -169,6 +169,22 @@ describe("/metrics after queries, mutations and failures", () => {
     await viaSse.close();
     await viaWs.close();
     await eventually(async () => expect(await counts()).toEqual(before));
+    // A subscription refused before its stream is served (no answer in a media type the client
+    // accepts) never starts listening.
+    for (let i = 0; i < 3; i++) {
+      const refused = await fetch(t.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          authorization: `Bearer ${admin}`,
+        },
+        body: JSON.stringify({ query: watch }),
+      });
+      expect(refused.status).toBe(406);
+      await refused.body?.cancel();
+    }
+    expect(await counts()).toEqual(before);
   });
 
   it("names metrics after Prometheus conventions: counters end in _total, times are in seconds, labels are snake_case", async () => {

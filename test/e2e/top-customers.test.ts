@@ -118,8 +118,18 @@ describe("a read model added to a deployment that already has a log", () => {
       {},
       { token },
     );
+    // A client of the same currency asking for a shorter ranking gets its own length on every push.
+    const short = await subscribeWs<{
+      data: { topCustomersUpdated: { topCustomers: { customers: { customerId: string }[] } } };
+    }>(
+      service.url!,
+      `subscription { topCustomersUpdated(currency: "USD", first: 2) { position topCustomers { customers { customerId } } } }`,
+      {},
+      { token },
+    );
     try {
       const [first] = await live.waitFor(1);
+      await short.waitFor(1);
       expect(first!.data.topCustomersUpdated.topCustomers.customers.length).toBeGreaterThan(3);
       // A big spender appears: a new order paid.
       const product = await gql<{
@@ -182,8 +192,15 @@ describe("a read model added to a deployment that already has a log", () => {
       for (let i = 1; i < pushes.length; i++) {
         expect(comparePositions(parsePosition(pushes[i]!), parsePosition(pushes[i - 1]!))).toBeGreaterThan(0);
       }
+      const shortPushes = await eventually(async () => {
+        expect(short.received.length).toBeGreaterThan(1);
+        return short.received;
+      });
+      for (const push of shortPushes)
+        expect(push.data.topCustomersUpdated.topCustomers.customers).toHaveLength(2);
     } finally {
       await live.close();
+      await short.close();
     }
   }, 60_000);
 });

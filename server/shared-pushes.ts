@@ -11,7 +11,7 @@ import {
   type ExecutionResult,
   type OperationDefinitionNode,
 } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from "graphql-yoga";
 import type { GraphQLContext } from "../schema/context";
 
 /**
@@ -58,7 +58,7 @@ async function sharedSubscribe(
   if (variables.errors) return original(args);
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
-  const key = sharingKey(args, variables.coerced);
+  const key = sharingKey(args, operation, variables.coerced);
   const ctx = args.contextValue as GraphQLContext;
   const run = (payload: unknown): Promise<ExecutionResult> | ExecutionResult => {
     // Each push is executed with a memo of its own: what a field memoizes per request (freshness,
@@ -80,7 +80,12 @@ async function sharedSubscribe(
     }
     return result;
   };
-  return mapStream(source, run, operation);
+  // Mapped, not re-yielded from a generator: `return()` must reach a live view at once (one
+  // waiting for its next change stops listening). A push that cannot be executed closes the
+  // source; a source that fails ends the stream with its error located at the operation.
+  return mapAsyncIterator(source, run, (error: unknown) => {
+    throw locatedAt(error, operation);
+  });
 }
 
 /**
@@ -96,53 +101,48 @@ function serializedOnce(result: ExecutionResult): ExecutionResult {
 }
 
 /**
- * What the result of executing one update depends on besides the update itself. Variables as
- * coerced (defaults applied; one left out is told from an explicit null).
+ * What the result of executing one update depends on besides the update itself: the operation,
+ * the identity, and the variables used below the subscription field as coerced (defaults
+ * applied; one left out is told from an explicit null).
  */
-function sharingKey(args: ExecutionArgs, coerced: Record<string, unknown>): string {
+function sharingKey(
+  args: ExecutionArgs,
+  operation: OperationDefinitionNode,
+  coerced: Record<string, unknown>,
+): string {
   const ctx = args.contextValue as GraphQLContext;
-  const used = variablesBelowRoot(args.document, args.operationName ?? null);
-  const values = used.map((name) => (name in coerced ? [coerced[name]] : []));
-  return JSON.stringify([
-    documentId(args.document),
-    args.operationName ?? "",
-    ctx.userId ?? "",
-    ctx.role ?? "",
-    values,
-  ]);
+  const values = variablesBelowRoot(args.document, operation).map((name) =>
+    name in coerced ? [coerced[name]] : [],
+  );
+  return JSON.stringify([operationId(operation), ctx.userId ?? "", ctx.role ?? "", values]);
 }
 
-const documentIds = new WeakMap<DocumentNode, number>();
-let nextDocumentId = 0;
-function documentId(document: DocumentNode): number {
-  let id = documentIds.get(document);
+/** A number per operation node (yoga keeps parsed documents, so one query text is one node). */
+const operationIds = new WeakMap<OperationDefinitionNode, number>();
+let nextOperationId = 0;
+function operationId(operation: OperationDefinitionNode): number {
+  let id = operationIds.get(operation);
   if (id === undefined) {
-    id = ++nextDocumentId;
-    documentIds.set(document, id);
+    id = ++nextOperationId;
+    operationIds.set(operation, id);
   }
   return id;
 }
 
-const usedVariables = new WeakMap<DocumentNode, Map<string, string[]>>();
+const usedVariables = new WeakMap<OperationDefinitionNode, string[]>();
 
 /**
  * The variables the selection sets below the subscription field use (and every fragment's, to be
  * safe): what the execution of one update can depend on. The subscription field's arguments are
  * left out.
  */
-function variablesBelowRoot(document: DocumentNode, operationName: string | null): string[] {
-  let byOperation = usedVariables.get(document);
-  if (!byOperation) {
-    byOperation = new Map();
-    usedVariables.set(document, byOperation);
-  }
-  const cached = byOperation.get(operationName ?? "");
+function variablesBelowRoot(document: DocumentNode, operation: OperationDefinitionNode): string[] {
+  const cached = usedVariables.get(operation);
   if (cached) return cached;
   const names = new Set<string>();
   const collect = (node: Parameters<typeof visit>[0]) =>
     visit(node, { Variable: (variable) => void names.add(variable.name.value) });
-  const operation = getOperationAST(document, operationName);
-  for (const selection of operation?.selectionSet.selections ?? []) {
+  for (const selection of operation.selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       if (selection.selectionSet) collect(selection.selectionSet);
       for (const directive of selection.directives ?? []) collect(directive);
@@ -154,55 +154,8 @@ function variablesBelowRoot(document: DocumentNode, operationName: string | null
     if (definition.kind === Kind.FRAGMENT_DEFINITION) collect(definition);
   }
   const list = [...names].sort();
-  byOperation.set(operationName ?? "", list);
+  usedVariables.set(operation, list);
   return list;
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
-}
-
-/**
- * `source` with each payload mapped through `run`. `return()` reaches the source at once (a live
- * view waiting for its next change stops listening), as a `for await` loop's would not while it
- * waits. A source that fails ends the stream with its error located at the operation, and a push
- * that cannot be executed closes the source, as graphql-js's own subscribe does.
- */
-function mapStream(
-  source: AsyncIterable<unknown>,
-  run: (payload: unknown) => Promise<ExecutionResult> | ExecutionResult,
-  operation: OperationDefinitionNode,
-): AsyncIterableIterator<ExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
-  const close = () => Promise.resolve(iterator.return?.()).catch(() => undefined);
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      let step: IteratorResult<unknown>;
-      try {
-        step = await iterator.next();
-      } catch (error) {
-        throw locatedAt(error, operation);
-      }
-      if (step.done) return { value: undefined, done: true };
-      try {
-        return { value: await run(step.value), done: false };
-      } catch (error) {
-        await close();
-        throw error;
-      }
-    },
-    async return() {
-      await close();
-      return { value: undefined, done: true };
-    },
-    async throw(error: unknown) {
-      await close();
-      throw error;
-    },
-  };
 }
 
 function locatedAt(error: unknown, operation: OperationDefinitionNode): GraphQLError {

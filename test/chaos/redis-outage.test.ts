@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
 import { accountsProjector } from "../../readmodels/accounts";
+import { projectorGroup } from "../../projectors/parking";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys } from "../../readmodels/keys";
 import { recordingLog } from "../api/support/api";
@@ -113,6 +114,12 @@ describe("a projector while Redis is away", () => {
     // A running process loses Redis (not one still starting its projectors: the first can apply an
     // event before the last has started).
     await eventually(async () => expect(logged()).toContain("ledgerline started"), 20_000);
+    // And one that has settled p1 in the store too (the ack follows the Redis write): only then does
+    // the store remember more than an empty Redis will, which is what the next process must notice.
+    await eventually(async () => {
+      const group = await es.store.getConsumerGroup(projectorGroup("accounts"));
+      expect(group?.checkpoint ?? null).not.toBeNull();
+    }, 20_000);
 
     await redisServer.kill();
     await es.store.appendToStream(accountStreamId("p2"), [opened("p2")]);
@@ -128,7 +135,10 @@ describe("a projector while Redis is away", () => {
     second.start();
     cleanups.push(async () => void (await second.kill()));
     await eventually(async () => expect(await client.hget(keys.account("p2"), "revision")).toBe("0"), 20_000);
-    expect(logged()).toContain("read model checkpoint missing in Redis");
+    await eventually(
+      async () => expect(logged()).toContain("read model checkpoint missing in Redis"),
+      10_000,
+    );
     expect(await client.hget(keys.account("p1"), "revision")).toBe("0");
     await second.terminate();
   });

@@ -1,21 +1,7 @@
-import { partitionName } from "../readmodels/keys";
-
-export { partitionName };
+import { partitionName, partitionOf } from "../readmodels/keys";
 import type { Projector } from "./projector";
 
-/** Stable 32-bit FNV-1a hash: the same stream always lands in the same partition. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-export function partitionOf(streamId: string, count: number): number {
-  return hash(streamId) % count;
-}
+export { partitionName, partitionOf };
 
 /**
  * One partition of a busy projector: it applies only the streams that hash to it, so several

@@ -270,6 +270,14 @@ export class LiveGenerations implements LiveGenerationSource {
 
 /** Keys whose view data resolves, at each call, to the live generation `source` names. */
 export function liveKeys(base: ReadModelKeys, view: string, source: LiveGenerationSource): ReadModelKeys {
+  if (base.spreadOf(view) !== null) {
+    // Spread: the prefix depends on the key's partition too; it is cheap to compute.
+    return readModelKeys(
+      base.prefix,
+      (placement) => base.placedPrefix(view, source.live(view), placement),
+      base.layout,
+    );
+  }
   const byGeneration = new Map<number, string>();
   return readModelKeys(
     base.prefix,

@@ -14,9 +14,32 @@ export function part(value: string): string {
   return value.replace(/[%:{}\s\u0000-\u001f\u007f]/g, encodeURIComponent);
 }
 
+import { accountStreamId } from "../domain/banking/state";
+
 /** The name of partition `index` of `count` of a projector (its own group, checkpoint, ledger). */
 export function partitionName(projector: string, index: number, count: number): string {
   return `${projector}~${index}of${count}`;
+}
+
+/** The partition index a partition's name carries ("accounts~1of2" → 1), or null for a whole one. */
+export function partitionIndexOf(projector: string): number | null {
+  const match = /~(\d+)of\d+$/.exec(projector);
+  return match ? Number(match[1]) : null;
+}
+
+/** Stable 32-bit FNV-1a hash: the same stream always lands in the same partition. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The projector partition (of `count`) that applies a stream's events. */
+export function partitionOf(streamId: string, count: number): number {
+  return hash(streamId) % count;
 }
 
 /** The names a projector runs under: itself, or each of its partitions. */
@@ -37,11 +60,40 @@ export type ReadModelKeys = ReturnType<typeof readModelKeys>;
  */
 export interface KeyLayout {
   readonly cluster?: boolean;
+  /**
+   * Cluster only: views spread over the masters, one hash tag per projector partition. Each such
+   * view's keys belong to one entity's stream (or are a partition's checkpoint or ledger), so a
+   * partition's apply call (guards, data, checkpoint) stays in its partition's slot, and a reader
+   * finds an entity's keys by hashing its stream id as the projectors do.
+   */
+  readonly spread?: SpreadLayout;
 }
 
-/** The hash tag of a view's keys in the cluster layout. */
-export function viewTag(view: string): string {
-  return `{${part(view)}}`;
+export interface SpreadLayout {
+  /** The views spread (each view module says whether it can be: `spreads`). */
+  readonly views: readonly string[];
+  /** The projector partitions (PROJECTOR_PARTITIONS), at least 2. */
+  readonly partitions: number;
+}
+
+/**
+ * Which part of a view a key belongs to: an entity's stream, or a partition (its checkpoint), or
+ * the view as a whole. Only a spread view's keys tell them apart.
+ */
+export interface Placement {
+  readonly stream?: string;
+  readonly partition?: number;
+}
+
+/** A view's data prefix: fixed, or resolved at each call from where the key belongs. */
+export type DataPrefix = string | ((placement?: Placement) => string);
+
+/** The hash tag of a view's keys in the cluster layout (or of one partition's, for a spread view). */
+export function viewTag(
+  view: string,
+  partition?: { readonly index: number; readonly count: number },
+): string {
+  return `{${part(partition ? partitionName(view, partition.index, partition.count) : view)}}`;
 }
 
 /**
@@ -50,33 +102,47 @@ export function viewTag(view: string): string {
  * call, see `generationKeys`); channels, skip marks, state reports and jobs stay under `prefix`, so
  * they outlive a rebuild.
  */
-export function readModelKeys(
-  prefix = "",
-  dataPrefix: string | (() => string) = prefix,
-  layout: KeyLayout = {},
-) {
+export function readModelKeys(prefix = "", dataPrefix: DataPrefix = prefix, layout: KeyLayout = {}) {
   const data = typeof dataPrefix === "function" ? dataPrefix : () => dataPrefix;
   const cluster = layout.cluster === true;
   if (cluster && /[{}]/.test(prefix)) {
     // A brace in the prefix would become the hash tag of every key, all in one slot.
     throw new Error(`A key prefix for a Redis Cluster may not contain "{" or "}"; got "${prefix}"`);
   }
+  const spread = cluster ? checkedSpread(layout.spread) : undefined;
   const queues = cluster ? `${prefix}{bull}` : `${prefix}bull`;
+  const ofAccount = (accountId: string): Placement => ({ stream: accountStreamId(accountId) });
+  /** The partition a spread view's generation prefix is for (null: the view as a whole). */
+  const partitionAt = (view: string, placement: Placement | undefined): number | null => {
+    if (!spread || !spread.views.includes(view) || !placement) return null;
+    if (placement.partition !== undefined) return placement.partition;
+    return placement.stream === undefined ? null : partitionOf(placement.stream, spread.partitions);
+  };
+  const generationPrefix = (view: string, generation: number, partition: number | null = null): string => {
+    if (!cluster) return generation === 0 ? prefix : `${prefix}gen:${part(view)}:${generation}:`;
+    const tag = viewTag(
+      view,
+      partition === null ? undefined : { index: partition, count: spread!.partitions },
+    );
+    return `${prefix}${generation === 0 ? "" : "gen:"}${tag}:${generation === 0 ? "" : `${generation}:`}`;
+  };
   return {
     prefix,
-    layout: { cluster } as KeyLayout,
+    layout: { cluster, ...(spread && { spread }) } as KeyLayout,
     /** Where the view data these keys name lives now (the prefix of a generation). */
     viewPrefix: data,
     /** Id of the event store the read models under this prefix were built from. */
     storeIdentity: () => `${prefix}store-identity`,
-    account: (accountId: string) => `${data()}account:${part(accountId)}`,
+    account: (accountId: string) => `${data(ofAccount(accountId))}account:${part(accountId)}`,
     ownerAccounts: (ownerId: string) => `${data()}owner:${part(ownerId)}:accounts`,
     /** Capped stream of the account view after each change (entry id = event position). */
-    accountHistory: (accountId: string) => `${data()}account:${part(accountId)}:history`,
+    accountHistory: (accountId: string) => `${data(ofAccount(accountId))}account:${part(accountId)}:history`,
     /** Audit trail: every money movement of an account (entry id = event position). */
-    accountTransactions: (accountId: string) => `${data()}account:${part(accountId)}:transactions`,
+    accountTransactions: (accountId: string) =>
+      `${data(ofAccount(accountId))}account:${part(accountId)}:transactions`,
     /** Balance after each movement, scored by the instant it happened (time travel). */
-    accountBalances: (accountId: string) => `${data()}account:${part(accountId)}:balances`,
+    accountBalances: (accountId: string) =>
+      `${data(ofAccount(accountId))}account:${part(accountId)}:balances`,
     order: (orderId: string) => `${data()}order:${part(orderId)}`,
     orderHistory: (orderId: string) => `${data()}order:${part(orderId)}:history`,
     orderChanges: (orderId: string) => `${prefix}changes:order:${part(orderId)}`,
@@ -106,12 +172,23 @@ export function readModelKeys(
     /** Regions scored by the number of orders placed there. */
     regions: () => `${data()}regions`,
     /** Position of the last event a projector has settled: the authority for where it resumes. */
-    checkpoint: (projector: string) => `${data()}projector:${part(projector)}:checkpoint`,
+    checkpoint: (projector: string) =>
+      `${data({ partition: partitionIndexOf(projector) ?? undefined })}projector:${part(projector)}:checkpoint`,
+    /**
+     * A rebuild's checkpoint of one partition of a spread view (a whole view's rebuild has one,
+     * `checkpoint(view)`): beside the partition's data, apart from its projector's checkpoint.
+     */
+    rebuildCheckpoint: (view: string, partition: number) =>
+      `${data({ partition })}projector:${part(view)}:rebuild:${partition}:checkpoint`,
     /** SCAN patterns: every projector's checkpoint; everything under the prefix. */
     anyCheckpointPattern: () => `${prefix}projector:*:checkpoint`,
     everythingPattern: () => `${prefix}*`,
-    /** Per-projector "last revision applied per stream", for views that count across streams. */
-    ledger: (projector: string) => `${data()}projector:${part(projector)}:ledger`,
+    /**
+     * Per-projector "last revision applied per stream", for views that count across streams. A
+     * spread view keeps one per partition, beside the streams it guards.
+     */
+    ledger: (projector: string, streamId?: string) =>
+      `${data(streamId === undefined ? undefined : { stream: streamId })}projector:${part(projector)}:ledger`,
     /** Parked events an operator chose to skip: passed as no-ops (guard only) when replayed. */
     skippedEvents: (projector: string) => `${prefix}projector:${part(projector)}:skip`,
     projectorState: (projector: string) => `${prefix}projector:${part(projector)}:state`,
@@ -127,16 +204,22 @@ export function readModelKeys(
     viewGeneration: (view: string) =>
       cluster ? `${prefix}view:${viewTag(view)}:generation` : `${prefix}view:${part(view)}:generation`,
     /**
+     * A spread view's generation record as partition `partition` sees it: the copy of `live` and
+     * `building` its writes are fenced on, in its slot (the view's record is in another).
+     */
+    partitionGeneration: (view: string, partition: number) =>
+      `${prefix}view:${viewTag(view, { index: partition, count: spread?.partitions ?? 1 })}:generation`,
+    /** Whether a view's data is spread over one hash tag per partition, and over how many. */
+    spreadOf: (view: string): number | null => (spread?.views.includes(view) ? spread.partitions : null),
+    /**
      * Where the data of generation `generation` of a view lives. In the single layout, generation 0
      * (before any rebuild) is `prefix` itself, shared by every view; in the cluster layout each view
-     * has a prefix of its own from the start (its hash tag).
+     * has a prefix of its own from the start (its hash tag), and a spread view one per partition.
      */
-    generationPrefix: (view: string, generation: number) =>
-      cluster
-        ? `${prefix}${generation === 0 ? "" : "gen:"}${viewTag(view)}:${generation === 0 ? "" : `${generation}:`}`
-        : generation === 0
-          ? prefix
-          : `${prefix}gen:${part(view)}:${generation}:`,
+    generationPrefix,
+    /** The prefix of the key a spread view's generation puts at `placement` (else the view's). */
+    placedPrefix: (view: string, generation: number, placement?: Placement) =>
+      generationPrefix(view, generation, partitionAt(view, placement)),
     /** Whether generation 0 of every view shares `prefix` (the single layout). */
     sharedGenerationZero: !cluster,
     /** Announces that a view's live generation moved (message: the view's name). */
@@ -160,5 +243,20 @@ export function viewKeys(keys: ReadModelKeys, view: string): ReadModelKeys {
  * `base`. A projector or a rebuild writes through these.
  */
 export function generationKeys(base: ReadModelKeys, view: string, generation: number): ReadModelKeys {
-  return readModelKeys(base.prefix, base.generationPrefix(view, generation), base.layout);
+  if (base.spreadOf(view) === null) {
+    return readModelKeys(base.prefix, base.generationPrefix(view, generation), base.layout);
+  }
+  return readModelKeys(
+    base.prefix,
+    (placement) => base.placedPrefix(view, generation, placement),
+    base.layout,
+  );
+}
+
+function checkedSpread(spread: SpreadLayout | undefined): SpreadLayout | undefined {
+  if (!spread || spread.views.length === 0) return undefined;
+  if (!Number.isInteger(spread.partitions) || spread.partitions < 2) {
+    throw new Error(`A spread layout needs at least 2 projector partitions; got ${spread.partitions}`);
+  }
+  return spread;
 }

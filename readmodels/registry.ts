@@ -60,5 +60,10 @@ export function allProjectors(keys: ReadModelKeys): Projector[] {
   return Object.values(views).map((view) => view.projector(viewKeys(keys, view.name)));
 }
 
+/** The views that can be spread over one hash tag per projector partition on a Redis Cluster. */
+export const spreadableViewNames: readonly string[] = Object.values(views)
+  .filter((view: { spreads?: boolean }) => view.spreads === true)
+  .map((view) => view.name);
+
 /** The projectors' names, in registry order. */
 export const viewNames: readonly string[] = Object.values(views).map((view) => view.name);

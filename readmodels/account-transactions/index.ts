@@ -39,6 +39,7 @@ export class AccountTransactionsReader {
 /** Account transactions: the audit trail of every money movement, newest first. */
 export const accountTransactionsView = defineView({
   name: accountTransactionsName,
+  spreads: true,
   projector: accountTransactionsProjector,
   reader: (redis, keys) => new AccountTransactionsReader(redis, keys),
 });

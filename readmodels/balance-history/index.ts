@@ -71,6 +71,7 @@ export class BalanceHistoryReader {
 /** Balance history: an account's balance at any instant. */
 export const balanceHistoryView = defineView({
   name,
+  spreads: true,
   projector: balanceHistoryProjector,
   reader: (redis, keys) => new BalanceHistoryReader(redis, keys),
 });

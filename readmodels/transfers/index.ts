@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { TransferEvent } from "../../domain/transfers/events";
-import { transferStreamPrefix } from "../../domain/transfers/state";
+import { transferStreamId, transferStreamPrefix } from "../../domain/transfers/state";
 import { transferEventFromStored } from "../../domain/transfers/upcasters";
 import type { RecordedEvent } from "../../eventstore/port";
 import { formatPosition } from "../../eventstore/position";
@@ -66,8 +66,9 @@ export const transferLayout = hashCodec<StoredTransfer>({
 
 export type TransferView = Omit<StoredTransfer, "status"> & { readonly status: TransferViewStatus };
 
+/** A transfer's hash belongs to the transfer's stream (on a spread layout, to its partition). */
 function transferKey(keys: ReadModelKeys, transferId: string): string {
-  return `${keys.viewPrefix()}transfer:${part(transferId)}`;
+  return `${keys.viewPrefix({ stream: transferStreamId(transferId) })}transfer:${part(transferId)}`;
 }
 
 /**
@@ -139,6 +140,7 @@ export class TransfersReader {
 /** Transfers: each transfer's status and steps. */
 export const transfersView = defineView({
   name,
+  spreads: true,
   projector: transfersProjector,
   reader: (redis, keys) => new TransfersReader(redis, keys),
 });

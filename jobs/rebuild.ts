@@ -1,10 +1,21 @@
 import type { Redis } from "ioredis";
 import type { EventLog, RecordedEvent } from "../eventstore/port";
-import { formatPosition, parsePosition } from "../eventstore/position";
+import { comparePositions, formatPosition, parsePosition } from "../eventstore/position";
 import type { Projector } from "../projectors/projector";
-import { ReadModelWriter, type ViewUnit } from "../readmodels/batch-writer";
+import {
+  ReadModelWriter,
+  type BatchOutcome,
+  type UnitOutcome,
+  type ViewUnit,
+} from "../readmodels/batch-writer";
 import { ViewGenerations } from "../readmodels/generations";
-import { generationKeys, partitionNames, type ReadModelKeys } from "../readmodels/keys";
+import {
+  generationKeys,
+  partitionName,
+  partitionNames,
+  partitionOf,
+  type ReadModelKeys,
+} from "../readmodels/keys";
 import { scanEach, unlinkKeys } from "../readmodels/redis-nodes";
 
 /** What a rebuild reports while it runs. */
@@ -91,16 +102,17 @@ export async function rebuildView(
     await retire(options, generations, view, record.retiring, record.live, 0);
   }
   await removeStaleGenerations(options, generations, view, [record.live, generation]);
+  if (!(await generations.mirrorBuilding(view, generation))) {
+    return cancelled(options, generations, view, generation, 0);
+  }
   const at = generationKeys(keys, view, generation);
   const projector = options.projectorAt(at);
-  const checkpointKey = at.checkpoint(view);
-  const fence = generations.buildingFence(view, generation);
-  const writer = new ReadModelWriter(redis);
   const partitions = await projectorNames(options, view);
   const skipped = await skipMarks(redis, keys, partitions);
   const liveAt = generationKeys(keys, view, record.live);
+  const slots = pageSlots(options, generations, view, generation);
 
-  let checkpoint = await redis.get(checkpointKey);
+  let checkpoint = await slots.resumeFrom();
   const total = await log.countAfter(null, projector.filter);
   let done =
     checkpoint === null ? 0 : total - (await log.countAfter(parsePosition(checkpoint), projector.filter));
@@ -115,7 +127,7 @@ export async function rebuildView(
       });
       if (page.length > 0) {
         const units = page.map((event) => unitOf(projector, event, skipped));
-        const outcome = await writer.apply(checkpointKey, checkpoint, units, { fence, quiet: true });
+        const outcome = await slots.apply(page, units, checkpoint);
         if (outcome.kind === "fenced") return cancelled(options, generations, view, generation, done);
         if (outcome.kind === "lost") {
           // Someone removed the generation's keys under it: start it again from the log's start.
@@ -146,16 +158,20 @@ export async function rebuildView(
     // projector partition the rebuild's checkpoint; it waits for a further page while a projector
     // has already written the live generation past it (readers have seen those events), up to a
     // bound, so that under a write rate the rebuild never catches up with, it still ends.
-    const switched = await generations.switchTo(
-      view,
-      generation,
-      checkpointKey,
-      {
-        next: partitions.map((name) => at.checkpoint(name)),
-        live: partitions.map((name) => liveAt.checkpoint(name)),
-      },
-      attempts >= maxSwitchAttempts,
-    );
+    const force = attempts >= maxSwitchAttempts;
+    const switched =
+      keys.spreadOf(view) === null
+        ? await generations.switchTo(
+            view,
+            generation,
+            at.checkpoint(view),
+            {
+              next: partitions.map((name) => at.checkpoint(name)),
+              live: partitions.map((name) => liveAt.checkpoint(name)),
+            },
+            force,
+          )
+        : await switchSpread(options, generations, view, generation, record.live, force);
     if (switched === "cancelled") return cancelled(options, generations, view, generation, done);
     if (switched === "behind") continue;
     await options.onProgress({ done, total: Math.max(total, done), stage: "switched", keysRemoved: 0 });
@@ -166,6 +182,128 @@ export async function rebuildView(
 
 /** Tries at a switch before it is made although a projector is a few events ahead. */
 const maxSwitchAttempts = 100;
+
+/**
+ * Where a rebuild's pages are written: a view's one slot (one apply call per page, the rebuild's
+ * checkpoint beside the data), or, for a view spread over the cluster's partitions, one call per
+ * partition, each with the page's events of its streams (the others pass as no-ops, so every
+ * partition's checkpoint reaches the page's end) and a checkpoint of its own. A rebuild stopped
+ * between two partitions' calls resumes from the one behind; the guards make the repeats no-ops.
+ */
+function pageSlots(options: RebuildOptions, generations: ViewGenerations, view: string, generation: number) {
+  const { redis, keys } = options;
+  const at = generationKeys(keys, view, generation);
+  const writer = new ReadModelWriter(redis);
+  const count = keys.spreadOf(view);
+  if (count === null) {
+    const checkpointKey = at.checkpoint(view);
+    const fence = generations.buildingFence(view, generation);
+    return {
+      resumeFrom: () => redis.get(checkpointKey),
+      apply: (
+        _page: readonly RecordedEvent[],
+        units: ViewUnit[],
+        expected: string | null,
+      ): Promise<BatchOutcome> => writer.apply(checkpointKey, expected, units, { fence, quiet: true }),
+    };
+  }
+  const partitions = Array.from({ length: count }, (_, p) => p);
+  const checkpointKeys = partitions.map((p) => at.rebuildCheckpoint(view, p));
+  let expected: (string | null)[] | null = null;
+  return {
+    async resumeFrom(): Promise<string | null> {
+      expected = await Promise.all(checkpointKeys.map((key) => redis.get(key)));
+      return earliest(expected);
+    },
+    async apply(page: readonly RecordedEvent[], units: ViewUnit[]): Promise<BatchOutcome> {
+      const held = expected ?? (await Promise.all(checkpointKeys.map((key) => redis.get(key))));
+      const outcomes: UnitOutcome[] = units.map(() => "applied");
+      const refusals = new Map<number, string>();
+      const written: (string | null)[] = [];
+      for (const p of partitions) {
+        const mine = units.map((unit, i) =>
+          partitionOf(page[i]!.streamId, count) === p ? unit : passing(unit.position),
+        );
+        const outcome = await writer.apply(checkpointKeys[p]!, held[p]!, mine, {
+          fence: generations.buildingFence(view, generation, p),
+          quiet: true,
+        });
+        if (outcome.kind !== "ok") {
+          expected = null;
+          return outcome;
+        }
+        written.push(outcome.checkpoint ?? held[p]!);
+        outcome.units.forEach((result, i) => {
+          if (partitionOf(page[i]!.streamId, count) === p) outcomes[i] = result;
+        });
+        for (const [i, reason] of outcome.refusals ?? []) refusals.set(i, reason);
+      }
+      expected = written;
+      return {
+        kind: "ok",
+        checkpoint: earliest(written),
+        units: outcomes,
+        ...(refusals.size > 0 && { refusals }),
+      };
+    },
+  };
+}
+
+/** A unit that writes nothing and moves the checkpoint (another partition's event). */
+function passing(position: string): ViewUnit {
+  return { position, ok: true, guard: null, ops: [], notices: [] };
+}
+
+/** The earliest of some checkpoints (null, the log's start, when any is missing). */
+function earliest(checkpoints: readonly (string | null)[]): string | null {
+  let first: string | null = null;
+  for (const checkpoint of checkpoints) {
+    if (checkpoint === null) return null;
+    if (first === null || comparePositions(parsePosition(checkpoint), parsePosition(first)) < 0)
+      first = checkpoint;
+  }
+  return first;
+}
+
+/**
+ * The switch of a spread view: unless forced, it waits (as the whole view's does) while any
+ * partition's projector has written the live generation past the rebuild's checkpoint of that
+ * partition; then the view's record makes the generation live (readers move), and each partition
+ * takes it in its own slot, its projector resuming from the rebuild's checkpoint there. Between the
+ * two, a partition's projector may still write the old generation for a moment: readers see its
+ * changes once it has moved and applied them again. A partition the rebuild does not get to (it
+ * died) is moved by its projector, which notices that the view moved.
+ */
+async function switchSpread(
+  options: RebuildOptions,
+  generations: ViewGenerations,
+  view: string,
+  generation: number,
+  live: number,
+  force: boolean,
+): Promise<number | "cancelled" | "behind"> {
+  const { redis, keys } = options;
+  const count = keys.spreadOf(view)!;
+  const at = generationKeys(keys, view, generation);
+  const liveAt = generationKeys(keys, view, live);
+  const partitions = Array.from({ length: count }, (_, p) => p);
+  if (!force) {
+    for (const p of partitions) {
+      const [written, rebuilt] = await Promise.all([
+        redis.get(liveAt.checkpoint(partitionName(view, p, count))),
+        redis.get(at.rebuildCheckpoint(view, p)),
+      ]);
+      const ahead =
+        written !== null &&
+        (rebuilt === null || comparePositions(parsePosition(written), parsePosition(rebuilt)) > 0);
+      if (ahead) return "behind";
+    }
+  }
+  const switched = await generations.switchTo(view, generation, null, { next: [], live: [] }, force);
+  if (typeof switched !== "number") return switched;
+  for (const p of partitions) await generations.settle(view, p, generation, partitionName(view, p, count));
+  return switched;
+}
 
 /**
  * The names the view's projectors run under: the partitions configured here, and any whose state
@@ -219,7 +357,7 @@ async function cancelled(
   // Another run of this job may have switched to it (this one was presumed dead and replaced):
   // then it is the live view, and nothing is removed.
   const removed = (await generations.disowned(view, generation))
-    ? await removeKeys(options, `${globEscape(options.keys.generationPrefix(view, generation))}*`)
+    ? await removeGeneration(options, view, generation)
     : 0;
   return { view, generation, outcome: "cancelled", replaced: null, events: done, keysRemoved: removed };
 }
@@ -252,7 +390,7 @@ async function retire(
       (key) => keys.prefix + key.slice(from.length),
     );
   } else {
-    removed = await removeKeys(options, `${globEscape(keys.generationPrefix(view, old))}*`, report);
+    removed = await removeGeneration(options, view, old, report);
   }
   await generations.retired(view, old);
   await options.onProgress({ done, total: done, stage: "done", keysRemoved: removed });
@@ -267,14 +405,31 @@ async function removeStaleGenerations(
   keep: readonly number[],
 ) {
   const { keys } = options;
-  const base = keys.generationPrefix(view, 1).replace(/1:$/, "");
   const record = await generations.read(view);
   // Whatever the record still refers to stays, besides the ones asked for.
   const referred = [record.live, record.building, record.retiring].filter((g): g is number => g !== null);
-  const kept = [...keep, ...referred].filter((g) => g > 0).map((g) => keys.generationPrefix(view, g));
-  await removeKeys(options, `${globEscape(base)}*`, undefined, (key) =>
-    kept.some((prefix) => key.startsWith(prefix)) ? null : key,
-  );
+  const kept = [...keep, ...referred].filter((g) => g > 0).flatMap((g) => keys.generationPrefixes(view, g));
+  for (const first of keys.generationPrefixes(view, 1)) {
+    const base = first.replace(/1:$/, "");
+    await removeKeys(options, `${globEscape(base)}*`, undefined, (key) =>
+      kept.some((prefix) => key.startsWith(prefix)) ? null : key,
+    );
+  }
+}
+
+/** Removes a generation's keys (under each of its prefixes). */
+async function removeGeneration(
+  options: RebuildOptions,
+  view: string,
+  generation: number,
+  report?: (removed: number) => Promise<void> | void,
+): Promise<number> {
+  let removed = 0;
+  for (const prefix of options.keys.generationPrefixes(view, generation)) {
+    const before = removed;
+    removed += await removeKeys(options, `${globEscape(prefix)}*`, report && ((n) => report(before + n)));
+  }
+  return removed;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { DeliveredEvent, PersistentSubscription } from "../eventstore/port"
 import { comparePositions, parsePosition } from "../eventstore/position";
 import type { Fence } from "../readmodels/batch-writer";
 import { ViewGenerations } from "../readmodels/generations";
-import { generationKeys, type ReadModelKeys } from "../readmodels/keys";
+import { generationKeys, partitionIndexOf, type ReadModelKeys } from "../readmodels/keys";
 import type { ProjectorBookkeeping } from "../readmodels/projector-bookkeeping";
 import { alignGroupWithRedis } from "./alignment";
 import type { ApplyOptions } from "./apply";
@@ -56,6 +56,17 @@ export class ProjectorRunner {
           `(viewKeys) or the view to follow`,
       );
     }
+    if (
+      options.follow &&
+      options.keys.spreadOf(options.follow.view) !== null &&
+      this.spreadPartition === null
+    ) {
+      // A spread view's keys are in one slot per partition; a whole projector's batch would span them.
+      throw new Error(
+        `projector ${options.projector.name}: view ${options.follow.view} is spread over the cluster's ` +
+          `partitions; run it as a partition (PROJECTOR_PARTITION)`,
+      );
+    }
     this.projector = options.projector;
     this.keys = options.keys;
     this.generations = new ViewGenerations(options.redis, options.keys);
@@ -88,7 +99,11 @@ export class ProjectorRunner {
     const { follow } = this.options;
     if (!follow) return;
     const generations = this.generations;
-    const live = await generations.live(follow.view);
+    const partition = this.spreadPartition;
+    const live =
+      partition === null
+        ? await generations.live(follow.view)
+        : await this.settledGeneration(follow.view, partition);
     if (live === this.generation && this.apply.fence) return;
     if (live !== this.generation) {
       this.log.info(
@@ -99,7 +114,34 @@ export class ProjectorRunner {
     this.generation = live;
     this.keys = generationKeys(this.options.keys, follow.view, live);
     this.projector = follow.projectorAt(this.keys);
-    this.assemble(generations.liveFence(follow.view, live));
+    this.assemble(generations.liveFence(follow.view, live, partition));
+  }
+
+  /** The partition of a spread view this runner writes, or null (a view with one slot). */
+  private get spreadPartition(): number | null {
+    const { follow, keys, projector } = this.options;
+    if (!follow || keys.spreadOf(follow.view) === null) return null;
+    return partitionIndexOf(projector.name);
+  }
+
+  /**
+   * The generation a spread view's partition writes: its own copy of `live`, first moved to the
+   * view's live generation when a rebuild switched the view and did not get to this partition.
+   */
+  private async settledGeneration(view: string, partition: number): Promise<number> {
+    const generations = this.generations;
+    const [viewLive, partitionLive] = await Promise.all([
+      generations.live(view),
+      generations.partitionLive(view, partition),
+    ]);
+    if (viewLive === partitionLive) return partitionLive;
+    const settled = await generations.settle(view, partition, viewLive, this.options.projector.name);
+    if (settled !== "not built") return viewLive;
+    this.log.warn(
+      { projector: this.name, view: viewLive, partition: partitionLive },
+      "the view's live generation was never built for this partition; writing the partition's own",
+    );
+    return partitionLive;
   }
 
   get name(): string {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Fence } from "./batch-writer";
 import type { ChangeFeed } from "./change-feed";
-import { readModelKeys, type ReadModelKeys } from "./keys";
+import { generationKeys, readModelKeys, type ReadModelKeys } from "./keys";
 
 /**
  * Generations of a view. A rebuild writes a new generation beside the live one (its keys under
@@ -39,8 +39,8 @@ redis.call('HSET', KEYS[1], 'building', nextGeneration, 'last', nextGeneration, 
 return nextGeneration
 `;
 
-// KEYS: record, the rebuild's checkpoint, then ARGV[4] projector checkpoints of the new generation,
-// then as many of the live one. Refuses (-2) while a projector has written the live generation
+// KEYS: record, then (when ARGV[4] > 0) the rebuild's checkpoint, ARGV[4] projector checkpoints of
+// the new generation and as many of the live one. Refuses (-2) while a projector has written the live generation
 // past the rebuild's checkpoint (the rebuild reads on and tries again), unless forced.
 const switchScript = `
 if redis.call('HGET', KEYS[1], 'building') ~= ARGV[1] then return -1 end
@@ -54,8 +54,9 @@ local function after(a, b)
   local bc, bp = parse(b)
   return ac > bc or (ac == bc and ap > bp)
 end
-local checkpoint = redis.call('GET', KEYS[2])
 local n = tonumber(ARGV[4])
+local checkpoint = nil
+if n > 0 then checkpoint = redis.call('GET', KEYS[2]) end
 if ARGV[5] ~= 'force' then
   for i = 3 + n, 2 + 2 * n do
     local old = redis.call('GET', KEYS[i])
@@ -77,6 +78,31 @@ local building = redis.call('HGET', KEYS[1], 'building')
 if not building then return -1 end
 redis.call('HDEL', KEYS[1], 'building')
 return tonumber(building)
+`;
+
+// A partition of a spread view: its copy of the record (KEYS[1]) takes the generation the view's
+// record made live (ARGV[1]), provided it is the one built here, and the partition's projector
+// resumes from the rebuild's checkpoint of the partition (KEYS[2] copied to KEYS[3]). -3: already.
+const settleScript = `
+local live = redis.call('HGET', KEYS[1], 'live') or '0'
+if live == ARGV[1] then return -3 end
+if redis.call('HGET', KEYS[1], 'building') ~= ARGV[1] then return -1 end
+local checkpoint = redis.call('GET', KEYS[2])
+if checkpoint then redis.call('SET', KEYS[3], checkpoint) end
+redis.call('HSET', KEYS[1], 'live', ARGV[1])
+redis.call('HDEL', KEYS[1], 'building')
+return tonumber(live)
+`;
+
+const mirrorScript = `
+if (redis.call('HGET', KEYS[1], 'live') or '0') == ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'building', ARGV[1])
+return 1
+`;
+
+const unmirrorScript = `
+if redis.call('HGET', KEYS[1], 'building') == ARGV[1] then redis.call('HDEL', KEYS[1], 'building') end
+return 1
 `;
 
 const retiredScript = `
@@ -152,21 +178,21 @@ export class ViewGenerations {
   async switchTo(
     view: string,
     generation: number,
-    rebuildCheckpointKey: string,
+    rebuildCheckpointKey: string | null,
     checkpoints: { readonly next: readonly string[]; readonly live: readonly string[] },
     force = false,
   ): Promise<number | "cancelled" | "behind"> {
+    const copied =
+      rebuildCheckpointKey === null ? [] : [rebuildCheckpointKey, ...checkpoints.next, ...checkpoints.live];
     const result = (await this.redis.eval(
       switchScript,
-      2 + checkpoints.next.length + checkpoints.live.length,
+      1 + copied.length,
       this.keys.viewGeneration(view),
-      rebuildCheckpointKey,
-      ...checkpoints.next,
-      ...checkpoints.live,
+      ...copied,
       String(generation),
       this.keys.generationSwitches(),
       view,
-      String(checkpoints.next.length),
+      String(rebuildCheckpointKey === null ? 0 : checkpoints.next.length),
       force ? "force" : "",
     )) as number;
     return result === -1 ? "cancelled" : result === -2 ? "behind" : result;
@@ -181,7 +207,62 @@ export class ViewGenerations {
   /** Stops the rebuild of a view; returns the generation it was building, or null if none was. */
   async cancel(view: string): Promise<number | null> {
     const result = (await this.redis.eval(cancelScript, 1, this.keys.viewGeneration(view))) as number;
-    return result < 0 ? null : result;
+    if (result < 0) return null;
+    await this.unmirror(view, result);
+    return result;
+  }
+
+  /**
+   * A spread view's partitions each keep a copy of `building` and `live` in their own slot, which
+   * their writes are fenced on. The rebuild of such a view first marks its generation as being
+   * built in every partition, then checks that the view's record still says so (a cancel in
+   * between clears the marks it finds, and this clears the ones it set after). False: cancelled.
+   */
+  async mirrorBuilding(view: string, generation: number): Promise<boolean> {
+    const partitions = this.keys.spreadOf(view);
+    if (partitions === null) return true;
+    for (let p = 0; p < partitions; p++) {
+      await this.redis.eval(mirrorScript, 1, this.keys.partitionGeneration(view, p), String(generation));
+    }
+    if ((await this.read(view)).building === generation) return true;
+    await this.unmirror(view, generation);
+    return false;
+  }
+
+  private async unmirror(view: string, generation: number): Promise<void> {
+    const partitions = this.keys.spreadOf(view) ?? 0;
+    for (let p = 0; p < partitions; p++) {
+      await this.redis.eval(unmirrorScript, 1, this.keys.partitionGeneration(view, p), String(generation));
+    }
+  }
+
+  /** The generation partition `partition` of a spread view writes (its copy of `live`). */
+  async partitionLive(view: string, partition: number): Promise<number> {
+    return number(await this.redis.hget(this.keys.partitionGeneration(view, partition), "live")) ?? 0;
+  }
+
+  /**
+   * Moves partition `partition` of a spread view onto `generation`, which the view's record has
+   * made live: the rebuild does it for every partition right after the switch, and a partition's
+   * projector does it for its own when it finds its partition behind the view (the rebuild died
+   * between the two). "not built": this generation was never built for the partition.
+   */
+  async settle(
+    view: string,
+    partition: number,
+    generation: number,
+    projectorName: string,
+  ): Promise<"settled" | "already" | "not built"> {
+    const at = generationKeys(this.keys, view, generation);
+    const result = (await this.redis.eval(
+      settleScript,
+      3,
+      this.keys.partitionGeneration(view, partition),
+      at.rebuildCheckpoint(view, partition),
+      at.checkpoint(projectorName),
+      String(generation),
+    )) as number;
+    return result === -3 ? "already" : result === -1 ? "not built" : "settled";
   }
 
   /** Records that the old generation's keys are gone. */
@@ -189,14 +270,21 @@ export class ViewGenerations {
     await this.redis.eval(retiredScript, 1, this.keys.viewGeneration(view), String(generation));
   }
 
-  /** The fence of a projector writing `generation` while it is live. */
-  liveFence(view: string, generation: number): Fence {
-    return { key: this.keys.viewGeneration(view), field: "live", value: String(generation), missing: "0" };
+  /** The record writes are fenced on: a spread view's partition's copy, else the view's own. */
+  private fenceRecord(view: string, partition: number | null): string {
+    return partition !== null && this.keys.spreadOf(view) !== null
+      ? this.keys.partitionGeneration(view, partition)
+      : this.keys.viewGeneration(view);
   }
 
-  /** The fence of a rebuild writing `generation` while it is being built. */
-  buildingFence(view: string, generation: number): Fence {
-    return { key: this.keys.viewGeneration(view), field: "building", value: String(generation) };
+  /** The fence of a projector writing `generation` while it is live (in `partition`'s slot). */
+  liveFence(view: string, generation: number, partition: number | null = null): Fence {
+    return { key: this.fenceRecord(view, partition), field: "live", value: String(generation), missing: "0" };
+  }
+
+  /** The fence of a rebuild writing `generation` while it is being built (in `partition`'s slot). */
+  buildingFence(view: string, generation: number, partition: number | null = null): Fence {
+    return { key: this.fenceRecord(view, partition), field: "building", value: String(generation) };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { viewTag, type ReadModelKeys } from "./keys";
+import type { ReadModelKeys } from "./keys";
 import { anyKeyMatches, scanEach, unlinkKeys } from "./redis-nodes";
 import { viewNames } from "./registry";
 
@@ -39,19 +39,23 @@ export async function markReadModels(
   if (keys.layout.cluster) await redis.hset(keys.viewGeneration(view), "store", storeId);
 }
 
-/** The cluster layout's check of one view: its id, else any checkpoint of any of its generations. */
+/**
+ * The cluster layout's check of one view: its id, else any checkpoint of any of its generations
+ * (under each partition's prefix, for a view spread over them).
+ */
 async function adoptView(redis: Redis, keys: ReadModelKeys, view: string, storeId: string): Promise<boolean> {
   const record = keys.viewGeneration(view);
   const known = await redis.hget(record, "store");
   if (known === storeId) return false;
-  const generations = `${keys.prefix}gen:${viewTag(view)}:`;
-  const foreign =
-    known !== null ||
-    (await anyKeyMatches(redis, `${keys.generationPrefix(view, 0)}projector:*:checkpoint`)) ||
-    (await anyKeyMatches(redis, `${generations}*`));
+  const firsts = keys.generationPrefixes(view, 0);
+  const rebuilt = keys.generationPrefixes(view, 1).map((prefix) => prefix.replace(/1:$/, ""));
+  let foreign = known !== null;
+  for (const prefix of firsts) foreign ||= await anyKeyMatches(redis, `${prefix}projector:*:checkpoint`);
+  for (const prefix of rebuilt) foreign ||= await anyKeyMatches(redis, `${prefix}*`);
   if (foreign) {
-    await deleteAll(redis, `${keys.generationPrefix(view, 0)}*`, () => true);
-    await deleteAll(redis, `${generations}*`, () => true);
+    for (const prefix of [...firsts, ...rebuilt]) await deleteAll(redis, `${prefix}*`, () => true);
+    const partitions = keys.spreadOf(view) ?? 0;
+    for (let p = 0; p < partitions; p++) await redis.del(keys.partitionGeneration(view, p));
     await redis.del(record);
   }
   await redis.hset(record, "store", storeId);

@@ -217,6 +217,12 @@ export function readModelKeys(prefix = "", dataPrefix: DataPrefix = prefix, layo
      * has a prefix of its own from the start (its hash tag), and a spread view one per partition.
      */
     generationPrefix,
+    /** Every prefix a view's generation has data under: one, or one per partition of a spread view. */
+    generationPrefixes: (view: string, generation: number): string[] => {
+      const count = spread?.views.includes(view) ? spread.partitions : 0;
+      if (count === 0) return [generationPrefix(view, generation)];
+      return Array.from({ length: count }, (_, p) => generationPrefix(view, generation, p));
+    },
     /** The prefix of the key a spread view's generation puts at `placement` (else the view's). */
     placedPrefix: (view: string, generation: number, placement?: Placement) =>
       generationPrefix(view, generation, partitionAt(view, placement)),

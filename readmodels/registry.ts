@@ -4,7 +4,7 @@ import { accountsView } from "./accounts";
 import { balanceHistoryView } from "./balance-history";
 import { customerOrdersView } from "./customer-orders";
 import { inventoryView } from "./inventory";
-import { viewKeys, type ReadModelKeys } from "./keys";
+import { viewKeys, type KeyLayout, type ReadModelKeys } from "./keys";
 import { ordersView } from "./orders";
 import { ordersByRegionView } from "./orders-by-region";
 import { revenueView } from "./revenue";
@@ -64,6 +64,17 @@ export function allProjectors(keys: ReadModelKeys): Projector[] {
 export const spreadableViewNames: readonly string[] = Object.values(views)
   .filter((view: { spreads?: boolean }) => view.spreads === true)
   .map((view) => view.name);
+
+/**
+ * How keys are laid out for a deployment: on a Redis Cluster run with projector partitions, the
+ * views that can be spread get one hash tag per partition (the others one per view); one Redis, or
+ * a cluster with whole projectors, as ever. Every process of a deployment must agree (the same
+ * REDIS_CLUSTER_NODES and PROJECTOR_PARTITIONS).
+ */
+export function readModelLayout(cluster: boolean, partitions: number): KeyLayout {
+  if (!cluster) return {};
+  return partitions >= 2 ? { cluster, spread: { views: spreadableViewNames, partitions } } : { cluster };
+}
 
 /** The projectors' names, in registry order. */
 export const viewNames: readonly string[] = Object.values(views).map((view) => view.name);

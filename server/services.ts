@@ -7,7 +7,7 @@ import { eventContracts } from "../domain/event-catalogue";
 import type { EventStore } from "../eventstore/port";
 import { partitioned } from "../projectors/partition";
 import { allProjectors } from "../projectors/registry";
-import { viewNames, viewReaders, views } from "../readmodels/registry";
+import { readModelLayout, viewNames, viewReaders, views } from "../readmodels/registry";
 import { LiveGenerations } from "../readmodels/generations";
 import type { Log } from "../projectors/log";
 import { LogHead } from "../projectors/log-head";
@@ -92,9 +92,11 @@ export async function startService(
     schema: config.eventStoreSchema,
     contracts: eventContracts,
   });
-  const keys = readModelKeys(config.redisPrefix, config.redisPrefix, {
-    cluster: redisHandle.cluster !== null,
-  });
+  const keys = readModelKeys(
+    config.redisPrefix,
+    config.redisPrefix,
+    readModelLayout(redisHandle.cluster !== null, config.projectorPartitions),
+  );
   const runsProjectors = config.role === "all" || config.role === "projector";
   // In one process with the gateway, the projectors and the reaction dispatcher read the log and
   // ack through a pool of their own (PostgreSQL server only; PGlite has one connection): sharing

@@ -105,7 +105,7 @@ export async function projectorsBehind(
   options: { readonly partitions?: number; readonly only?: readonly string[] | undefined } = {},
 ): Promise<Record<string, number>> {
   const partitions = options.partitions ?? 1;
-  const keys = keysOn(redis, prefix);
+  const keys = keysOn(redis, prefix, partitions);
   const behind: Record<string, number> = {};
   for (const projector of allProjectors(keys)) {
     if (options.only && !options.only.includes(projector.name)) continue;

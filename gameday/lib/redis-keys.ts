@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { readModelKeys, type ReadModelKeys } from "../../readmodels/keys";
 import { isCluster, scanAll, scanEach, unlinkKeys } from "../../readmodels/redis-nodes";
+import { readModelLayout } from "../../readmodels/registry";
 import { clusterClient, parseClusterNodes, type ClusterNode } from "../../server/redis";
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -30,9 +31,12 @@ export function targetEnv(target: RedisTarget): Record<string, string> {
     : { REDIS_URL: "", REDIS_CLUSTER_NODES: target.cluster.map((n) => `${n.host}:${n.port}`).join(",") };
 }
 
-/** The key names a service on this connection uses under `prefix` (the cluster layout on a cluster). */
-export function keysOn(redis: Redis, prefix: string): ReadModelKeys {
-  return readModelKeys(prefix, prefix, { cluster: isCluster(redis) });
+/**
+ * The key names a service on this connection uses under `prefix` (the cluster layout on a cluster,
+ * with the spread views over `partitions` hash tags when its projectors run as partitions).
+ */
+export function keysOn(redis: Redis, prefix: string, partitions = 1): ReadModelKeys {
+  return readModelKeys(prefix, prefix, readModelLayout(isCluster(redis), partitions));
 }
 
 export async function deleteKeys(prefix: string, target: RedisTarget = testRedisUrl): Promise<void> {

@@ -3,6 +3,7 @@ import type { Cluster, Redis } from "ioredis";
 import { Redis as OneRedis } from "ioredis";
 import { bullConnection } from "../../jobs/queues";
 import { readModelKeys, type ReadModelKeys } from "../../readmodels/keys";
+import { readModelLayout } from "../../readmodels/registry";
 import type { Config } from "../config";
 import { clusterClient } from "../redis";
 import { CommandFailed } from "./args";
@@ -22,7 +23,7 @@ export interface ToolRedis {
  * service would wait for it).
  */
 export async function connectRedis(
-  config: Pick<Config, "redisUrl" | "redisCluster" | "redisPrefix">,
+  config: Pick<Config, "redisUrl" | "redisCluster" | "redisPrefix" | "projectorPartitions">,
 ): Promise<ToolRedis> {
   const nodes = config.redisCluster;
   const where = nodes ? `the cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(",")}` : config.redisUrl;
@@ -42,7 +43,11 @@ export async function connectRedis(
     redis.disconnect();
     throw new CommandFailed(`Redis is unavailable at ${where}: ${(error as Error).message}`);
   }
-  const keys = readModelKeys(config.redisPrefix, config.redisPrefix, { cluster: nodes !== null });
+  const keys = readModelKeys(
+    config.redisPrefix,
+    config.redisPrefix,
+    readModelLayout(nodes !== null, config.projectorPartitions),
+  );
   const bullClient = nodes
     ? (clusterClient(nodes, { maxRetriesPerRequest: null }) as unknown as Cluster)
     : null;

@@ -42,7 +42,7 @@ describe("a busy projector split into partitions by stream", () => {
     cleanups.push(async () => void client.disconnect());
 
     await appendMixedLoad(es.store, { seed: 9, events: 3_000, tag: "p" });
-    const keys = keysOn(client, prefix);
+    const keys = keysOn(client, prefix, 2);
     await eventually(async () => {
       for (const projector of allProjectors(keys)) {
         for (const index of [0, 1]) {

@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { accountStreamId } from "../../domain/banking/state";
+import { connectTarget, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
+import { ServiceProcess } from "../../gameday/lib/service-process";
+import { rebuildView } from "../../jobs/rebuild";
+import { LiveGenerations, ViewGenerations } from "../../readmodels/generations";
+import { scanAll } from "../../readmodels/redis-nodes";
+import { spreadableViewNames, viewNames, viewReaders, views } from "../../readmodels/registry";
+import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
+import { appendMixedLoad } from "../support/load";
+import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
+import { testRedis } from "../support/redis-target";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+/** A view's data as readers see it: its keys under every prefix given, the prefix taken off. */
+async function dataUnder(redis: Redis, prefixes: readonly string[]): Promise<Record<string, unknown>> {
+  const merged: Record<string, unknown> = {};
+  for (const prefix of prefixes) {
+    for (const [key, value] of Object.entries(await readModels(redis, prefix))) {
+      if (!key.startsWith("projector:")) merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+const movements = new Set(["MoneyDeposited", "MoneyWithdrawn", "WithdrawalReversed"]);
+
+describe("views spread over one hash tag per projector partition (Redis Cluster)", () => {
+  it("are written by two partition processes, read by id, rebuilt under load, and equal a clean rebuild", async () => {
+    const target = testRedis();
+    const es = await createPostgresTestStore();
+    cleanups.push(() => es.close());
+    const prefix = `spread:${randomBytes(4).toString("hex")}:`;
+    for (const index of [0, 1]) {
+      const process = new ServiceProcess({
+        ROLE: "projector",
+        EVENT_STORE_URL: testDatabaseUrl,
+        EVENT_STORE_SCHEMA: es.schema,
+        ...targetEnv(target),
+        REDIS_AUTOSTART: "false",
+        REDIS_PREFIX: prefix,
+        PROJECTOR_PARTITION: `${index}/2`,
+        CONSUMER_NAME: `spread-${index}`,
+      });
+      process.start();
+      cleanups.push(async () => void (await process.kill()));
+    }
+    const client = connectTarget(target);
+    cleanups.push(async () => void client.disconnect());
+    const keys = keysOn(client, prefix, 2);
+    const view = views.accountTransactions.name;
+
+    await appendMixedLoad(es.store, { seed: 31, events: 2_000, tag: "sp0" });
+    await caughtUp(es.store, client, prefix, 60_000, undefined, 2);
+
+    // Each spread view that has data has it under both partitions' tags, and none under its own.
+    for (const name of [view, views.balanceHistory.name]) {
+      for (const p of [0, 1]) {
+        const found = await scanAll(client, `${keys.generationPrefix(name, 0, p)}*`);
+        expect(found.length, `${name} partition ${p}`).toBeGreaterThan(10);
+      }
+      expect(await scanAll(client, `${keys.generationPrefix(name, 0)}*`)).toEqual([]);
+    }
+    expect(spreadableViewNames).toContain(view);
+
+    // A reader finds an account's audit trail from its id alone, whichever slot it is in.
+    const generationsNow = new LiveGenerations(client, keys, viewNames);
+    await generationsNow.refresh();
+    const readers = viewReaders(client, keys, (name) => generationsNow.keysOf(name));
+    for (const account of ["sp0-a0", "sp0-a1", "sp0-a2", "sp0-a3"]) {
+      const expected = (await es.store.readStream(accountStreamId(account))).filter((e) =>
+        movements.has(e.type),
+      );
+      const { items } = await readers.accountTransactions.transactions(account, 1_000, null);
+      expect(items.map((item) => item.eventId).reverse(), account).toEqual(expected.map((e) => e.id));
+    }
+
+    // A rebuild of the spread view while more is appended and both partitions project it.
+    const generations = new ViewGenerations(client, keys);
+    const begun = (await generations.begin(view, null))!;
+    const load = appendMixedLoad(es.store, { seed: 32, events: 3_000, tag: "sp1" });
+    const stages: string[] = [];
+    const result = await rebuildView(
+      {
+        log: es.store,
+        redis: client,
+        keys,
+        projectorAt: (at) => views.accountTransactions.projector(at),
+        partitions: 2,
+        pageSize: 100,
+        retireAfterMs: 200,
+        onProgress: (progress) => void stages.push(progress.stage),
+      },
+      view,
+      begun.generation,
+    );
+    await load;
+    expect(result.outcome).toBe("switched");
+    expect(stages).toContain("retiring");
+    expect(await generations.live(view)).toBe(begun.generation);
+    for (const p of [0, 1]) expect(await generations.partitionLive(view, p)).toBe(begun.generation);
+    // The replaced generation is gone from both partitions' slots.
+    for (const p of [0, 1])
+      expect(await scanAll(client, `${keys.generationPrefix(view, 0, p)}*`)).toEqual([]);
+
+    // The partitions' projectors moved to the new generation and carried on there.
+    await caughtUp(es.store, client, prefix, 60_000, [view], 2);
+    const rebuilt = await cleanRebuild(es.store, target, [view]);
+    const clean = Object.fromEntries(
+      Object.entries(rebuilt)
+        .filter(([key]) => key.startsWith(`{${view}}:`) && !key.includes(":projector:"))
+        .map(([key, value]) => [key.slice(`{${view}}:`.length), value]),
+    );
+    const live = await dataUnder(client, keys.generationPrefixes(view, begun.generation));
+    expect(Object.keys(live).length).toBeGreaterThan(50);
+    expect(live).toEqual(clean);
+  }, 300_000);
+});

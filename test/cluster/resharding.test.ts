@@ -44,24 +44,30 @@ describe("a Redis Cluster resharded while two projector partitions write to it",
     const client = connectTarget(target);
     cleanups.push(async () => void client.disconnect());
 
-    // The busiest views' slots, each to another master, while the load is written and projected.
+    // The busiest views' slots, each to another master, while the load is written and projected;
+    // and one partition's slot of a view spread over the partitions (the audit trail).
     const busiest = [views.accounts.name, views.orders.name, views.inventory.name];
+    const spread = views.accountTransactions.name;
+    const tags = [
+      ...busiest.map((view) => [view, viewTag(view)]),
+      [spread, viewTag(spread, { index: 1, count: 2 })],
+    ];
     const moves = await Promise.all(
-      busiest.map(async (view, i) => {
-        const slot = await cluster.slotOf(`x${viewTag(view)}`);
+      tags.map(async ([view, tag], i) => {
+        const slot = await cluster.slotOf(`x${tag}`);
         const from = await cluster.ownerOf(slot);
         const others = cluster.ports.filter((port) => port !== from);
-        return { view, slot, from, to: others[i % others.length]! };
+        return { view: view!, slot, from, to: others[i % others.length]! };
       }),
     );
     // A first load, projected, so each moved view has keys of both partitions to move.
     await appendMixedLoad(es.store, { seed: 20, events: 1_000, tag: "rs0" });
     const checkpointsOf = (view: string) => {
-      const at = viewKeys(keysOn(client, prefix), view);
+      const at = viewKeys(keysOn(client, prefix, 2), view);
       return Promise.all([0, 1].map((index) => client.get(at.checkpoint(partitionName(view, index, 2)))));
     };
     await eventually(async () => {
-      for (const view of busiest) expect(await checkpointsOf(view)).not.toContain(null);
+      for (const view of [...busiest, spread]) expect(await checkpointsOf(view)).not.toContain(null);
     }, 60_000);
     // Then the load the slots move under: appended and projected while they move.
     const load = appendMixedLoad(es.store, { seed: 21, events: 16_000, tag: "rs1" });

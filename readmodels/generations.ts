@@ -364,6 +364,7 @@ export function liveKeys(base: ReadModelKeys, view: string, source: LiveGenerati
       base.prefix,
       (placement) => base.placedPrefix(view, source.live(view), placement),
       base.layout,
+      base.spreadOf(view),
     );
   }
   const byGeneration = new Map<number, string>();

@@ -102,7 +102,13 @@ export function viewTag(
  * call, see `generationKeys`); channels, skip marks, state reports and jobs stay under `prefix`, so
  * they outlive a rebuild.
  */
-export function readModelKeys(prefix = "", dataPrefix: DataPrefix = prefix, layout: KeyLayout = {}) {
+export function readModelKeys(
+  prefix = "",
+  dataPrefix: DataPrefix = prefix,
+  layout: KeyLayout = {},
+  /** For the keys of one spread view: over how many partitions its data is spread. */
+  spreadOver: number | null = null,
+) {
   const data = typeof dataPrefix === "function" ? dataPrefix : () => dataPrefix;
   const cluster = layout.cluster === true;
   if (cluster && /[{}]/.test(prefix)) {
@@ -131,10 +137,20 @@ export function readModelKeys(prefix = "", dataPrefix: DataPrefix = prefix, layo
     layout: { cluster, ...(spread && { spread }) } as KeyLayout,
     /** Where the view data these keys name lives now (the prefix of a generation). */
     viewPrefix: data,
+    /**
+     * The key a reader of a gathering index must read in every partition it is kept in: one per
+     * partition for a spread view (each partition keeps its part, merged on read), else one.
+     */
+    inEveryPartition: <T>(key: (placement?: Placement) => T): T[] =>
+      spreadOver === null
+        ? [key()]
+        : Array.from({ length: spreadOver }, (_, partition) => key({ partition })),
     /** Id of the event store the read models under this prefix were built from. */
     storeIdentity: () => `${prefix}store-identity`,
     account: (accountId: string) => `${data(ofAccount(accountId))}account:${part(accountId)}`,
-    ownerAccounts: (ownerId: string) => `${data()}owner:${part(ownerId)}:accounts`,
+    /** An owner's accounts; a spread view keeps them per partition, placed by the account's stream. */
+    ownerAccounts: (ownerId: string, placement?: Placement) =>
+      `${data(placement)}owner:${part(ownerId)}:accounts`,
     /** Capped stream of the account view after each change (entry id = event position). */
     accountHistory: (accountId: string) => `${data(ofAccount(accountId))}account:${part(accountId)}:history`,
     /** Audit trail: every money movement of an account (entry id = event position). */
@@ -256,6 +272,7 @@ export function generationKeys(base: ReadModelKeys, view: string, generation: nu
     base.prefix,
     (placement) => base.placedPrefix(view, generation, placement),
     base.layout,
+    base.spreadOf(view),
   );
 }
 

@@ -53,10 +53,11 @@ export interface LiveSource<T> {
 export interface ViewModule<Name extends string = string, Reader = unknown> {
   readonly name: Name;
   /**
-   * True when every key the view writes belongs to one entity's stream (placed by it, see
-   * `Placement` in keys.ts), besides its checkpoints and ledger: on a Redis Cluster with projector
-   * partitions such a view is spread over one hash tag per partition. A view that gathers across
-   * entities (a total, a ranking, an index of many) keeps one tag, written by every partition.
+   * True when every key the view writes is placed by the stream of the event that writes it (see
+   * `Placement` in keys.ts): an entity's own keys, and any index gathering many entities kept once
+   * per partition and merged by its reader (`inEveryPartition`). On a Redis Cluster with projector
+   * partitions such a view is spread over one hash tag per partition. A view whose reads cannot be
+   * merged cheaply (a total, a ranking) keeps one tag, written by every partition.
    */
   readonly spreads?: boolean;
   projector(keys: ReadModelKeys): Projector;

@@ -10,6 +10,7 @@ export { AccountReader } from "./reader";
 /** Accounts: balance, status and owner of each account, an owner's accounts, live changes. */
 export const accountsView = defineView({
   name: accountsName,
+  spreads: true,
   projector: accountsProjector,
   reader: (redis, keys) => new AccountReader(redis, keys),
 });

@@ -31,7 +31,7 @@ export function accountsProjector(keys: ReadModelKeys): Projector {
           const { ownerId, currency, openedAt } = event.data;
           ops.push(layout.set(key, { ownerId, currency, balance: 0, status: "open", openedAt }), [
             "zadd",
-            keys.ownerAccounts(ownerId),
+            keys.ownerAccounts(ownerId, { stream: recorded.streamId }),
             String(Date.parse(openedAt)),
             accountId,
           ]);

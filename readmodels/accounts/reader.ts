@@ -21,18 +21,30 @@ export class AccountReader {
     return accountIds.map((id, i) => accountFromHash(id, hashes[i]!));
   }
 
-  /** Ids of an owner's accounts, oldest first, from `offset`, at most `limit`. */
+  /**
+   * Ids of an owner's accounts, oldest first, from `offset`, at most `limit`. On a cluster with the
+   * view spread over partitions, each partition keeps the owner's accounts of its streams: the
+   * first `offset + limit` of each, merged in the order one sorted set would give.
+   */
   async idsByOwner(
     ownerId: string,
     offset: number,
     limit: number,
   ): Promise<{ ids: string[]; total: number }> {
-    const key = this.keys.ownerAccounts(ownerId);
-    const [ids, total] = await Promise.all([
-      this.redis.zrange(key, offset, offset + limit - 1),
-      this.redis.zcard(key),
+    const keys = this.keys.inEveryPartition((placement) => this.keys.ownerAccounts(ownerId, placement));
+    if (keys.length === 1) {
+      const [ids, total] = await Promise.all([
+        this.redis.zrange(keys[0]!, offset, offset + limit - 1),
+        this.redis.zcard(keys[0]!),
+      ]);
+      return { ids, total };
+    }
+    const [parts, totals] = await Promise.all([
+      Promise.all(keys.map((key) => this.redis.zrange(key, 0, offset + limit - 1, "WITHSCORES"))),
+      Promise.all(keys.map((key) => this.redis.zcard(key))),
     ]);
-    return { ids, total };
+    const ids = mergeByScore(parts).slice(offset, offset + limit);
+    return { ids, total: totals.reduce((sum, n) => sum + n, 0) };
   }
 
   /** The account's views after `since`, from its capped history. */
@@ -60,4 +72,14 @@ export class AccountReader {
       changesSince: (position) => this.viewsSince(accountId, position),
     };
   }
+}
+
+/** Members of several sorted sets (WITHSCORES replies) in the order one set holding all would give. */
+export function mergeByScore(replies: readonly string[][]): string[] {
+  const entries: [member: string, score: number][] = [];
+  for (const reply of replies) {
+    for (let i = 0; i + 1 < reply.length; i += 2) entries.push([reply[i]!, Number(reply[i + 1])]);
+  }
+  entries.sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0));
+  return entries.map(([member]) => member);
 }

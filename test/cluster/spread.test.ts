@@ -6,6 +6,7 @@ import { connectTarget, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
 import { ServiceProcess } from "../../gameday/lib/service-process";
 import { rebuildView } from "../../jobs/rebuild";
 import { LiveGenerations, ViewGenerations } from "../../readmodels/generations";
+import { partitionOf } from "../../readmodels/keys";
 import { scanAll } from "../../readmodels/redis-nodes";
 import { spreadableViewNames, viewNames, viewReaders, views } from "../../readmodels/registry";
 import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
@@ -60,7 +61,7 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
     await caughtUp(es.store, client, prefix, 60_000, undefined, 2);
 
     // Each spread view that has data has it under both partitions' tags, and none under its own.
-    for (const name of [view, views.balanceHistory.name]) {
+    for (const name of [view, views.balanceHistory.name, views.accounts.name]) {
       for (const p of [0, 1]) {
         const found = await scanAll(client, `${keys.generationPrefix(name, 0, p)}*`);
         expect(found.length, `${name} partition ${p}`).toBeGreaterThan(10);
@@ -80,6 +81,22 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
       const { items } = await readers.accountTransactions.transactions(account, 1_000, null);
       expect(items.map((item) => item.eventId).reverse(), account).toEqual(expected.map((e) => e.id));
     }
+
+    // An owner's accounts are kept by each partition for its streams; the reader merges them in
+    // the order they were opened (one owner whose accounts the two partitions share).
+    const openings = (await es.store.readAll({ filter: { streamPrefixes: ["account-"] } })).filter(
+      (e) => e.type === "AccountOpened",
+    );
+    const ownersAccounts = new Map<string, string[]>();
+    for (const e of openings) {
+      const { ownerId, accountId } = e.data as { ownerId: string; accountId: string };
+      ownersAccounts.set(ownerId, [...(ownersAccounts.get(ownerId) ?? []), accountId]);
+    }
+    const [owner, owned] = [...ownersAccounts].find(
+      ([, ids]) => new Set(ids.map((id) => partitionOf(accountStreamId(id), 2))).size === 2,
+    )!;
+    expect(await readers.accounts.idsByOwner(owner, 0, 100)).toEqual({ ids: owned, total: owned.length });
+    expect(await readers.accounts.idsByOwner(owner, 1, 1)).toEqual({ ids: [owned[1]], total: owned.length });
 
     // A rebuild of the spread view while more is appended and both partitions project it.
     const generations = new ViewGenerations(client, keys);

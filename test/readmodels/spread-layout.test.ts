@@ -55,7 +55,12 @@ function keysOf(projection: Projection): string[] {
 
 describe("the spread cluster layout", () => {
   it("is offered by the views whose every key belongs to one stream", () => {
-    expect([...spreadableViewNames].sort()).toEqual(["account-transactions", "balance-history", "transfers"]);
+    expect([...spreadableViewNames].sort()).toEqual([
+      "account-transactions",
+      "accounts",
+      "balance-history",
+      "transfers",
+    ]);
   });
 
   it("writes each event's keys in the slot of its stream's partition, at every generation", () => {
@@ -97,13 +102,28 @@ describe("the spread cluster layout", () => {
     );
   });
 
-  it("leaves the views that gather across entities under one tag, and the single layout as it was", () => {
-    const accounts = generationKeys(base, "accounts", 0);
-    expect(hashTag(accounts.account("acc-1"))).toBe("accounts");
-    expect(hashTag(accounts.ownerAccounts("o-1"))).toBe("accounts");
-    expect(readModelKeys("ll:", "ll:", {}).accountTransactions("acc-1")).toBe(
-      "ll:account:acc-1:transactions",
+  it("keeps an index that gathers entities once per partition, which readers read in every one", () => {
+    const accounts = generationKeys(base, "accounts", 2);
+    const written = accounts.ownerAccounts("o-1", { stream: "account-acc-7" });
+    expect(hashTag(written)).toBe(
+      partitionName("accounts", partitionOf("account-acc-7", partitions), partitions),
     );
+    const read = accounts.inEveryPartition((placement) => accounts.ownerAccounts("o-1", placement));
+    expect(read.map(hashTag)).toEqual([0, 1, 2].map((p) => partitionName("accounts", p, partitions)));
+    expect(read).toContain(written);
+  });
+
+  it("leaves the views that gather across entities under one tag, and the single layout as it was", () => {
+    const revenue = generationKeys(base, "revenue", 0);
+    expect(hashTag(revenue.revenueTotal("EUR"))).toBe("revenue");
+    expect(revenue.inEveryPartition(() => revenue.revenueTotal("EUR"))).toEqual([
+      revenue.revenueTotal("EUR"),
+    ]);
+    const single = readModelKeys("ll:", "ll:", {});
+    expect(single.accountTransactions("acc-1")).toBe("ll:account:acc-1:transactions");
+    expect(single.inEveryPartition((placement) => single.ownerAccounts("o", placement))).toEqual([
+      "ll:owner:o:accounts",
+    ]);
     expect(() =>
       readModelKeys("ll:", "ll:", { cluster: true, spread: { views: ["transfers"], partitions: 1 } }),
     ).toThrow(/at least 2/);

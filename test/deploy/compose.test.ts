@@ -194,6 +194,29 @@ describe("docker-compose.cluster.yml (the read side on a Redis Cluster)", () => 
     }
   });
 
+  it("runs one projector partition per master, and tells every gateway and worker the count", () => {
+    const partitions = Object.entries(cluster.services)
+      .filter(([, service]) => service.environment?.PROJECTOR_PARTITION !== undefined)
+      .map(([name, service]) => [name, service.environment!.PROJECTOR_PARTITION] as const);
+    expect(partitions.map(([, partition]) => partition).sort()).toEqual(["0/3", "1/3", "2/3"]);
+    for (const [name] of partitions) {
+      const environment = cluster.services[name]!.environment ?? {};
+      expect(environment.REDIS_CLUSTER_NODES, name).toBe(nodes.map((node) => `${node}:6379`).join(","));
+      expect(cluster.services[name]!.depends_on, name).toMatchObject({
+        "redis-cluster-init": { condition: "service_completed_successfully" },
+      });
+      if (name !== "projector") {
+        expect((cluster.services[name] as { extends?: unknown }).extends, name).toEqual({
+          file: "docker-compose.yml",
+          service: "projector",
+        });
+      }
+    }
+    for (const name of ["gateway", "worker"]) {
+      expect(cluster.services[name]!.environment?.PROJECTOR_PARTITIONS, name).toBe("3");
+    }
+  });
+
   it("points every application process at the cluster, with variables the service reads", () => {
     const known = variablesReadByConfig();
     for (const name of appServices) {

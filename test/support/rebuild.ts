@@ -12,20 +12,49 @@ export { cleanRebuild, readModels, waitCaughtUp as caughtUp } from "../../gameda
  */
 export function viewsOnly(models: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(models)
-      .map(([key, value]) => [unspread(key), value] as const)
-      .filter(([tagged]) => {
-        const key = tagged.replace(/^\{[^}]*\}:/, "");
-        return (
-          !key.startsWith("projector:") &&
-          !/^customer:.*:order-history$/.test(key) &&
-          !/^orders:history$/.test(key) &&
-          !/^inventory:.*:history$/.test(key) &&
-          !/^revenue:.*:history$/.test(key) &&
-          !/^top-customers:.*:history$/.test(key)
-        );
-      }),
+    Object.entries(mergedSpread(models)).filter(([tagged]) => {
+      const key = tagged.replace(/^\{[^}]*\}:/, "");
+      return (
+        !key.startsWith("projector:") &&
+        !/^customer:.*:order-history$/.test(key) &&
+        !/^orders:history$/.test(key) &&
+        !/^inventory:.*:history$/.test(key) &&
+        !/^revenue:.*:history$/.test(key) &&
+        !/^top-customers:.*:history$/.test(key)
+      );
+    }),
   );
+}
+
+/**
+ * Indexes a spread view keeps once per partition (sorted sets, each partition's for its streams):
+ * merged as the one sorted set a single projector writes.
+ */
+const gatheredPerPartition = [/^owner:.*:accounts$/];
+
+/** A spread view's keys named by its view's tag, its per-partition indexes merged. */
+function mergedSpread(models: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(models)) {
+    const name = unspread(key);
+    const earlier = merged[name];
+    if (earlier === undefined) {
+      merged[name] = value;
+      continue;
+    }
+    const bare = name.replace(/^\{[^}]*\}:/, "");
+    if (bare.startsWith("projector:")) continue; // per partition by design, and no view
+    if (!gatheredPerPartition.some((pattern) => pattern.test(bare))) {
+      throw new Error(`two partitions both hold ${name}: a spread view placed a key by something else`);
+    }
+    const pairs: [string, string][] = [];
+    for (const flat of [earlier, value] as string[][]) {
+      for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+    }
+    pairs.sort(([a, x], [b, y]) => Number(x) - Number(y) || (a < b ? -1 : a > b ? 1 : 0));
+    merged[name] = pairs.flat();
+  }
+  return merged;
 }
 
 /** A spread view's key named by its view's tag instead of its partition's. */

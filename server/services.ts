@@ -219,7 +219,7 @@ export async function startService(
   };
   const loadsDemo = config.demo !== "off" && serving;
   // With demo data to load, this process's projectors start once it is in (below): chasing every
-  // one of its 1,775 commands as it is appended would take them ten times as long as catching
+  // one of its ~1,800 commands as it is appended would take them ten times as long as catching
   // up afterwards in batches.
   if (runsProjectors && !loadsDemo) await startProjectors();
 

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { assertSchemaName, type SqlClient, type SqlExecutor, type SqlRow } from "./sql";
 
@@ -11,14 +11,30 @@ import { assertSchemaName, type SqlClient, type SqlExecutor, type SqlRow } from 
 export class PgliteClient implements SqlClient {
   private readonly mutex = new AsyncMutex();
 
-  private constructor(private readonly db: PGlite) {}
+  private constructor(
+    private readonly db: PGlite,
+    private readonly unlock: () => Promise<void>,
+  ) {}
 
-  /** `dataDir` persists the database in that directory (created if missing); omit it for memory. */
+  /**
+   * `dataDir` persists the database in that directory (created if missing); omit it for memory.
+   * A directory is one process's at a time (PGlite is one database process in ours: a second
+   * process writing the same files would corrupt them), so it is refused while another holds it.
+   */
   static async open(schema: string, dataDir?: string): Promise<PgliteClient> {
-    if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir);
-    await db.exec(`SET search_path TO ${assertSchemaName(schema)}`);
-    return new PgliteClient(db);
+    let unlock = async () => {};
+    if (dataDir !== undefined) {
+      await mkdir(dataDir, { recursive: true });
+      unlock = await lockDirectory(dataDir);
+    }
+    try {
+      const db = await PGlite.create(dataDir);
+      await db.exec(`SET search_path TO ${assertSchemaName(schema)}`);
+      return new PgliteClient(db, unlock);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
   }
 
   query<Row extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<Row[]> {
@@ -47,11 +63,65 @@ export class PgliteClient implements SqlClient {
 
   async close(): Promise<void> {
     await this.mutex.run(() => this.db.close());
+    await this.unlock();
   }
 
   private async run<Row extends SqlRow>(text: string, params?: readonly unknown[]): Promise<Row[]> {
     const result = await this.db.query<Row>(text, params as unknown[] | undefined);
     return result.rows;
+  }
+}
+
+/** The embedded store's directory is open in another process. */
+export class EmbeddedStoreInUse extends Error {
+  readonly code = "EMBEDDED_STORE_IN_USE";
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `the embedded event store in ${dataDir} is open in process ${pid}; stop that process first ` +
+        `(or, for several processes on one store, use a PostgreSQL EVENT_STORE_URL)`,
+    );
+    this.name = "EmbeddedStoreInUse";
+  }
+}
+
+/**
+ * Takes "<dataDir>.lock" (created exclusively, holding this process's id) and returns its release.
+ * A lock whose process is gone (killed outright) is taken over; one held by this process is shared.
+ */
+async function lockDirectory(dataDir: string): Promise<() => Promise<void>> {
+  const path = `${dataDir.replace(/[\\/]+$/, "")}.lock`;
+  for (;;) {
+    try {
+      const file = await open(path, "wx");
+      await file.writeFile(String(process.pid));
+      await file.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let holder = Number((await readFile(path, "utf8").catch(() => "")).trim());
+    if (!holder) {
+      // Created an instant ago, its id not written yet: read it again before judging it stale.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      holder = Number((await readFile(path, "utf8").catch(() => "")).trim());
+    }
+    if (holder === process.pid) return async () => {};
+    if (Number.isInteger(holder) && holder > 0 && isRunning(holder))
+      throw new EmbeddedStoreInUse(dataDir, holder);
+    await rm(path, { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

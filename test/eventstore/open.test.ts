@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { openEventStore } from "../../eventstore/open";
+import { EmbeddedStoreInUse } from "../../eventstore/postgres/pglite-client";
 import { testDatabaseUrl, uniqueSchema, withRawClient } from "../support/eventstores";
 import { events, uniqueStream } from "./helpers";
 
@@ -37,6 +39,44 @@ describe("openEventStore", () => {
       await rm(parent, { recursive: true, force: true });
     }
   });
+
+  it("pglite://<dir> is one process's at a time: another is refused by name, a dead one's lock taken over", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "eventstore-"));
+    const dir = join(parent, "data");
+    const url = `pglite://${dir}`;
+    const opener = `
+      const { openEventStore } = await import(${JSON.stringify(new URL("../../eventstore/open.ts", import.meta.url).href)});
+      await openEventStore(${JSON.stringify(url)});
+      console.log("open");
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", opener], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("open") && resolve());
+        child.once("exit", (code) => reject(new Error(`the other process ended (${code})`)));
+      });
+      const refused = await openEventStore(url).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(EmbeddedStoreInUse);
+      expect((refused as EmbeddedStoreInUse).pid).toBe(child.pid);
+      expect((refused as Error).message).toContain(`open in process ${child.pid}`);
+
+      // Killed outright, it could not remove its lock: the next opener finds its process gone.
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+      const reopened = await openEventStore(url);
+      await reopened.close();
+    } finally {
+      child.kill("SIGKILL");
+      await rm(parent, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("postgres:// opens a server store in the named schema; opening again (even at once) is safe", async () => {
     const schema = uniqueSchema("es_open");

@@ -51,13 +51,15 @@ export class RebuildRequests {
 
   /**
    * Claims the view's next generation and enqueues the job that builds it. Refused while another
-   * rebuild of the view is unfinished; one whose job failed for good or vanished is superseded
+   * rebuild of the view is unfinished (its job has not ended, retiring included); one whose job failed for good or vanished is superseded
    * (its partial generation is removed by the new job).
    */
   async start(view: string): Promise<{ jobId: string; generation: number }> {
     if (!this.views.includes(view)) throw new UnknownView(view, this.views);
     const record = await this.generations.read(view);
-    if (record.building !== null && record.job !== null) {
+    // The last rebuild's job, while it runs: building, or switched and still retiring the old
+    // generation (a new one begun then would find two generations to retire).
+    if (record.job !== null) {
       const job = await Job.fromId(this.queue, record.job);
       const state = job ? await job.getState() : "unknown";
       if (unfinished.has(state)) throw new RebuildAlreadyRunning(view, record.job, state);

@@ -152,6 +152,14 @@ describe("rebuilding a view as a job", () => {
     const unknown = await admin.gql(`mutation { rebuildProjection(view: "nope") { id } }`);
     expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "view" });
 
+    // Still refused once it has switched and is retiring the old generation (the job runs on).
+    await eventually(
+      async () => expect((await job(jobId)).progress?.stage).toMatch(/^switched; removing/),
+      240_000,
+    );
+    const whileRetiring = await admin.gql(`mutation { rebuildProjection(view: "accounts") { id } }`);
+    expect(whileRetiring.errors?.[0]?.extensions).toMatchObject({ code: "REBUILD_ALREADY_RUNNING", jobId });
+
     // Progress only goes forward, with a total, a rate and the time left.
     const seen: number[] = [];
     const finished = await eventually(async () => {

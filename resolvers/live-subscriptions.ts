@@ -6,6 +6,7 @@ import { OrderRef } from "../schema/order";
 import { ProductRef } from "../schema/product";
 import { RevenueFiguresRef } from "../schema/revenue";
 import { requireVisibleOrder } from "./access";
+import { currencyArg } from "./currency-arg";
 import { liveView, type LiveUpdate } from "./live-view";
 
 /** The envelope of every live view: the view, its position, and whether changes were missed. */
@@ -100,7 +101,7 @@ builder.subscriptionFields((t) => ({
       since: t.arg({ type: "Position", required: false, ...sinceArg }),
     },
     subscribe: (_root, args, ctx) => {
-      const currency = (args.currency ?? "USD").toUpperCase();
+      const currency = currencyArg(args.currency);
       return liveView(ctx.services.changes, ctx.services.views.revenue.live(currency), args.since ?? null);
     },
     resolve: (update) => update,

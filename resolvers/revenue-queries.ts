@@ -3,6 +3,7 @@ import type { RevenueView } from "../readmodels/revenue";
 import { builder } from "../schema/builder";
 import { ViewMetaRef } from "../schema/meta";
 import { RevenueFiguresRef } from "../schema/revenue";
+import { currencyArg } from "./currency-arg";
 import { viewMeta } from "./meta";
 import { revenueView } from "../readmodels/revenue";
 import { reads } from "./reads";
@@ -59,7 +60,7 @@ builder.queryField("revenue", (t) =>
     authScopes: { staff: true },
     args: { currency: t.arg.string({ required: false, defaultValue: "USD" }) },
     resolve: async (_root, args, ctx) => {
-      const currency = (args.currency ?? "USD").toUpperCase();
+      const currency = currencyArg(args.currency);
       return { currency, total: await ctx.services.views.revenue.total(currency) };
     },
   }),

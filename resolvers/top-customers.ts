@@ -1,9 +1,9 @@
 import { GraphQLError } from "graphql";
-import { assertCurrency } from "../domain/shared/money";
 import { topCustomersView, type CustomerSpend, type TopCustomersView } from "../readmodels/top-customers";
 import { builder } from "../schema/builder";
 import { ViewMetaRef } from "../schema/meta";
 import { MoneyRef } from "../schema/money";
+import { currencyArg } from "./currency-arg";
 import { liveView, type LiveUpdate } from "./live-view";
 import { viewMeta } from "./meta";
 import { reads } from "./reads";
@@ -54,15 +54,8 @@ const TopCustomersUpdateRef = builder
   });
 
 function rankingArgs(args: { currency?: string | null; first?: number | null }) {
-  const currency = (args.currency ?? "USD").toUpperCase();
+  const currency = currencyArg(args.currency);
   const first = args.first ?? 10;
-  try {
-    assertCurrency(currency);
-  } catch (error) {
-    throw new GraphQLError((error as Error).message, {
-      extensions: { code: "BAD_USER_INPUT", field: "currency" },
-    });
-  }
   if (first < 1 || first > 100) {
     throw new GraphQLError('"first" must be between 1 and 100', {
       extensions: { code: "BAD_USER_INPUT", field: "first" },

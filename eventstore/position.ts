@@ -12,6 +12,12 @@ export function formatPosition(p: Position): string {
   return `${p.commit}:${p.prepare}`;
 }
 
+/**
+ * The position before every event, in text form: where a view stands that no event has changed
+ * yet. Resuming from it misses nothing, as every change of the view comes after it.
+ */
+export const beforeEveryEvent = "0:0";
+
 export class InvalidPosition extends Error {
   readonly code = "INVALID_POSITION";
   constructor(readonly text: string) {

@@ -38,6 +38,11 @@ export interface LiveSource<T> {
    * sources of one channel read their changes once for all their clients only where this is equal.
    */
   readonly variant?: string;
+  /**
+   * The view now and the position it reflects. Null only where there is nothing to show (no such
+   * order); a view no event has changed yet (a currency with no revenue) is its empty view, at the
+   * position before every event, so clients still get a first push and resume without a gap.
+   */
   current(): Promise<{ position: string; view: T } | null>;
   changesSince(position: string): Promise<{ changes: ViewChange<T>[]; complete: boolean }>;
 }

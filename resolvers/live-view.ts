@@ -1,4 +1,5 @@
 import { context, ROOT_CONTEXT, SpanKind, trace, type Link, type Span } from "@opentelemetry/api";
+import { beforeEveryEvent } from "../eventstore/position";
 import { parseTraceparent } from "../eventstore/traceparent";
 import type { ChangeFeed, ChangeNotice } from "../readmodels/change-feed";
 import type { LiveSource } from "../readmodels/view";
@@ -94,7 +95,7 @@ async function* livePushes<T>(
     for await (const notice of feed.notices) {
       const span = pushSpan(source.channel, notice, links);
       try {
-        const since = last ?? "0:0";
+        const since = last ?? beforeEveryEvent;
         // One read of the change for every subscriber of the channel that waits for the same.
         const read = () =>
           changes.readOnce(source.channel, since, () => source.changesSince(since), source.variant);

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { beforeEveryEvent } from "../../eventstore/position";
 import { readHashes } from "../hashes";
 import type { ReadModelKeys } from "../keys";
 import { defineView, type LiveSource } from "../view";
@@ -42,13 +43,17 @@ export class RevenueReader {
     );
   }
 
-  /** A currency's totals, live. */
+  /**
+   * A currency's totals, live. A currency with no revenue yet is still a view (zeros, as the query
+   * answers it), sent first like any other: at the position before every event, so a client that
+   * resumes from there is given every change after.
+   */
   live(currency: string): LiveSource<RevenueView> {
     return {
       channel: this.keys.revenueChanges(currency),
       current: async () => {
         const view = await this.total(currency);
-        return view.position ? { position: view.position, view } : null;
+        return { position: view.position ?? beforeEveryEvent, view };
       },
       changesSince: (position) => this.changesSince(currency, position),
     };

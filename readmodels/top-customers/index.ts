@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { orderStreamPrefix } from "../../domain/ordering/state";
 import { orderEventFromStored } from "../../domain/ordering/upcasters";
 import type { RecordedEvent } from "../../eventstore/port";
-import { formatPosition } from "../../eventstore/position";
+import { beforeEveryEvent, formatPosition } from "../../eventstore/position";
 import { hashCodec, integer, text } from "../codec";
 import { ledgerGuard } from "../guards";
 import { readHashes } from "../hashes";
@@ -153,7 +153,9 @@ export class TopCustomersReader {
 
   /**
    * The ranking, live: the ranking now, then the ranking after each change (changes that arrive
-   * together are answered with one ranking, at the last one's position).
+   * together are answered with one ranking, at the last one's position). Before the currency's
+   * first payment the ranking now is the empty one, at the position before every event, so a
+   * client that resumes from there is given every change after.
    */
   live(currency: string, first: number): LiveSource<TopCustomersView> {
     const history = this.my.history(currency);
@@ -163,7 +165,7 @@ export class TopCustomersReader {
       variant: String(first),
       current: async () => {
         const view = await this.ranking(currency, first);
-        return view.position ? { position: view.position, view } : null;
+        return { position: view.position ?? beforeEveryEvent, view };
       },
       changesSince: async (since) => {
         const { entries, complete } = await entriesSince(this.redis, history, since, historyLength);

@@ -77,6 +77,7 @@ describe("live order, customer, inventory and revenue views", () => {
       await order.waitFor(1);
       await customer.waitFor(1);
       await stock.waitFor(1);
+      await revenue.waitFor(1);
       expect(order.received[0]!.data.orderUpdated.order.status).toBe("AWAITING_PAYMENT");
       expect(stock.received[0]!.data.inventoryChanged.product).toEqual({ reserved: 2, sold: 0 });
 
@@ -89,7 +90,9 @@ describe("live order, customer, inventory and revenue views", () => {
       const customerStatuses = (await customer.waitFor(4)).map((p) => p.data.customerOrders.order.status);
       expect(customerStatuses).toEqual(["AWAITING_PAYMENT", "PAID", "SHIPPED", "DELIVERED"]);
       expect((await stock.waitFor(2))[1]!.data.inventoryChanged.product).toEqual({ reserved: 0, sold: 2 });
-      expect((await revenue.waitFor(1))[0]!.data.revenueUpdated.revenue.orders).toBe(1);
+      // Revenue: the view now (no order paid yet: zeros), then the payment.
+      const paidOrders = (await revenue.waitFor(2)).map((p) => p.data.revenueUpdated.revenue.orders);
+      expect(paidOrders).toEqual([0, 1]);
 
       // Resuming after the first push gets exactly the three later changes.
       const since = order.received[0]!.data.orderUpdated.position;

@@ -18,7 +18,8 @@ const figures = "day orders revenue { amount } refunds { amount } tax { amount }
 /** Revenue: the totals, live, and revenue per day over the last 31 days as a chart. */
 export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
   const { root, body } = panel("revenue", `Revenue (${currency})`);
-  const totals = el("div", { class: "totals" }, el("p", { class: "muted" }, "No revenue yet."));
+  const nothingYet = () => el("p", { class: "muted" }, "No revenue yet.");
+  const totals = el("div", { class: "totals" }, nothingYet());
   const today = el("p", { class: "today" });
   const chartBox = el("div", { class: "chart" });
   body.append(totals, today, chartBox);
@@ -34,6 +35,12 @@ export function revenuePanel(api: Api, currency = "USD"): HTMLElement {
   );
 
   const drawTotals = (total: Figures) => {
+    // The live view's first push for a currency nothing was paid in is all zeros: say so instead.
+    // (A refund or a tax correction needs a paid order first, so no paid order means no figures.)
+    if (total.orders === 0) {
+      totals.replaceChildren(nothingYet());
+      return;
+    }
     const cell = (label: string, value: string) =>
       el("div", { class: "total" }, el("span", {}, label), el("strong", {}, value));
     totals.replaceChildren(

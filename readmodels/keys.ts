@@ -15,6 +15,7 @@ export function part(value: string): string {
 }
 
 import { accountStreamId } from "../domain/banking/state";
+import { orderStreamId } from "../domain/ordering/state";
 
 /** The name of partition `index` of `count` of a projector (its own group, checkpoint, ledger). */
 export function partitionName(projector: string, index: number, count: number): string {
@@ -118,6 +119,7 @@ export function readModelKeys(
   const spread = cluster ? checkedSpread(layout.spread) : undefined;
   const queues = cluster ? `${prefix}{bull}` : `${prefix}bull`;
   const ofAccount = (accountId: string): Placement => ({ stream: accountStreamId(accountId) });
+  const ofOrder = (orderId: string): Placement => ({ stream: orderStreamId(orderId) });
   /** The partition a spread view's generation prefix is for (null: the view as a whole). */
   const partitionAt = (view: string, placement: Placement | undefined): number | null => {
     if (!spread || !spread.views.includes(view) || !placement) return null;
@@ -159,18 +161,19 @@ export function readModelKeys(
     /** Balance after each movement, scored by the instant it happened (time travel). */
     accountBalances: (accountId: string) =>
       `${data(ofAccount(accountId))}account:${part(accountId)}:balances`,
-    order: (orderId: string) => `${data()}order:${part(orderId)}`,
-    orderHistory: (orderId: string) => `${data()}order:${part(orderId)}:history`,
+    order: (orderId: string) => `${data(ofOrder(orderId))}order:${part(orderId)}`,
+    orderHistory: (orderId: string) => `${data(ofOrder(orderId))}order:${part(orderId)}:history`,
     orderChanges: (orderId: string) => `${prefix}changes:order:${part(orderId)}`,
     /** Every order scored by the instant of its last change (the newest first for a board). */
-    ordersRecent: () => `${data()}orders:recent`,
+    ordersRecent: (placement?: Placement) => `${data(placement)}orders:recent`,
     /** Every change of any order (the order view after it), capped. */
-    ordersHistory: () => `${data()}orders:history`,
+    ordersHistory: (placement?: Placement) => `${data(placement)}orders:history`,
     ordersChanges: () => `${prefix}changes:orders`,
     /** A customer's orders scored by when they were placed. */
     customerOrders: (customerId: string) => `${data()}customer:${part(customerId)}:orders`,
     /** Every change of any of a customer's orders (the order view after it), capped. */
-    customerOrderHistory: (customerId: string) => `${data()}customer:${part(customerId)}:order-history`,
+    customerOrderHistory: (customerId: string, placement?: Placement) =>
+      `${data(placement)}customer:${part(customerId)}:order-history`,
     customerOrderChanges: (customerId: string) => `${prefix}changes:customer:${part(customerId)}:orders`,
     inventory: (productId: string) => `${data()}inventory:${part(productId)}`,
     inventoryHistory: (productId: string) => `${data()}inventory:${part(productId)}:history`,

@@ -20,7 +20,8 @@ export function fieldsToObject(fields: string[]): Record<string, string> {
   return object;
 }
 
-function idAfter(a: string, b: string): boolean {
+/** Whether stream entry id `a` comes after `b`. */
+export function idAfter(a: string, b: string): boolean {
   const [a1, a2] = a.split("-").map(BigInt) as [bigint, bigint];
   const [b1, b2] = b.split("-").map(BigInt) as [bigint, bigint];
   return a1 > b1 || (a1 === b1 && a2 > b2);
@@ -62,4 +63,29 @@ export async function readViewHistory<T>(
     return view ? [{ position: positionOfEntry(id), view }] : [];
   });
   return { changes, complete };
+}
+
+/**
+ * `readViewHistory` over several histories of one view kept in parts (a spread view's partitions,
+ * each with the changes of its own streams): the changes of all after `since`, merged by position,
+ * complete only when every part still reaches back to `since`.
+ */
+export async function readViewHistories<T>(
+  redis: Redis,
+  streamKeys: readonly string[],
+  since: string,
+  maxLength: number,
+  parse: (hash: Record<string, string>) => T | null,
+): Promise<{ changes: ViewChange<T>[]; complete: boolean }> {
+  if (streamKeys.length === 1) return readViewHistory(redis, streamKeys[0]!, since, maxLength, parse);
+  const parts = await Promise.all(
+    streamKeys.map((key) => readViewHistory(redis, key, since, maxLength, parse)),
+  );
+  const changes = parts
+    .flatMap((part) => part.changes)
+    .sort((a, b) => {
+      const [x, y] = [entryIdOf(a.position), entryIdOf(b.position)];
+      return idAfter(x, y) ? 1 : idAfter(y, x) ? -1 : 0;
+    });
+  return { changes, complete: parts.every((part) => part.complete) };
 }

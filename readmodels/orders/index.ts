@@ -18,6 +18,7 @@ export { OrderReader } from "./reader";
 /** Orders: each order's status view and its changes, per order and per customer, live. */
 export const ordersView = defineView({
   name: ordersName,
+  spreads: true,
   projector: ordersProjector,
   reader: (redis, keys) => new OrderReader(redis, keys),
 });

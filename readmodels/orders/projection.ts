@@ -37,14 +37,17 @@ export function ordersProjector(keys: ReadModelKeys): Projector {
       const position = formatPosition(recorded.position);
       const id = entryIdOf(position);
       const kept = String(orderHistoryLength);
+      // The indexes of many orders (the board, a customer's changes) are kept per partition on a
+      // spread layout, placed by this order's stream; readers merge them.
+      const here = { stream: recorded.streamId };
       const ops: ViewOp[] = [
         layout.set(key, { orderId, customerId, position, ...changed }),
         ["snapshot", keys.orderHistory(orderId), id, kept, key],
-        ["snapshot", keys.customerOrderHistory(customerId), id, kept, key],
-        ["snapshot", keys.ordersHistory(), id, String(allOrdersHistoryLength), key],
+        ["snapshot", keys.customerOrderHistory(customerId, here), id, kept, key],
+        ["snapshot", keys.ordersHistory(here), id, String(allOrdersHistoryLength), key],
       ];
       if (changed.updatedAt) {
-        ops.push(["zadd", keys.ordersRecent(), String(Date.parse(changed.updatedAt)), orderId]);
+        ops.push(["zadd", keys.ordersRecent(here), String(Date.parse(changed.updatedAt)), orderId]);
       }
       const notices: [string, string][] = [
         [keys.orderChanges(orderId), position],

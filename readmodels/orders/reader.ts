@@ -2,7 +2,15 @@ import type { Redis } from "ioredis";
 import { readHashes } from "../hashes";
 import type { ReadModelKeys } from "../keys";
 import type { LiveSource } from "../view";
-import { fieldsToObject, positionOfEntry, readViewHistory, type ViewChange } from "../view-history";
+import { mergeByScore } from "../accounts/reader";
+import {
+  fieldsToObject,
+  idAfter,
+  positionOfEntry,
+  readViewHistories,
+  readViewHistory,
+  type ViewChange,
+} from "../view-history";
 import { allOrdersHistoryLength, orderFromHash, orderHistoryLength, type OrderView } from "./layout";
 
 type Changes = Promise<{ changes: ViewChange<OrderView>[]; complete: boolean }>;
@@ -34,26 +42,40 @@ export class OrderReader {
   }
 
   customerChangesSince(customerId: string, since: string): Changes {
-    const key = this.keys.customerOrderHistory(customerId);
-    return readViewHistory(this.redis, key, since, orderHistoryLength, fromEntry);
+    const keys = this.keys.inEveryPartition((at) => this.keys.customerOrderHistory(customerId, at));
+    return readViewHistories(this.redis, keys, since, orderHistoryLength, fromEntry);
   }
 
-  /** The orders changed last, newest first. */
+  /**
+   * The orders changed last, newest first. A spread view keeps the board per partition: the
+   * newest `first` of each, merged.
+   */
   async recent(first: number): Promise<OrderView[]> {
-    const ids = await this.redis.zrevrange(this.keys.ordersRecent(), 0, first - 1);
-    return this.getMany(ids);
+    const keys = this.keys.inEveryPartition((at) => this.keys.ordersRecent(at));
+    if (keys.length === 1) return this.getMany(await this.redis.zrevrange(keys[0]!, 0, first - 1));
+    const parts = await Promise.all(
+      keys.map((key) => this.redis.zrange(key, 0, first - 1, "REV", "WITHSCORES")),
+    );
+    return this.getMany(mergeByScore(parts).reverse().slice(0, first));
   }
 
   /** The newest change of any of a customer's orders (the order after it), read once. */
   latestCustomerChange(customerId: string): Promise<ViewChange<OrderView> | null> {
-    return this.latestIn(this.keys.customerOrderHistory(customerId));
+    return this.latestIn(this.keys.inEveryPartition((at) => this.keys.customerOrderHistory(customerId, at)));
   }
 
-  private async latestIn(key: string): Promise<ViewChange<OrderView> | null> {
-    const [last] = await this.redis.xrevrange(key, "+", "-", "COUNT", 1);
-    if (!last) return null;
-    const view = fromEntry(JSON.parse(fieldsToObject(last[1]).view ?? "{}") as Record<string, string>);
-    return view && { position: positionOfEntry(last[0]), view };
+  /** The newest entry of some histories (the parts of one, on a spread view). */
+  private async latestIn(keys: readonly string[]): Promise<ViewChange<OrderView> | null> {
+    const lasts = (
+      await Promise.all(keys.map((key) => this.redis.xrevrange(key, "+", "-", "COUNT", 1)))
+    ).flat();
+    const newest = lasts.reduce<(typeof lasts)[number] | undefined>(
+      (best, entry) => (best === undefined || idAfter(entry[0], best[0]) ? entry : best),
+      undefined,
+    );
+    if (!newest) return null;
+    const view = fromEntry(JSON.parse(fieldsToObject(newest[1]).view ?? "{}") as Record<string, string>);
+    return view && { position: positionOfEntry(newest[0]), view };
   }
 
   /** One order, live. */
@@ -72,9 +94,15 @@ export class OrderReader {
   allLive(): LiveSource<OrderView> {
     return {
       channel: this.keys.ordersChanges(),
-      current: () => this.latestIn(this.keys.ordersHistory()),
+      current: () => this.latestIn(this.keys.inEveryPartition((at) => this.keys.ordersHistory(at))),
       changesSince: (position) =>
-        readViewHistory(this.redis, this.keys.ordersHistory(), position, allOrdersHistoryLength, fromEntry),
+        readViewHistories(
+          this.redis,
+          this.keys.inEveryPartition((at) => this.keys.ordersHistory(at)),
+          position,
+          allOrdersHistoryLength,
+          fromEntry,
+        ),
     };
   }
 

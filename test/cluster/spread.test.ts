@@ -8,6 +8,7 @@ import { rebuildView } from "../../jobs/rebuild";
 import { LiveGenerations, ViewGenerations } from "../../readmodels/generations";
 import { partitionOf } from "../../readmodels/keys";
 import { scanAll } from "../../readmodels/redis-nodes";
+import { positionOfEntry } from "../../readmodels/view-history";
 import { spreadableViewNames, viewNames, viewReaders, views } from "../../readmodels/registry";
 import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
 import { appendMixedLoad } from "../support/load";
@@ -61,7 +62,7 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
     await caughtUp(es.store, client, prefix, 60_000, undefined, 2);
 
     // Each spread view that has data has it under both partitions' tags, and none under its own.
-    for (const name of [view, views.balanceHistory.name, views.accounts.name]) {
+    for (const name of [view, views.balanceHistory.name, views.accounts.name, views.orders.name]) {
       for (const p of [0, 1]) {
         const found = await scanAll(client, `${keys.generationPrefix(name, 0, p)}*`);
         expect(found.length, `${name} partition ${p}`).toBeGreaterThan(10);
@@ -97,6 +98,27 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
     )!;
     expect(await readers.accounts.idsByOwner(owner, 0, 100)).toEqual({ ids: owned, total: owned.length });
     expect(await readers.accounts.idsByOwner(owner, 1, 1)).toEqual({ ids: [owned[1]], total: owned.length });
+
+    // The order board and a customer's order changes, kept per partition, read merged: as one
+    // projector writing one board and one history builds them.
+    const whole = await cleanRebuild(es.store, target, [views.orders.name]);
+    const board = whole[`{${views.orders.name}}:orders:recent`] as string[];
+    const newest = board
+      .filter((_, i) => i % 2 === 0)
+      .reverse()
+      .slice(0, 15);
+    expect((await readers.orders.recent(15)).map((order) => order.orderId)).toEqual(newest);
+    const histories = Object.keys(whole).filter((key) => /:customer:[^:]+:order-history$/.test(key));
+    expect(histories.length).toBeGreaterThan(3);
+    for (const key of histories.slice(0, 4)) {
+      const customer = /:customer:([^:]+):order-history$/.exec(key)![1]!;
+      const entries = (whole[key] as [string, string[]][]).map(([id]) => positionOfEntry(id));
+      const merged = await readers.orders.customerChangesSince(customer, "0:0");
+      expect(
+        merged.changes.map((change) => change.position),
+        customer,
+      ).toEqual(entries);
+    }
 
     // A rebuild of the spread view while more is appended and both partitions project it.
     const generations = new ViewGenerations(client, keys);

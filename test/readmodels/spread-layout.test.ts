@@ -44,6 +44,42 @@ function mixedLog() {
         requestedAt: at,
       }),
     );
+    const orderId = `ord-${i}`;
+    const customerId = `cust-${i % 4}`;
+    events.push(
+      next(
+        `order-${orderId}`,
+        "OrderPlaced",
+        {
+          orderId,
+          customerId,
+          currency: "EUR",
+          lines: [{ productId: "mug", sku: "MUG-1", quantity: 1, unitPrice: 450 }],
+          subtotal: 450,
+          tax: 86,
+          total: 536,
+          shippingAddress: {
+            line1: "1 Main St",
+            city: "Berlin",
+            postalCode: "10115",
+            country: "DE",
+            region: "DE",
+          },
+          region: "DE",
+          itemCount: 1,
+          placedAt: at,
+        },
+        2,
+      ),
+      next(`order-${orderId}`, "PaymentConfirmed", {
+        orderId,
+        customerId,
+        amount: 536,
+        currency: "EUR",
+        paymentReference: `pay-${i}`,
+        confirmedAt: at,
+      }),
+    );
   }
   return events;
 }
@@ -59,6 +95,7 @@ describe("the spread cluster layout", () => {
       "account-transactions",
       "accounts",
       "balance-history",
+      "orders",
       "transfers",
     ]);
   });

@@ -44,6 +44,18 @@ export async function listen(gateway: Gateway, host: string, port: number, log: 
       await gateway(request, response);
     })();
   });
+  // Listening before the WebSocket server is attached: ws passes the HTTP server's errors on as
+  // its own, so attached first it reported an address in use as a WebSocket error and the start
+  // waited for ever. No upgrade is missed: the sockets are attached (the continuation of this
+  // await) before the event loop accepts a first connection.
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => reject(new ListenFailed(host, port, error));
+    server.once("error", failed);
+    server.listen(port, host, () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
   const sockets = new WebSocketServer({
     server,
     path: gateway.graphqlEndpoint,
@@ -102,7 +114,6 @@ export async function listen(gateway: Gateway, host: string, port: number, log: 
     sockets,
     log,
   );
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address() as AddressInfo;
   return {
     server,
@@ -114,6 +125,26 @@ export async function listen(gateway: Gateway, host: string, port: number, log: 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The gateway could not take its address. The message is one line, for the operator: which
+ * address, why (as far as the error code tells) and what to set.
+ */
+export class ListenFailed extends Error {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const at = `${host}:${port}`;
+    const reasons: Record<string, string> = {
+      EADDRINUSE:
+        `another process listens there (another Ledgerline?). Stop it, or set PORT to a free port ` +
+        `(PORT=0 takes any free one)`,
+      EACCES: `not permitted (ports below 1024 need privileges). Set PORT to 1024 or above`,
+      EADDRNOTAVAIL: `${host} is not an address of this machine. Set HOST (127.0.0.1, or 0.0.0.0 for every interface)`,
+    };
+    const reason = (cause.code ? reasons[cause.code] : undefined) ?? `${cause.message}. Check HOST and PORT`;
+    super(`Cannot listen on ${at}: ${reason}.`, { cause });
+    this.name = "ListenFailed";
+  }
 }
 
 /**
@@ -182,7 +213,8 @@ function serveGraphqlWs(
 ): { dispose(): Promise<void> } {
   const server = makeServer(options);
   sockets.options.handleProtocols = handleProtocols;
-  sockets.on("error", (error) => log.error({ err: error }, "websocket server error"));
+  // ws passes the HTTP server's own errors on here (a connection the listener could not accept).
+  sockets.on("error", (error) => log.error({ err: error }, "HTTP listener error"));
   sockets.on("connection", (socket, request) => {
     let refused: (Error & { code?: string }) | null = null;
     socket.on("error", (error: Error & { code?: string }) => {

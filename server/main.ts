@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   if (embeddedStore)
     log.info({}, "creating the embedded event store (PGlite; first start only, a few seconds)");
   const { RedisUnavailable } = await import("./redis");
+  const { ListenFailed } = await import("./http");
   const { startService } = await import("./services");
 
   // Signals are handled from here on: a Ctrl-C during the start waits for the start in hand (an
@@ -62,7 +63,9 @@ async function main(): Promise<void> {
   try {
     service = await starting;
   } catch (error) {
-    if (error instanceof RedisUnavailable) {
+    // What an operator can fix (a Redis not reachable, a port in use): one line, no stack. The
+    // start has closed what it had opened by then.
+    if (error instanceof RedisUnavailable || error instanceof ListenFailed) {
       console.error(error.message);
       process.exit(1);
     }

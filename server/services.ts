@@ -228,6 +228,34 @@ export async function startService(
   let subscriber: Redis | null = null;
   let reads: Redis | null = null;
   let liveGenerations: LiveGenerations | null = null;
+  const demoStop = new AbortController();
+  let demoActivity: DemoActivity | null = null;
+  let demoLoaded: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
+  // Closes what is open, in reverse order; also what a start that fails midway has opened.
+  const stop = () =>
+    // Once, however many callers (signal handlers, tests) ask.
+    (stopping ??= (async () => {
+      // A load in hand stops between two commands (each is atomic); a later start completes it.
+      demoStop.abort();
+      await demoLoaded;
+      await demoActivity?.stop();
+      await listener?.close();
+      liveGenerations?.stop();
+      await Promise.all(projectors.map((runner) => runner.stop()));
+      await dispatcher?.stop();
+      await workers?.stop();
+      if (reactions) await closeWithin(reactions, 2_000);
+      await jobsAdmin?.close();
+      if (queue) await closeWithin(queue, 2_000);
+      if (readSide !== store) await readSide.close();
+      await store.close();
+      subscriber?.disconnect();
+      reads?.disconnect();
+      await redis.quit().catch(() => undefined);
+      await redisHandle.stop();
+      await tracing.shutdown();
+    })());
   if (serving && metrics) {
     subscriber = redisHandle.connect();
     watchConnection(subscriber, log, "gateway change notices");
@@ -298,14 +326,18 @@ export async function startService(
       },
     });
     served = gateway;
-    listener = await listen(gateway, config.host, config.port, log);
+    try {
+      listener = await listen(gateway, config.host, config.port, log);
+    } catch (error) {
+      // An address in use, say: the process ends, and leaves no connection, store or private
+      // redis-server behind it.
+      await stop();
+      throw error;
+    }
   }
 
   // The demo data set goes in through the command path while the service already answers; then
   // this process's projectors start and build the views from it.
-  const demoStop = new AbortController();
-  let demoActivity: DemoActivity | null = null;
-  let demoLoaded: Promise<void> | null = null;
   if (loadsDemo) {
     demoLoaded = (async () => {
       let openOrders: DemoSummary["openOrders"] = [];
@@ -328,7 +360,6 @@ export async function startService(
     });
   }
 
-  let stopping: Promise<void> | null = null;
   return {
     url: listener?.url ?? null,
     store,
@@ -337,31 +368,7 @@ export async function startService(
     gateway: served,
     projectors,
     demoLoaded,
-    stop() {
-      // Once, however many callers (signal handlers, tests) ask.
-      stopping ??= (async () => {
-        // A load in hand stops between two commands (each is atomic); a later start completes it.
-        demoStop.abort();
-        await demoLoaded;
-        await demoActivity?.stop();
-        await listener?.close();
-        liveGenerations?.stop();
-        await Promise.all(projectors.map((runner) => runner.stop()));
-        await dispatcher?.stop();
-        await workers?.stop();
-        if (reactions) await closeWithin(reactions, 2_000);
-        await jobsAdmin?.close();
-        if (queue) await closeWithin(queue, 2_000);
-        if (readSide !== store) await readSide.close();
-        await store.close();
-        subscriber?.disconnect();
-        reads?.disconnect();
-        await redis.quit().catch(() => undefined);
-        await redisHandle.stop();
-        await tracing.shutdown();
-      })();
-      return stopping;
-    },
+    stop,
   };
 }
 

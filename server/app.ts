@@ -12,7 +12,12 @@ import type { AuthSettings } from "./auth/settings";
 import { mintToken, tokenVerifier } from "./auth/tokens";
 import { useDashboard } from "./dashboard";
 import { exampleTabs } from "./graphiql";
-import { contentSecurityPolicy, renderGraphiQLPage, useGraphiQLAssets } from "./graphiql-page";
+import {
+  contentSecurityPolicy,
+  renderGraphiQLPage,
+  useGraphiQLAssets,
+  useGraphiQLOffNotice,
+} from "./graphiql-page";
 import { armorPlugin } from "./limits/armor";
 import { useBodyLimitOutsideHttp } from "./limits/body";
 import { requestIdOf, useErrorMasking } from "./limits/masking";
@@ -68,14 +73,18 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
   const verify = tokenVerifier(auth);
   const persisted = options.persistedOperations ?? null;
+  const graphqlEndpoint = "/graphql";
   const plugins: Plugin<GraphQLContext>[] = [
     // First: they see every operation, also those that authentication or a limit stops.
     ...(options.metrics ? [options.metrics.gatewayPlugin() as Plugin<GraphQLContext>] : []),
     useTracing(),
-    // GraphiQL's own files are static: answered before any GraphQL request handling.
-    ...(options.graphiql ? [useGraphiQLAssets() as Plugin<GraphQLContext>] : []),
+    // GraphiQL's own files are static: answered before any GraphQL request handling. Where it is
+    // off, a browser opening the endpoint is told so.
+    (options.graphiql
+      ? useGraphiQLAssets()
+      : useGraphiQLOffNotice(graphqlEndpoint)) as Plugin<GraphQLContext>,
     // The dashboard (web/): its page and bundle, served from this origin.
-    useDashboard(auth) as Plugin<GraphQLContext>,
+    useDashboard(auth, { graphiql: options.graphiql }) as Plugin<GraphQLContext>,
     useBodyLimitOutsideHttp(limits.maxBodyBytes) as Plugin<GraphQLContext>,
     useRequestShape() as Plugin<GraphQLContext>,
     ...(persisted ? [persistedOperationsPlugin(persisted) as Plugin<GraphQLContext>] : []),
@@ -104,7 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const schema = gatewaySchema();
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    graphqlEndpoint: "/graphql",
+    graphqlEndpoint,
     landingPage: false,
     healthCheckEndpoint: "/health",
     batching: { limit: limits.maxBatch },

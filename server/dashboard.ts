@@ -43,6 +43,9 @@ interface Asset {
 
 const etagOf = (body: string) => `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"`;
 
+/** The dashboard header's link to GraphiQL, as `web/index.html` has it. */
+const graphiqlLink = '<a href="/graphql">GraphiQL</a>';
+
 function escapeAttribute(text: string): string {
   return text.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -50,9 +53,10 @@ function escapeAttribute(text: string): string {
 /**
  * Serves the dashboard: the page at `/` (and `/dashboard`), its script and stylesheet under
  * `/dashboard/`. Outside production the page carries a development admin token (as GraphiQL's
- * tabs do); in production it asks the user for one.
+ * tabs do); in production it asks the user for one. Its header links to GraphiQL only where
+ * GraphiQL is served (GRAPHIQL).
  */
-export function useDashboard(auth: AuthSettings): Plugin {
+export function useDashboard(auth: AuthSettings, options: { graphiql: boolean }): Plugin {
   let assets: Promise<Record<string, Asset>> | null = null;
   const load = () =>
     (assets ??= (async (): Promise<Record<string, Asset>> => {
@@ -69,7 +73,10 @@ export function useDashboard(auth: AuthSettings): Plugin {
       assets = null; // a failed build is tried again on the next request
       throw error;
     }));
-  const html = readFile(`${webDir}index.html`, "utf8");
+  // Taken out of the page, not hidden by its script: the link is never there to follow.
+  const html = readFile(`${webDir}index.html`, "utf8").then((page) =>
+    options.graphiql ? page : page.replace(graphiqlLink, ""),
+  );
   const ttlSeconds = 12 * 3600;
   const headers = {
     "content-security-policy": contentSecurityPolicy,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { GraphiQLOptions, Plugin } from "graphql-yoga";
+import { shouldRenderGraphiQL, type GraphiQLOptions, type Plugin } from "graphql-yoga";
 
 /**
  * GraphiQL served from the installed package, never from a CDN: the page works on a machine with
@@ -121,6 +121,46 @@ export function useGraphiQLAssets(): Plugin {
         return;
       }
       endResponse(new fetchAPI.Response(request.method === "HEAD" ? null : found.body, { headers }));
+    },
+  };
+}
+
+/** What a browser opening the endpoint reads where GraphiQL is off (yoga would answer 406, empty). */
+const graphiqlOffPage = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Ledgerline GraphQL endpoint</title>
+    <link rel="icon" href="data:," />
+  </head>
+  <body>
+    <h1>Ledgerline GraphQL endpoint</h1>
+    <p>GraphiQL is not served here (GRAPHIQL=true turns it on; NODE_ENV=production turns it off).</p>
+    <p>Send operations as JSON: <code>POST</code> with <code>Content-Type: application/json</code>
+      and a body such as <code>{"query": "{ __typename }"}</code>; live views over WebSocket (graphql-ws)
+      or server-sent events.</p>
+    <p>The dashboard is at <a href="/">/</a>.</p>
+  </body>
+</html>
+`;
+
+/**
+ * Where GraphiQL is off: a browser's GET of the endpoint (what would have opened GraphiQL: it
+ * accepts text/html, and has no parameters) gets a short page saying so, not yoga's empty 406
+ * (or a CSRF refusal, for a browser's Accept). Every other request is yoga's, as before.
+ */
+export function useGraphiQLOffNotice(graphqlEndpoint: string): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!shouldRenderGraphiQL(request)) return;
+      if (url.pathname !== graphqlEndpoint && url.pathname !== `${graphqlEndpoint}/`) return;
+      // Parameters (a query, a persisted operation's hash) make it a GraphQL request: yoga's.
+      if (url.search !== "") return;
+      endResponse(
+        new fetchAPI.Response(graphiqlOffPage, {
+          headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+        }),
+      );
     },
   };
 }

@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   if (stopping) return;
   log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "ledgerline started");
   if (service.url) {
-    console.log(`\n  GraphQL endpoint and GraphiQL: ${service.url}`);
+    // GraphiQL is named only where it is served (GRAPHIQL; off by default in production).
+    console.log(`\n  GraphQL endpoint${config.graphiql ? " and GraphiQL" : ""}: ${service.url}`);
     console.log(`  Dashboard: ${new URL("/", service.url).toString()}\n`);
   }
 }

@@ -94,6 +94,8 @@ describe.skipIf(browserMissing)(
     it("shows every view live, stock with low stock marked, and changes without a reload", async () => {
       const response = await page.goto(new URL("/", t.url).toString());
       expect(response?.headers()["content-security-policy"]).toContain("default-src 'self'");
+      // GraphiQL is served (outside production by default): the header links to it.
+      expect(await page.locator('header a[href="/graphql"]').textContent()).toBe("GraphiQL");
       await page.locator("#link[data-state=live]").waitFor({ timeout: 15_000 });
       await page.locator("#operations tr[data-view]").nth(8).waitFor({ timeout: 15_000 });
       expect(await page.locator("#operations tr[data-view]").count()).toBe(10);

@@ -66,11 +66,15 @@ export class Metrics {
    */
   gatewayPlugin(): Plugin {
     const registry = this.registry;
+    // The Prometheus plugin hands a failed validation to the error counter without its errors, so
+    // a limit's refusal (DEPTH_LIMIT, COST_LIMIT, …) could only count as GRAPHQL_VALIDATION_FAILED.
+    // Kept here per operation context, for the counter's labels.
+    const validationErrors = new WeakMap<object, readonly Error[]>();
     const labels = (params: FillLabelsFnParams) => ({
       operation_name: this.operationName(params.operationName),
       operation_type: params.operationType ?? "unknown",
     });
-    return usePrometheus({
+    const prometheus = usePrometheus({
       registry,
       endpoint: "/metrics",
       metrics: {
@@ -101,10 +105,13 @@ export class Metrics {
             help: "Errors in GraphQL responses, by the code clients see (extensions.code) and the phase that raised them.",
             labelNames: ["operation_name", "operation_type", "phase", "code"],
           },
-          fillLabelsFn: (params: FillLabelsFnParams) => ({
+          fillLabelsFn: (params: FillLabelsFnParams, context: unknown) => ({
             ...labels(params),
             phase: params.errorPhase ?? "execute",
-            code: errorCode(params.error, params.errorPhase),
+            code:
+              params.errorPhase === "validate"
+                ? validationCode(validationErrors.get(context as object))
+                : errorCode(params.error, params.errorPhase),
           }),
         }),
         graphql_envelop_request_time_summary: false,
@@ -120,6 +127,17 @@ export class Metrics {
         graphql_yoga_http_duration: false,
       },
     }) as Plugin;
+    return {
+      // Added right after this plugin, so the validation hook below has run when it counts.
+      onPluginInit({ addPlugin }) {
+        addPlugin(prometheus);
+      },
+      onValidate({ context }) {
+        return ({ result }) => {
+          if (result.length > 0) validationErrors.set(context, result);
+        };
+      },
+    };
   }
 
   /** The client names its operations: keep the first few hundred names, count the rest as "other". */
@@ -291,15 +309,25 @@ export class Metrics {
 
 /**
  * The code a client sees for an error (extensions.code). Errors that the masking plugin will turn
- * into INTERNAL_SERVER_ERROR are counted as that (this plugin runs before it); parse and validation
- * failures carry none of their own.
+ * into INTERNAL_SERVER_ERROR are counted as that (this plugin runs before it); a parse failure
+ * carries none of its own unless a limit raised it (TOKEN_LIMIT).
  */
 function errorCode(error: unknown, phase: string | undefined): string {
   if (phase === "parse" && !(error instanceof GraphQLError && error.extensions?.code))
     return "GRAPHQL_PARSE_FAILED";
-  if (phase === "validate") return "GRAPHQL_VALIDATION_FAILED";
   if (!(error instanceof GraphQLError)) return "INTERNAL_SERVER_ERROR";
   if (error.originalError && !(error.originalError instanceof GraphQLError)) return "INTERNAL_SERVER_ERROR";
   const code = error.extensions?.code;
   return typeof code === "string" && code.length > 0 ? code.slice(0, 64) : "UNSPECIFIED";
+}
+
+/**
+ * The code a client sees for a document refused during validation: a limit's own code (DEPTH_LIMIT,
+ * COST_LIMIT, …) when the first error carries one, else GRAPHQL_VALIDATION_FAILED as yoga answers.
+ * One count per refused document, under the first error's code.
+ */
+function validationCode(errors: readonly Error[] | undefined): string {
+  const first = errors?.[0];
+  const code = first instanceof GraphQLError ? first.extensions?.code : undefined;
+  return typeof code === "string" && code.length > 0 ? code.slice(0, 64) : "GRAPHQL_VALIDATION_FAILED";
 }

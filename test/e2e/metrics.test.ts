@@ -141,6 +141,26 @@ describe("/metrics after queries, mutations and failures", () => {
     expect(sample(text, 'ledgerline_jobs{state="delayed"}')).toBeGreaterThanOrEqual(1);
   });
 
+  it("counts a limit's refusal under the code the client sees, not as a plain validation failure", async () => {
+    const admin = await t.token("admin", "ops");
+    // Deeper than the default depth limit (10): refused during validation with its own code.
+    const deep = `query Deep { ${'atPosition(position: "0:0") { '.repeat(12)}__typename ${"} ".repeat(12)}}`;
+    const refused = await post(deep, admin);
+    expect(refused.data).toBeUndefined();
+    const codes = refused.errors?.map((e) => e.extensions?.code);
+    expect(codes?.[0]).toBe("DEPTH_LIMIT");
+    const text = await scrape();
+    expect(
+      sample(
+        text,
+        `ledgerline_graphql_errors_total{operation_name="Deep",operation_type="query",phase="validate",code="DEPTH_LIMIT"}`,
+      ),
+    ).toBe(1);
+    expect(text).not.toMatch(
+      /^ledgerline_graphql_errors_total\{operation_name="Deep"[^}]*GRAPHQL_VALIDATION_FAILED/m,
+    );
+  });
+
   it("counts the live views open, and lets go of a quiet view's channel as soon as its clients leave", async () => {
     const admin = await t.token("admin", "ops");
     const opened = await post(

@@ -5,7 +5,7 @@ import {
   type FillLabelsFnParams,
 } from "@graphql-yoga/plugin-prometheus";
 import { commandsInFlight } from "../readmodels/redis-nodes";
-import { GraphQLError } from "graphql";
+import { getOperationAST, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Redis } from "ioredis";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -70,10 +70,22 @@ export class Metrics {
     // a limit's refusal (DEPTH_LIMIT, COST_LIMIT, …) could only count as GRAPHQL_VALIDATION_FAILED.
     // Kept here per operation context, for the counter's labels.
     const validationErrors = new WeakMap<object, readonly Error[]>();
-    const labels = (params: FillLabelsFnParams) => ({
-      operation_name: this.operationName(params.operationName),
-      operation_type: params.operationType ?? "unknown",
-    });
+    const labels = (params: FillLabelsFnParams, context: unknown) => {
+      // The plugin labels by the document's first definition, which is not the operation run when
+      // the client picks another by operationName (or the document starts with a fragment).
+      if (!params.document)
+        return {
+          operation_name: this.operationName(params.operationName),
+          operation_type: params.operationType ?? "unknown",
+        };
+      const requested = (context as { params?: { operationName?: string | null } } | null)?.params
+        ?.operationName;
+      const operation = getOperationAST(params.document, requested ?? undefined);
+      return {
+        operation_name: this.operationName(requested || operation?.name?.value),
+        operation_type: operation?.operation ?? "unknown",
+      };
+    };
     const prometheus = usePrometheus({
       registry,
       endpoint: "/metrics",
@@ -106,7 +118,7 @@ export class Metrics {
             labelNames: ["operation_name", "operation_type", "phase", "code"],
           },
           fillLabelsFn: (params: FillLabelsFnParams, context: unknown) => ({
-            ...labels(params),
+            ...labels(params, context),
             phase: params.errorPhase ?? "execute",
             code:
               params.errorPhase === "validate"

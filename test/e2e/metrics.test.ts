@@ -26,11 +26,16 @@ function sample(text: string, series: string): number | null {
   return line === undefined ? null : Number(line.slice(series.length + 1));
 }
 
-async function post(query: string, token: string, variables?: Record<string, unknown>) {
+async function post(
+  query: string,
+  token: string,
+  variables?: Record<string, unknown>,
+  operationName?: string,
+) {
   const response = await fetch(t.url, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, operationName }),
   });
   return (await response.json()) as {
     data?: Record<string, Record<string, unknown> | null>;
@@ -159,6 +164,35 @@ describe("/metrics after queries, mutations and failures", () => {
     expect(text).not.toMatch(
       /^ledgerline_graphql_errors_total\{operation_name="Deep"[^}]*GRAPHQL_VALIDATION_FAILED/m,
     );
+  });
+
+  it("labels an operation by the one executed: the operation chosen by name, not the document's first definition", async () => {
+    const admin = await t.token("admin", "ops");
+    const opened = await post(
+      `query First { __typename } mutation Chosen { openAccount(input: { ownerId: "mia", currency: "USD", accountId: "mx-chosen" }) { __typename } }`,
+      admin,
+      undefined,
+      "Chosen",
+    );
+    expect(opened.errors).toBeUndefined();
+    expect(opened.data?.openAccount?.__typename).toBe("AccountChange");
+    // A document that starts with a fragment: the operation is the query after it.
+    const read = await post(
+      `fragment Typename on Query { __typename } query AfterFragment { ...Typename }`,
+      admin,
+    );
+    expect(read.errors).toBeUndefined();
+    const text = await scrape();
+    const op = (name: string, type: string) => `operation_name="${name}",operation_type="${type}"`;
+    expect(sample(text, `ledgerline_graphql_requests_total{${op("Chosen", "mutation")}}`)).toBe(1);
+    expect(
+      sample(text, `ledgerline_graphql_request_duration_seconds_count{${op("Chosen", "mutation")}}`),
+    ).toBe(1);
+    expect(text).not.toMatch(
+      /^ledgerline_graphql_\w+\{[^}]*operation_name="(Chosen|First)",operation_type="query"/m,
+    );
+    expect(sample(text, `ledgerline_graphql_requests_total{${op("AfterFragment", "query")}}`)).toBe(1);
+    expect(text).not.toMatch(/^ledgerline_graphql_\w+\{[^}]*operation_name="Typename"/m);
   });
 
   it("counts the live views open, and lets go of a quiet view's channel as soon as its clients leave", async () => {

@@ -38,11 +38,12 @@ export interface CommandRuntimeOptions {
    */
   readonly stateCacheSize?: number;
   /** Told of every command that ran: its type, its outcome ("ok" or the error's code) and how
-   * long it took (metrics). */
+   * long it took (metrics); of a command refused while its input was checked too, with no time
+   * (nothing was loaded or appended). */
   readonly observe?: CommandObserver;
 }
 
-export type CommandObserver = (command: string, outcome: string, seconds: number) => void;
+export type CommandObserver = (command: string, outcome: string, seconds: number | null) => void;
 
 /** Spans of the command side: one per command, one per append attempt (no-ops unless tracing is on). */
 const tracer = trace.getTracer("ledgerline.commands");
@@ -65,6 +66,8 @@ export class CommandRuntime {
   private readonly maxAttempts: number;
   private readonly newId: () => string;
   private readonly observe: CommandObserver | undefined;
+  /** Failures `execute` has told the observer of, so `checked` does not count them again. */
+  private readonly observed = new WeakSet<object>();
   private readonly streams = new KeyedMutex();
   private readonly snapshots: SnapshotSettings | null;
   private readonly states: StateCache<unknown>;
@@ -111,11 +114,28 @@ export class CommandRuntime {
         const code = errorCode(error);
         failed(span, error, code);
         this.observe?.(command.type, code, (performance.now() - started) / 1000);
+        if (typeof error === "object" && error !== null) this.observed.add(error);
         throw error;
       } finally {
         span.end();
       }
     });
+  }
+
+  /**
+   * For a request that checks its input, builds a command and executes it (`attempt` does all
+   * three): a refusal while checking (an amount of 0, an idempotency key too long, an unknown
+   * product) is the command's answer as much as the decider's refusals are, so the observer hears
+   * of it under `commandType`. What `execute` throws it has counted already.
+   */
+  async checked<T>(commandType: string, attempt: () => Promise<T> | T): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(typeof error === "object" && error !== null && this.observed.has(error)))
+        this.observe?.(commandType, errorCode(error), null);
+      throw error;
+    }
   }
 
   private async run<C extends { type: string }, E extends DomainEvent, S>(

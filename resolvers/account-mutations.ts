@@ -17,7 +17,7 @@ import type { GraphQLContext } from "../schema/context";
 import { commandErrors } from "../schema/errors";
 import { MoneyInput } from "../schema/money";
 import { accountAggregateFor } from "./access";
-import { commandContext, derivedId } from "./command-context";
+import { commandContext, commandResolver, derivedId } from "./command-context";
 
 interface AccountChange extends CommandResult {
   readonly withdrawalId?: string;
@@ -86,7 +86,7 @@ builder.mutationField("openAccount", (t) =>
     }),
     errors: { types: [...commandErrors, AccountAlreadyOpen] },
     args: { input: t.arg({ type: OpenAccountInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: commandResolver("OpenAccount", async (_root, { input }, ctx) => {
       const accountId = input.accountId ? String(input.accountId) : ctx.services.newId();
       const ownerId = String(input.ownerId);
       assertCurrency(input.currency);
@@ -97,7 +97,7 @@ builder.mutationField("openAccount", (t) =>
         { type: "OpenAccount", accountId, ownerId, currency: input.currency, at: context.now.toISOString() },
         context,
       );
-    },
+    }),
   }),
 );
 
@@ -115,7 +115,7 @@ builder.mutationField("deposit", (t) =>
     authScopes: ownAccountsOrAdmin,
     errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, CurrencyMismatch] },
     args: { input: t.arg({ type: DepositInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    resolve: commandResolver("DepositMoney", (_root, { input }, ctx) => {
       const accountId = String(input.accountId);
       const { amount, currency } = money(input.amount);
       return runAccountCommand(
@@ -124,7 +124,7 @@ builder.mutationField("deposit", (t) =>
         { type: "DepositMoney", accountId, amount, currency, at: ctx.services.clock().toISOString() },
         input,
       );
-    },
+    }),
   }),
 );
 
@@ -148,7 +148,7 @@ builder.mutationField("withdraw", (t) =>
       types: [...commandErrors, AccountNotFound, AccountClosedError, CurrencyMismatch, InsufficientFunds],
     },
     args: { input: t.arg({ type: WithdrawInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: commandResolver("WithdrawMoney", async (_root, { input }, ctx) => {
       const accountId = String(input.accountId);
       // Derived from the idempotency key when there is one, so a replayed answer names the same withdrawal.
       const withdrawalId = input.withdrawalId
@@ -171,7 +171,7 @@ builder.mutationField("withdraw", (t) =>
         input,
       );
       return { ...result, withdrawalId };
-    },
+    }),
   }),
 );
 
@@ -200,7 +200,7 @@ builder.mutationField("reverseWithdrawal", (t) =>
       ],
     },
     args: { input: t.arg({ type: ReverseWithdrawalInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    resolve: commandResolver("ReverseWithdrawal", (_root, { input }, ctx) => {
       const accountId = String(input.accountId);
       const withdrawalId = String(input.withdrawalId);
       return runAccountCommand(
@@ -215,7 +215,7 @@ builder.mutationField("reverseWithdrawal", (t) =>
         },
         input,
       );
-    },
+    }),
   }),
 );
 
@@ -232,7 +232,7 @@ builder.mutationField("closeAccount", (t) =>
     authScopes: ownAccountsOrAdmin,
     errors: { types: [...commandErrors, AccountNotFound, AccountClosedError, AccountNotEmpty] },
     args: { input: t.arg({ type: CloseAccountInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    resolve: commandResolver("CloseAccount", (_root, { input }, ctx) => {
       const accountId = String(input.accountId);
       return runAccountCommand(
         ctx,
@@ -240,6 +240,6 @@ builder.mutationField("closeAccount", (t) =>
         { type: "CloseAccount", accountId, at: ctx.services.clock().toISOString() },
         input,
       );
-    },
+    }),
   }),
 );

@@ -8,7 +8,7 @@ import { commandErrors } from "../schema/errors";
 import { MoneyInput } from "../schema/money";
 import { ProductAlreadyExists, productErrors } from "../schema/ordering-errors";
 import { ChangeRef, idempotencyKeyField } from "./change-payload";
-import { commandContext } from "./command-context";
+import { commandContext, commandResolver } from "./command-context";
 
 function run(
   ctx: GraphQLContext,
@@ -46,7 +46,7 @@ builder.mutationField("addProduct", (t) =>
     authScopes: { staff: true },
     errors: { types: [...commandErrors, ProductAlreadyExists] },
     args: { input: t.arg({ type: AddProductInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    resolve: commandResolver("AddProduct", (_root, { input }, ctx) => {
       const productId = input.productId ? String(input.productId) : ctx.services.newId();
       return run(
         ctx,
@@ -63,7 +63,7 @@ builder.mutationField("addProduct", (t) =>
         },
         input,
       );
-    },
+    }),
   }),
 );
 
@@ -82,11 +82,11 @@ builder.mutationField("restockProduct", (t) =>
     authScopes: { staff: true },
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: RestockInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    resolve: commandResolver("RestockProduct", (_root, { input }, ctx) => {
       const productId = String(input.productId);
       const at = ctx.services.clock().toISOString();
       return run(ctx, productId, { type: "RestockProduct", productId, quantity: input.quantity, at }, input);
-    },
+    }),
   }),
 );
 
@@ -105,7 +105,7 @@ builder.mutationField("changePrice", (t) =>
     authScopes: { staff: true },
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: ChangePriceInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    resolve: commandResolver("ChangePrice", (_root, { input }, ctx) => {
       const productId = String(input.productId);
       return run(
         ctx,
@@ -119,7 +119,7 @@ builder.mutationField("changePrice", (t) =>
         },
         input,
       );
-    },
+    }),
   }),
 );
 
@@ -137,10 +137,10 @@ builder.mutationField("discontinueProduct", (t) =>
     authScopes: { staff: true },
     errors: { types: [...commandErrors, ...productErrors] },
     args: { input: t.arg({ type: DiscontinueInput, required: true }) },
-    resolve: (_root, { input }, ctx) => {
+    resolve: commandResolver("DiscontinueProduct", (_root, { input }, ctx) => {
       const productId = String(input.productId);
       const at = ctx.services.clock().toISOString();
       return run(ctx, productId, { type: "DiscontinueProduct", productId, at }, input);
-    },
+    }),
   }),
 );

@@ -4,6 +4,18 @@ import { ValidationError } from "../domain/shared/errors";
 import type { JsonObject, JsonValue } from "../eventstore/port";
 import type { GraphQLContext } from "../schema/context";
 
+/**
+ * A mutation's resolver that checks its input, builds a command and executes it: a refusal while
+ * checking counts, in the command metrics, as an outcome of `commandType` (see
+ * CommandRuntime.checked), like a refusal by the decider.
+ */
+export function commandResolver<Root, Args, Result>(
+  commandType: string,
+  resolve: (root: Root, args: Args, ctx: GraphQLContext) => Promise<Result> | Result,
+): (root: Root, args: Args, ctx: GraphQLContext) => Promise<Result> {
+  return (root, args, ctx) => ctx.services.commands.checked(commandType, () => resolve(root, args, ctx));
+}
+
 /** Builds the command's metadata from the request: who, when, which request, which key. */
 export function commandContext(
   ctx: GraphQLContext,

@@ -10,7 +10,7 @@ import { MoneyInput } from "../schema/money";
 import { OrderAlreadyExists, orderErrors } from "../schema/ordering-errors";
 import { ChangeRef, idempotencyKeyField } from "./change-payload";
 import { orderAggregateFor } from "./access";
-import { commandContext } from "./command-context";
+import { commandContext, commandResolver } from "./command-context";
 
 function run(ctx: GraphQLContext, orderId: string, command: OrderCommand, input: Record<string, unknown>) {
   const aggregate = orderAggregateFor(ctx, orderId, command.type === "PlaceOrder");
@@ -108,7 +108,7 @@ builder.mutationField("placeOrder", (t) =>
     }),
     errors: { types: [...commandErrors, OrderAlreadyExists] },
     args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: commandResolver("PlaceOrder", async (_root, { input }, ctx) => {
       const orderId = input.orderId ? String(input.orderId) : ctx.services.newId();
       const customerId = String(input.customerId);
       return run(
@@ -125,17 +125,22 @@ builder.mutationField("placeOrder", (t) =>
         },
         input,
       );
-    },
+    }),
   }),
 );
 
-function orderStep<Fields extends Record<string, unknown>>(
+function orderStep<Fields extends Record<string, unknown>, Type extends OrderCommand["type"]>(
   name: string,
+  commandType: Type,
   inputName: string,
   description: string,
   authScopes: typeof customerOrStaff | typeof staffOnly,
   fields: (t: PothosInputFieldBuilder) => Fields,
-  command: (orderId: string, input: Record<string, unknown>, at: string) => OrderCommand,
+  command: (
+    orderId: string,
+    input: Record<string, unknown>,
+    at: string,
+  ) => Extract<OrderCommand, { type: Type }>,
 ) {
   const Input = builder.inputType(inputName, {
     fields: (t) => ({
@@ -151,11 +156,11 @@ function orderStep<Fields extends Record<string, unknown>>(
       authScopes,
       errors: { types: [...commandErrors, ...orderErrors] },
       args: { input: t.arg({ type: Input, required: true }) },
-      resolve: (_root, { input }, ctx) => {
+      resolve: commandResolver(commandType, (_root, { input }, ctx) => {
         const values = input as Record<string, unknown> & { orderId: string | number };
         const orderId = String(values.orderId);
         return run(ctx, orderId, command(orderId, values, ctx.services.clock().toISOString()), values);
-      },
+      }),
     }),
   );
 }
@@ -164,6 +169,7 @@ type PothosInputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1
 
 orderStep(
   "confirmPayment",
+  "ConfirmPayment",
   "ConfirmPaymentInput",
   "Staff: records a payment; an amount that differs from the total is recorded as PaymentDeclined.",
   staffOnly,
@@ -185,6 +191,7 @@ orderStep(
 );
 orderStep(
   "shipOrder",
+  "ShipOrder",
   "ShipOrderInput",
   "Staff: ships a paid order.",
   staffOnly,
@@ -193,6 +200,7 @@ orderStep(
 );
 orderStep(
   "deliverOrder",
+  "DeliverOrder",
   "DeliverOrderInput",
   "Staff: marks a shipped order delivered.",
   staffOnly,
@@ -201,6 +209,7 @@ orderStep(
 );
 orderStep(
   "cancelOrder",
+  "CancelOrder",
   "CancelOrderInput",
   "Cancels an order that has not shipped (a customer, their own).",
   customerOrStaff,
@@ -209,6 +218,7 @@ orderStep(
 );
 orderStep(
   "requestRefund",
+  "RequestRefund",
   "RequestRefundInput",
   "Asks for a refund (a customer, on their own order); outside the rules it is recorded as RefundDenied (see `events`).",
   customerOrStaff,
@@ -217,6 +227,7 @@ orderStep(
 );
 orderStep(
   "issueRefund",
+  "IssueRefund",
   "IssueRefundInput",
   "Staff: pays back a requested refund.",
   staffOnly,

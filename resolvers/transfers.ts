@@ -11,7 +11,7 @@ import { ViewMetaRef } from "../schema/meta";
 import { MoneyInput, MoneyRef } from "../schema/money";
 import { isCustomer, visibleAccount } from "./access";
 import { ChangeRef, idempotencyKeyField } from "./change-payload";
-import { commandContext, derivedId } from "./command-context";
+import { commandContext, commandResolver, derivedId } from "./command-context";
 import { viewMeta } from "./meta";
 import { reads } from "./reads";
 
@@ -119,7 +119,7 @@ builder.mutationField("transferMoney", (t) =>
     authScopes: { customer: true, admin: true },
     errors: { types: [...commandErrors, AccountNotFound, TransferAlreadyExists] },
     args: { input: t.arg({ type: TransferMoneyInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: commandResolver("RequestTransfer", async (_root, { input }, ctx) => {
       const fromAccountId = String(input.fromAccountId);
       const toAccountId = String(input.toAccountId);
       // A customer moves money out of their own accounts only; someone else's reads as missing.
@@ -149,6 +149,6 @@ builder.mutationField("transferMoney", (t) =>
         },
         commandContext(ctx, input),
       );
-    },
+    }),
   }),
 );

@@ -56,7 +56,8 @@ export class Metrics {
   /** For the command runtime (`CommandRuntimeOptions.observe`). */
   readonly observeCommand: CommandObserver = (command, outcome, seconds) => {
     this.commands.inc({ command, outcome });
-    this.commandSeconds.observe({ command }, seconds);
+    // A command refused while its input was checked never loaded nor appended: no such time.
+    if (seconds !== null) this.commandSeconds.observe({ command }, seconds);
   };
 
   /**

@@ -195,6 +195,40 @@ describe("/metrics after queries, mutations and failures", () => {
     expect(text).not.toMatch(/^ledgerline_graphql_\w+\{[^}]*operation_name="Typename"/m);
   });
 
+  it("counts a command refused while its input is checked, under the code the mutation answers", async () => {
+    const admin = await t.token("admin", "ops");
+    const open = await post(
+      `mutation { openAccount(input: { ownerId: "mia", currency: "USD", accountId: "mx-input" }) { __typename } }`,
+      admin,
+    );
+    expect(open.data?.openAccount?.__typename).toBe("AccountChange");
+    const before = sample(
+      await scrape(),
+      'ledgerline_command_duration_seconds_count{command="DepositMoney"}',
+    );
+    // Refused before the command runtime loads anything: an amount of zero, a key too long.
+    const zero = await post(
+      `mutation { deposit(input: { accountId: "mx-input", amount: { amount: "0", currency: "USD" } }) { __typename ... on Error { code } } }`,
+      admin,
+    );
+    expect(zero.data?.deposit).toEqual({ __typename: "ValidationError", code: "VALIDATION_ERROR" });
+    const longKey = await post(
+      `mutation($key: String) { withdraw(input: { accountId: "mx-input", amount: { amount: "1.00", currency: "USD" }, idempotencyKey: $key }) { __typename } }`,
+      admin,
+      { key: "k".repeat(201) },
+    );
+    expect(longKey.data?.withdraw?.__typename).toBe("ValidationError");
+    const text = await scrape();
+    expect(sample(text, 'ledgerline_commands_total{command="DepositMoney",outcome="VALIDATION_ERROR"}')).toBe(
+      1,
+    );
+    expect(
+      sample(text, 'ledgerline_commands_total{command="WithdrawMoney",outcome="VALIDATION_ERROR"}'),
+    ).toBe(1);
+    // Nothing was loaded or appended: no time from load to append to observe.
+    expect(sample(text, 'ledgerline_command_duration_seconds_count{command="DepositMoney"}')).toBe(before);
+  });
+
   it("counts the live views open, and lets go of a quiet view's channel as soon as its clients leave", async () => {
     const admin = await t.token("admin", "ops");
     const opened = await post(

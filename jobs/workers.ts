@@ -133,7 +133,8 @@ async function run(options: WorkerOptions, job: Job): Promise<unknown> {
 
 async function taxCorrection(options: WorkerOptions, job: Job<TaxCorrectionJobData>) {
   const { dryRun, rateBps, placedBefore, region } = job.data;
-  const meter = progressMeter();
+  // Every attempt reads all orders again: its count starts at 0.
+  const meter = progressMeter(job.processedOn);
   const verb = dryRun ? "would change" : "changed";
   const report = await correctTax({ rateBps, placedBefore, region }, dryRun, {
     log: options.log,
@@ -148,7 +149,8 @@ async function taxCorrection(options: WorkerOptions, job: Job<TaxCorrectionJobDa
 
 async function snapshotSweep(options: WorkerOptions, job: Job) {
   const { redis, keys } = options;
-  const meter = progressMeter();
+  // It counts the events this attempt reads (from the position the last sweep stored).
+  const meter = progressMeter(job.processedOn);
   const positionKey = keys.jobState(jobKinds.snapshotSweep);
   const after = await redis.get(positionKey);
   const result = await sweepSnapshots({
@@ -168,7 +170,7 @@ async function snapshotSweep(options: WorkerOptions, job: Job) {
 
 async function rebuild(options: WorkerOptions, job: Job<RebuildJobData>): Promise<RebuildResult> {
   const { view, generation } = job.data;
-  const meter = progressMeter();
+  let meter: ReturnType<typeof progressMeter> | null = null;
   const stageText = (p: RebuildProgress) =>
     p.stage === "building"
       ? `building generation ${generation} of ${view}`
@@ -188,6 +190,9 @@ async function rebuild(options: WorkerOptions, job: Job<RebuildJobData>): Promis
       pageSize: options.settings.rebuildPageSize,
       retireAfterMs: options.settings.rebuildRetireAfterMs,
       onProgress: async (p) => {
+        // The first report, before any page is read, says where this attempt starts: 0, or the
+        // checkpoint an earlier attempt left.
+        meter ??= progressMeter(job.processedOn, p.done);
         // Every stage change, and at most four reports a second while building.
         if (p.stage === "building" && Date.now() - last < 250 && p.done < p.total) return;
         last = Date.now();

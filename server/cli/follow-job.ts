@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { Job, type Queue } from "bullmq";
 import { SingleBar } from "cli-progress";
 import type { JobProgress } from "../../jobs/progress";
@@ -18,13 +19,19 @@ export async function followJob(
   unit: string,
   what: string,
 ): Promise<FollowedJob> {
+  const output = process.stderr.isTTY ? null : lineOutput(process.stderr);
   const bar = new SingleBar({
     format: ` {bar} {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | {left} | {stage}`,
     hideCursor: true,
     // Piped to a file or CI log: a line every few seconds instead of redrawing.
     noTTYOutput: true,
     notTTYSchedule: 3_000,
+    ...(output && { stream: output.stream }),
   });
+  const stop = () => {
+    output?.stopping();
+    bar.stop();
+  };
   let started = false;
   let detached = false;
   const detach = () => (detached = true);
@@ -39,7 +46,8 @@ export async function followJob(
       const progress =
         typeof job.progress === "object" && job.progress !== null ? (job.progress as JobProgress) : null;
       if (progress) {
-        const left = progress.etaSeconds === null ? "" : `${progress.etaSeconds} s left`;
+        // Nothing left says nothing: the bar shows 100 %.
+        const left = progress.etaSeconds ? `${progress.etaSeconds} s left` : "";
         const payload = { rate: progress.ratePerSecond, stage: progress.stage, left };
         const total = Math.max(progress.total ?? progress.done, progress.done, 1);
         if (!started) {
@@ -50,15 +58,15 @@ export async function followJob(
         bar.update(progress.done, payload);
       }
       if (state === "completed") {
-        bar.stop();
+        stop();
         return { outcome: "completed", result: job.returnvalue ?? null };
       }
       if (state === "failed") {
-        bar.stop();
+        stop();
         throw new CommandFailed(`${what} failed: ${job.failedReason}`);
       }
       if (detached) {
-        bar.stop();
+        stop();
         return { outcome: "detached" };
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -66,4 +74,29 @@ export async function followJob(
   } finally {
     process.removeListener("SIGINT", detach);
   }
+}
+
+/**
+ * The bar's output off a terminal, where cli-progress prints a line per render: it renders once
+ * more when stopped, then adds an empty line, so a final state already printed (always, for a job
+ * that reports once, at its end) came twice. From `stopping()` on, a line that repeats the last
+ * one, and an empty one, are left out; the lines printed while the job runs are kept as they come.
+ */
+function lineOutput(out: NodeJS.WritableStream): { stream: Writable; stopping: () => void } {
+  let partial = "";
+  let last: string | null = null;
+  let stopping = false;
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        if (stopping && (line === "" || line === last)) continue;
+        last = line;
+        out.write(`${line}\n`);
+      }
+      done();
+    },
+  });
+  return { stream, stopping: () => (stopping = true) };
 }

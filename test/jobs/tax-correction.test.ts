@@ -47,7 +47,7 @@ interface JobAnswer {
   state: string;
   error: string | null;
   result: TaxCorrectionReport | null;
-  progress: { done: number; total: number | null; stage: string } | null;
+  progress: { done: number; total: number | null; ratePerSecond: number; stage: string } | null;
 }
 
 async function placeOrder(orderId: string, quantity: number, shippingAddress: object): Promise<string> {
@@ -105,7 +105,7 @@ async function correctTax(args: string): Promise<JobAnswer> {
   const id = started.data!.correctTax.id;
   return eventually(async () => {
     const read = await t.gql<{ job: JobAnswer | null }>(
-      `query($id: String!) { job(id: $id) { id state error result progress { done total stage } } }`,
+      `query($id: String!) { job(id: $id) { id state error result progress { done total ratePerSecond stage } } }`,
       { id },
     );
     expect(read.errors).toBeUndefined();
@@ -206,6 +206,8 @@ describe("a retroactive tax correction", () => {
       { day: today, currency: "USD", orders: 3, taxDifference: Number(newTax - oldTax) },
     ]);
     expect(job.progress).toMatchObject({ done: 7, total: 7 });
+    // It reports once, at its end (fewer orders than a page): the rate is measured from its start.
+    expect(job.progress!.ratePerSecond).toBeGreaterThan(0);
     expect(await recalculations()).toEqual([]);
     expect(await revenue(today)).toEqual(before);
   }, 60_000);
@@ -271,9 +273,13 @@ describe("a retroactive tax correction", () => {
       ],
       { REDIS_URL: testRedisUrl, REDIS_PREFIX: t.prefix, EVENT_STORE_URL: "memory://" },
     );
-    // stderr carries the progress bar only.
+    // stderr carries the progress bar only: its final state once, at a rate measured from the
+    // job's start (a job that reports once, at its end, showed "0 orders/s", twice).
     expect(cli.stderr).not.toMatch(/error|fail/i);
     expect(cli.code).toBe(0);
+    const bars = cli.stderr.split("\n").filter((line) => line.includes("7/7 orders"));
+    expect(bars, cli.stderr).toHaveLength(1);
+    expect(Number(/\| (\d+) orders\/s \|/.exec(bars[0]!)?.[1])).toBeGreaterThan(0);
     expect(cli.stdout).toMatch(/7 orders read, 5 placed before the date in US-CA/);
     expect(cli.stdout).toMatch(/3 would change \(would append 3 OrderTaxRecalculated\)/);
     const at6 = corrected.reduce((sum, q) => sum + taxAtRate(PRICE * BigInt(q), 600), 0n);

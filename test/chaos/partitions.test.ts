@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parsePosition } from "../../eventstore/position";
 import { partitionName, partitionOf } from "../../projectors/partition";
 import { allProjectors } from "../../projectors/registry";
-import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
+import { createPostgresTestStore } from "../support/eventstores";
+import { startProjectorPartitions } from "../support/partitions";
 import { appendMixedLoad } from "../support/load";
-import { connectTarget, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
+import { connectTarget, keysOn } from "../../gameday/lib/redis-keys";
 import { viewKeys } from "../../readmodels/keys";
 import { ownRedis } from "../support/redis-target";
-import { ServiceProcess } from "../../gameday/lib/service-process";
 import { cleanRebuild, readModels, viewsOnly } from "../support/rebuild";
 import { eventually } from "../support/service";
 
@@ -24,18 +24,13 @@ describe("a busy projector split into partitions by stream", () => {
     const redis = await ownRedis();
     cleanups.push(() => redis.stop());
     const prefix = `part:${randomBytes(4).toString("hex")}:`;
-    for (const index of [0, 1]) {
-      const process = new ServiceProcess({
-        ROLE: "projector",
-        EVENT_STORE_URL: testDatabaseUrl,
-        EVENT_STORE_SCHEMA: es.schema,
-        ...targetEnv(redis.target),
-        REDIS_AUTOSTART: "false",
-        REDIS_PREFIX: prefix,
-        PROJECTOR_PARTITION: `${index}/2`,
-        CONSUMER_NAME: `partition-${index}`,
-      });
-      process.start();
+    for (const process of startProjectorPartitions({
+      schema: es.schema,
+      target: redis.target,
+      prefix,
+      count: 2,
+      name: "partition",
+    })) {
       cleanups.push(async () => void (await process.kill()));
     }
     const client = connectTarget(redis.target);

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectTarget, keysOn, targetEnv, type RedisTarget } from "../../gameday/lib/redis-keys";
-import { ServiceProcess } from "../../gameday/lib/service-process";
+import { connectTarget, keysOn, type RedisTarget } from "../../gameday/lib/redis-keys";
 import { partitionName } from "../../projectors/partition";
 import { viewKeys, viewTag } from "../../readmodels/keys";
 import { views } from "../../readmodels/registry";
-import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
+import { createPostgresTestStore } from "../support/eventstores";
+import { startProjectorPartitions } from "../support/partitions";
 import { appendMixedLoad } from "../support/load";
 import { caughtUp, cleanRebuild, readModels, viewsOnly } from "../support/rebuild";
 import { projectorsBehind } from "../../gameday/lib/rebuild";
@@ -26,19 +26,14 @@ describe("a Redis Cluster resharded while two projector partitions write to it",
     const es = await createPostgresTestStore();
     cleanups.push(() => es.close());
     const prefix = `reshard:${randomBytes(4).toString("hex")}:`;
-    for (const index of [0, 1]) {
-      const process = new ServiceProcess({
-        ROLE: "projector",
-        EVENT_STORE_URL: testDatabaseUrl,
-        EVENT_STORE_SCHEMA: es.schema,
-        ...targetEnv(target),
-        REDIS_AUTOSTART: "false",
-        REDIS_PREFIX: prefix,
-        PROJECTOR_PARTITION: `${index}/2`,
-        PROJECTOR_BATCH_SIZE: "50",
-        CONSUMER_NAME: `reshard-${index}`,
-      });
-      process.start();
+    for (const process of startProjectorPartitions({
+      schema: es.schema,
+      target: target,
+      prefix,
+      count: 2,
+      name: "reshard",
+      env: { PROJECTOR_BATCH_SIZE: "50" },
+    })) {
       cleanups.push(async () => void (await process.kill()));
     }
     const client = connectTarget(target);

@@ -2,15 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
-import { connectTarget, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
-import { ServiceProcess } from "../../gameday/lib/service-process";
+import { connectTarget, keysOn } from "../../gameday/lib/redis-keys";
 import { rebuildView } from "../../jobs/rebuild";
 import { LiveGenerations, ViewGenerations } from "../../readmodels/generations";
 import { partitionOf } from "../../readmodels/keys";
 import { scanAll } from "../../readmodels/redis-nodes";
 import { positionOfEntry } from "../../readmodels/view-history";
 import { spreadableViewNames, viewNames, viewReaders, views } from "../../readmodels/registry";
-import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
+import { createPostgresTestStore } from "../support/eventstores";
+import { startProjectorPartitions } from "../support/partitions";
 import { appendMixedLoad } from "../support/load";
 import { caughtUp, cleanRebuild, readModels } from "../support/rebuild";
 import { testRedis } from "../support/redis-target";
@@ -39,18 +39,13 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
     const es = await createPostgresTestStore();
     cleanups.push(() => es.close());
     const prefix = `spread:${randomBytes(4).toString("hex")}:`;
-    for (const index of [0, 1]) {
-      const process = new ServiceProcess({
-        ROLE: "projector",
-        EVENT_STORE_URL: testDatabaseUrl,
-        EVENT_STORE_SCHEMA: es.schema,
-        ...targetEnv(target),
-        REDIS_AUTOSTART: "false",
-        REDIS_PREFIX: prefix,
-        PROJECTOR_PARTITION: `${index}/2`,
-        CONSUMER_NAME: `spread-${index}`,
-      });
-      process.start();
+    for (const process of startProjectorPartitions({
+      schema: es.schema,
+      target: target,
+      prefix,
+      count: 2,
+      name: "spread",
+    })) {
       cleanups.push(async () => void (await process.kill()));
     }
     const client = connectTarget(target);

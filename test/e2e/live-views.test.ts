@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscribeWs, type LiveSubscription } from "../support/live";
-import { projectionsCaughtUp, startTestService, type TestService } from "../support/service";
+import { mutateOk, projectionsCaughtUp, startTestService, type TestService } from "../support/service";
 
 let t: TestService;
 beforeAll(async () => {
@@ -10,15 +10,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function mutate(name: string, input: Record<string, unknown>) {
-  const inputType = `${name[0]!.toUpperCase()}${name.slice(1)}Input`;
-  const response = await t.gql<Record<string, { __typename: string }>>(
-    `mutation($input: ${inputType}!) { ${name}(input: $input) { __typename ... on Error { message } } }`,
-    { input },
-  );
-  expect(response.errors).toBeUndefined();
-  expect(response.data![name]!.__typename, JSON.stringify(response.data)).toBe("Change");
-}
+const mutate = (name: string, input: Record<string, unknown>) => mutateOk(t, name, input);
 
 const usd = (amount: string) => ({ amount, currency: "USD" });
 const address = { line1: "2 High St", city: "Leeds", postalCode: "LS1", country: "GB", region: "GB" };

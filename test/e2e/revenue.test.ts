@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comparePositions, parsePosition } from "../../eventstore/position";
 import { subscribeSse, type LiveSubscription } from "../support/live";
-import { eventually, projectionsCaughtUp, startTestService, type TestService } from "../support/service";
+import {
+  eventually,
+  mutateOk,
+  projectionsCaughtUp,
+  startTestService,
+  type TestService,
+} from "../support/service";
 
 /**
  * The revenue and top-customers reads of one currency, as finance uses them: a currency that is
@@ -31,15 +37,7 @@ async function asStaff<T>(query: string, variables?: Record<string, unknown>) {
   };
 }
 
-async function mutate(name: string, input: Record<string, unknown>) {
-  const inputType = `${name[0]!.toUpperCase()}${name.slice(1)}Input`;
-  const response = await t.gql<Record<string, { __typename: string }>>(
-    `mutation($input: ${inputType}!) { ${name}(input: $input) { __typename ... on Error { message } } }`,
-    { input },
-  );
-  expect(response.errors).toBeUndefined();
-  expect(response.data![name]!.__typename, JSON.stringify(response.data)).toBe("Change");
-}
+const mutate = (name: string, input: Record<string, unknown>) => mutateOk(t, name, input);
 
 /** The error a refused currency gets: bad input, naming the argument and the currencies taken. */
 function refusedCurrency(currency: string) {

@@ -167,6 +167,17 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000)
 }
 
 /** Waits until every projector has applied every event its filter takes. */
+/** Runs a command mutation (`openAccount`, `deposit`, …) and expects it to be taken (a Change). */
+export async function mutateOk(t: TestService, name: string, input: Record<string, unknown>): Promise<void> {
+  const inputType = `${name[0]!.toUpperCase()}${name.slice(1)}Input`;
+  const response = await t.gql<Record<string, { __typename: string }>>(
+    `mutation($input: ${inputType}!) { ${name}(input: $input) { __typename ... on Error { message } } }`,
+    { input },
+  );
+  expect(response.errors).toBeUndefined();
+  expect(response.data![name]!.__typename, JSON.stringify(response.data)).toBe("Change");
+}
+
 export async function projectionsCaughtUp(
   t: Pick<TestService, "service" | "prefix">,
   timeoutMs = 20_000,

@@ -4,7 +4,8 @@ import { silentLog } from "../../projectors/log";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { readModelKeys, viewKeys, type ReadModelKeys } from "../../readmodels/keys";
 import { scanEach, unlinkKeys } from "../../readmodels/redis-nodes";
-import { views } from "../../readmodels/registry";
+import { readModelLayout, views } from "../../readmodels/registry";
+import { partitioned } from "../../projectors/partition";
 import { clusterClient } from "../../server/redis";
 import { nowMs, waitUntil } from "../lib/clock";
 import type { Figure } from "../lib/figure";
@@ -20,6 +21,8 @@ import { ratios, summarize } from "../lib/stats";
  * - (a) projector capacity: every view built from a log every view takes part of (one
  *   ProjectorRunner per view, as a service starting on an empty read side), events of the log per
  *   second;
+ * - (c) the same with two projector partitions per view (both in this process), on one Redis and on
+ *   the cluster in the spread layout (the views that can be, over one hash tag per partition);
  * - (b) `account(id)` through the whole gateway, req/s at saturation, the gateway's reads on the
  *   cluster client.
  * Both ratios are cluster over one Redis; all masters share this machine's cores with the rest.
@@ -51,19 +54,29 @@ export const cluster: Figure = {
     const onCluster = clusterClient(nodes, { maxRetriesPerRequest: 3 });
     env.track(async () => void onCluster.disconnect());
 
-    const buildAll = async (redis: Redis, keys: ReadModelKeys, round: string) => {
-      const runners = Object.values(views).map(
-        (view) =>
+    /** Builds every view, each by `partitions` runners (partition i of n each, as processes would). */
+    const buildAll = async (redis: Redis, keys: ReadModelKeys, round: string, partitions = 1) => {
+      const each = Object.values(views).flatMap((view) =>
+        Array.from({ length: partitions }, (_, index) => {
+          const at = viewKeys(keys, view.name);
+          const whole = view.projector(at);
+          const projector = partitions === 1 ? whole : partitioned(whole, index, partitions);
+          return { view: view.name, projector: { ...projector, name: `${round}-${projector.name}` }, at };
+        }),
+      );
+      const runners = each.map(
+        ({ projector, at }) =>
           new ProjectorRunner({
             store,
             redis,
-            keys: viewKeys(keys, view.name),
-            projector: { ...view.projector(viewKeys(keys, view.name)), name: `${round}-${view.name}` },
+            keys: at,
+            projector,
             consumerName: "bench-cluster",
             log: silentLog,
           }),
       );
-      const names = Object.values(views).map((view) => view.name);
+      // Each partition counts every event its view takes (another partition's pass as no-ops).
+      const names = each.map(({ view }) => view);
       const start = nowMs();
       await Promise.all(runners.map((runner) => runner.start()));
       await waitUntil(
@@ -94,6 +107,21 @@ export const cluster: Figure = {
         readModelKeys(env.prefix(`c9:cluster${round}`), env.prefix(`c9:cluster${round}`), { cluster: true }),
         `cluster${round}`,
       );
+      // (c) two projector partitions per view: on one Redis, and on the cluster with the views that
+      // can be spread over one hash tag per partition.
+      const oneSplit = await buildAll(
+        single,
+        readModelKeys(env.prefix(`c9:one2p${round}`)),
+        `one2p${round}`,
+        2,
+      );
+      const spreadPrefix = env.prefix(`c9:spread${round}`);
+      const spreadBuild = await buildAll(
+        onCluster,
+        readModelKeys(spreadPrefix, spreadPrefix, readModelLayout(true, 2)),
+        `spread${round}`,
+        2,
+      );
       const query = (target: typeof onOne) =>
         driver.run({
           kind: "closed-loop",
@@ -109,6 +137,8 @@ export const cluster: Figure = {
       return {
         "one Redis, all views events/s": oneBuild,
         "cluster, all views events/s": clusterBuild,
+        "one Redis, 2 partitions events/s": oneSplit,
+        "cluster spread, 2 partitions events/s": spreadBuild,
         "one Redis, account(id) req/s": oneQueries.perSecond,
         "cluster, account(id) req/s": clusterQueries.perSecond,
       };
@@ -157,6 +187,27 @@ export const cluster: Figure = {
         },
         ratio: summarize(
           ratios(samples["cluster, account(id) req/s"], samples["one Redis, account(id) req/s"]),
+        ),
+        target: null,
+        notes,
+      }),
+      row({
+        id: "9c",
+        value: {
+          label: "all views built by 2 partitions each, on the cluster, spread views over 2 tags",
+          unit: "events/s",
+          summary: summarize(samples["cluster spread, 2 partitions events/s"]),
+        },
+        baseline: {
+          label: "the same 2 partitions each, on one Redis",
+          unit: "events/s",
+          summary: summarize(samples["one Redis, 2 partitions events/s"]),
+        },
+        ratio: summarize(
+          ratios(
+            samples["cluster spread, 2 partitions events/s"],
+            samples["one Redis, 2 partitions events/s"],
+          ),
         ),
         target: null,
         notes,

@@ -27,6 +27,7 @@ const expectedRows = [
   "8",
   "9a",
   "9b",
+  "9c",
 ];
 
 let dir: string | null = null;

@@ -220,10 +220,9 @@ function pageSlots(options: RebuildOptions, generations: ViewGenerations, view: 
       const outcomes: UnitOutcome[] = units.map(() => "applied");
       const refusals = new Map<number, string>();
       const written: (string | null)[] = [];
+      const owners = page.map((event) => partitionOf(event.streamId, count));
       for (const p of partitions) {
-        const mine = units.map((unit, i) =>
-          partitionOf(page[i]!.streamId, count) === p ? unit : passing(unit.position),
-        );
+        const mine = units.map((unit, i) => (owners[i] === p ? unit : passing(unit.position)));
         const outcome = await writer.apply(checkpointKeys[p]!, held[p]!, mine, {
           fence: generations.buildingFence(view, generation, p),
           quiet: true,
@@ -234,7 +233,7 @@ function pageSlots(options: RebuildOptions, generations: ViewGenerations, view: 
         }
         written.push(outcome.checkpoint ?? held[p]!);
         outcome.units.forEach((result, i) => {
-          if (partitionOf(page[i]!.streamId, count) === p) outcomes[i] = result;
+          if (owners[i] === p) outcomes[i] = result;
         });
         for (const [i, reason] of outcome.refusals ?? []) refusals.set(i, reason);
       }
@@ -409,8 +408,7 @@ async function removeStaleGenerations(
   // Whatever the record still refers to stays, besides the ones asked for.
   const referred = [record.live, record.building, record.retiring].filter((g): g is number => g !== null);
   const kept = [...keep, ...referred].filter((g) => g > 0).flatMap((g) => keys.generationPrefixes(view, g));
-  for (const first of keys.generationPrefixes(view, 1)) {
-    const base = first.replace(/1:$/, "");
+  for (const base of keys.rebuiltGenerationPrefixes(view)) {
     await removeKeys(options, `${globEscape(base)}*`, undefined, (key) =>
       kept.some((prefix) => key.startsWith(prefix)) ? null : key,
     );

@@ -48,7 +48,7 @@ async function adoptView(redis: Redis, keys: ReadModelKeys, view: string, storeI
   const known = await redis.hget(record, "store");
   if (known === storeId) return false;
   const firsts = keys.generationPrefixes(view, 0);
-  const rebuilt = keys.generationPrefixes(view, 1).map((prefix) => prefix.replace(/1:$/, ""));
+  const rebuilt = keys.rebuiltGenerationPrefixes(view);
   let foreign = known !== null;
   for (const prefix of firsts) foreign ||= await anyKeyMatches(redis, `${prefix}projector:*:checkpoint`);
   for (const prefix of rebuilt) foreign ||= await anyKeyMatches(redis, `${prefix}*`);

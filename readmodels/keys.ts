@@ -1,3 +1,6 @@
+import { accountStreamId } from "../domain/banking/state";
+import { orderStreamId } from "../domain/ordering/state";
+
 /**
  * The one module that knows Redis key and channel names. Every name starts with a prefix so
  * one Redis can hold several deployments (and every test file its own namespace).
@@ -13,9 +16,6 @@ export function part(value: string): string {
   // eslint-disable-next-line no-control-regex -- control bytes are among what must be escaped
   return value.replace(/[%:{}\s\u0000-\u001f\u007f]/g, encodeURIComponent);
 }
-
-import { accountStreamId } from "../domain/banking/state";
-import { orderStreamId } from "../domain/ordering/state";
 
 /** The name of partition `index` of `count` of a projector (its own group, checkpoint, ledger). */
 export function partitionName(projector: string, index: number, count: number): string {
@@ -121,18 +121,26 @@ export function readModelKeys(
   const ofAccount = (accountId: string): Placement => ({ stream: accountStreamId(accountId) });
   const ofOrder = (orderId: string): Placement => ({ stream: orderStreamId(orderId) });
   /** The partition a spread view's generation prefix is for (null: the view as a whole). */
+  /** Over how many partitions a view's data is spread (null: one prefix). */
+  const spreadOf = (view: string): number | null => (spread?.views.includes(view) ? spread.partitions : null);
   const partitionAt = (view: string, placement: Placement | undefined): number | null => {
-    if (!spread || !spread.views.includes(view) || !placement) return null;
+    const count = spreadOf(view);
+    if (count === null || !placement) return null;
     if (placement.partition !== undefined) return placement.partition;
-    return placement.stream === undefined ? null : partitionOf(placement.stream, spread.partitions);
+    return placement.stream === undefined ? null : partitionOf(placement.stream, count);
   };
+  /** The tag of a view's keys, or of one partition's (cluster layout). */
+  const tagOf = (view: string, partition: number | null) =>
+    viewTag(view, partition === null ? undefined : { index: partition, count: spread!.partitions });
   const generationPrefix = (view: string, generation: number, partition: number | null = null): string => {
     if (!cluster) return generation === 0 ? prefix : `${prefix}gen:${part(view)}:${generation}:`;
-    const tag = viewTag(
-      view,
-      partition === null ? undefined : { index: partition, count: spread!.partitions },
-    );
+    const tag = tagOf(view, partition);
     return `${prefix}${generation === 0 ? "" : "gen:"}${tag}:${generation === 0 ? "" : `${generation}:`}`;
+  };
+  /** The partitions a view's data is under: one null (the view's prefix), or each partition. */
+  const partsOf = (view: string): (number | null)[] => {
+    const count = spreadOf(view);
+    return count === null ? [null] : Array.from({ length: count }, (_, p) => p);
   };
   return {
     prefix,
@@ -229,7 +237,7 @@ export function readModelKeys(
     partitionGeneration: (view: string, partition: number) =>
       `${prefix}view:${viewTag(view, { index: partition, count: spread?.partitions ?? 1 })}:generation`,
     /** Whether a view's data is spread over one hash tag per partition, and over how many. */
-    spreadOf: (view: string): number | null => (spread?.views.includes(view) ? spread.partitions : null),
+    spreadOf,
     /**
      * Where the data of generation `generation` of a view lives. In the single layout, generation 0
      * (before any rebuild) is `prefix` itself, shared by every view; in the cluster layout each view
@@ -237,11 +245,16 @@ export function readModelKeys(
      */
     generationPrefix,
     /** Every prefix a view's generation has data under: one, or one per partition of a spread view. */
-    generationPrefixes: (view: string, generation: number): string[] => {
-      const count = spread?.views.includes(view) ? spread.partitions : 0;
-      if (count === 0) return [generationPrefix(view, generation)];
-      return Array.from({ length: count }, (_, p) => generationPrefix(view, generation, p));
-    },
+    generationPrefixes: (view: string, generation: number): string[] =>
+      partsOf(view).map((partition) => generationPrefix(view, generation, partition)),
+    /**
+     * The prefixes every rebuilt generation (1, 2, …) of a view lives under, whichever its number:
+     * what a SCAN for generations left behind looks under.
+     */
+    rebuiltGenerationPrefixes: (view: string): string[] =>
+      partsOf(view).map((partition) =>
+        cluster ? `${prefix}gen:${tagOf(view, partition)}:` : `${prefix}gen:${part(view)}:`,
+      ),
     /** The prefix of the key a spread view's generation puts at `placement` (else the view's). */
     placedPrefix: (view: string, generation: number, placement?: Placement) =>
       generationPrefix(view, generation, partitionAt(view, placement)),

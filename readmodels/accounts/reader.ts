@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { readHashes } from "../hashes";
+import { mergeByScore } from "../sorted-sets";
 import type { ReadModelKeys } from "../keys";
 import type { LiveSource } from "../view";
 import { readViewHistory, type ViewChange } from "../view-history";
@@ -72,14 +73,4 @@ export class AccountReader {
       changesSince: (position) => this.viewsSince(accountId, position),
     };
   }
-}
-
-/** Members of several sorted sets (WITHSCORES replies) in the order one set holding all would give. */
-export function mergeByScore(replies: readonly string[][]): string[] {
-  const entries: [member: string, score: number][] = [];
-  for (const reply of replies) {
-    for (let i = 0; i + 1 < reply.length; i += 2) entries.push([reply[i]!, Number(reply[i + 1])]);
-  }
-  entries.sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0));
-  return entries.map(([member]) => member);
 }

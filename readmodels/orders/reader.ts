@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { readHashes } from "../hashes";
 import type { ReadModelKeys } from "../keys";
 import type { LiveSource } from "../view";
-import { mergeByScore } from "../accounts/reader";
+import { mergeByScore } from "../sorted-sets";
 import {
   fieldsToObject,
   idAfter,

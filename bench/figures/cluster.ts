@@ -154,64 +154,44 @@ export const cluster: Figure = {
       `account(id): ${connections} connections, ${load.query.seconds} s per measurement`,
       ...(errors > 0 ? [`${errors} failed requests`] : []),
     ];
+    type Sample = keyof typeof samples;
+    /** A row of the figure: the cluster's samples against one Redis's, same unit, ratio of the two. */
+    const beside = (
+      id: string,
+      unit: string,
+      cluster: { readonly label: string; readonly sample: Sample },
+      one: { readonly label: string; readonly sample: Sample },
+    ) =>
+      row({
+        id,
+        value: { label: cluster.label, unit, summary: summarize(samples[cluster.sample]) },
+        baseline: { label: one.label, unit, summary: summarize(samples[one.sample]) },
+        ratio: summarize(ratios(samples[cluster.sample], samples[one.sample])),
+        target: null,
+        notes,
+      });
     return [
-      row({
-        id: "9a",
-        value: {
-          label: "all views built, on the cluster",
-          unit: "events/s",
-          summary: summarize(samples["cluster, all views events/s"]),
-        },
-        baseline: {
-          label: "the same, on one Redis",
-          unit: "events/s",
-          summary: summarize(samples["one Redis, all views events/s"]),
-        },
-        ratio: summarize(
-          ratios(samples["cluster, all views events/s"], samples["one Redis, all views events/s"]),
-        ),
-        target: null,
-        notes,
-      }),
-      row({
-        id: "9b",
-        value: {
-          label: "account(id), on the cluster",
-          unit: "req/s",
-          summary: summarize(samples["cluster, account(id) req/s"]),
-        },
-        baseline: {
-          label: "account(id), on one Redis",
-          unit: "req/s",
-          summary: summarize(samples["one Redis, account(id) req/s"]),
-        },
-        ratio: summarize(
-          ratios(samples["cluster, account(id) req/s"], samples["one Redis, account(id) req/s"]),
-        ),
-        target: null,
-        notes,
-      }),
-      row({
-        id: "9c",
-        value: {
+      beside(
+        "9a",
+        "events/s",
+        { label: "all views built, on the cluster", sample: "cluster, all views events/s" },
+        { label: "the same, on one Redis", sample: "one Redis, all views events/s" },
+      ),
+      beside(
+        "9b",
+        "req/s",
+        { label: "account(id), on the cluster", sample: "cluster, account(id) req/s" },
+        { label: "account(id), on one Redis", sample: "one Redis, account(id) req/s" },
+      ),
+      beside(
+        "9c",
+        "events/s",
+        {
           label: "all views built by 2 partitions each, on the cluster, spread views over 2 tags",
-          unit: "events/s",
-          summary: summarize(samples["cluster spread, 2 partitions events/s"]),
+          sample: "cluster spread, 2 partitions events/s",
         },
-        baseline: {
-          label: "the same 2 partitions each, on one Redis",
-          unit: "events/s",
-          summary: summarize(samples["one Redis, 2 partitions events/s"]),
-        },
-        ratio: summarize(
-          ratios(
-            samples["cluster spread, 2 partitions events/s"],
-            samples["one Redis, 2 partitions events/s"],
-          ),
-        ),
-        target: null,
-        notes,
-      }),
+        { label: "the same 2 partitions each, on one Redis", sample: "one Redis, 2 partitions events/s" },
+      ),
     ];
   },
 };

@@ -177,8 +177,9 @@ export function readModelKeys(
     /** Every change of any order (the order view after it), capped. */
     ordersHistory: (placement?: Placement) => `${data(placement)}orders:history`,
     ordersChanges: () => `${prefix}changes:orders`,
-    /** A customer's orders scored by when they were placed. */
-    customerOrders: (customerId: string) => `${data()}customer:${part(customerId)}:orders`,
+    /** A customer's orders scored by when they were placed; per partition on a spread layout. */
+    customerOrders: (customerId: string, placement?: Placement) =>
+      `${data(placement)}customer:${part(customerId)}:orders`,
     /** Every change of any of a customer's orders (the order view after it), capped. */
     customerOrderHistory: (customerId: string, placement?: Placement) =>
       `${data(placement)}customer:${part(customerId)}:order-history`,
@@ -190,14 +191,23 @@ export function readModelKeys(
     inventoryAvailable: () => `${data()}inventory-available`,
     /** All products by sku, for listing the catalog. */
     products: () => `${data()}products`,
-    revenueTotal: (currency: string) => `${data()}revenue:${part(currency)}:total`,
-    revenueDay: (currency: string, day: string) => `${data()}revenue:${part(currency)}:day:${part(day)}`,
-    revenueDays: (currency: string) => `${data()}revenue:${part(currency)}:days`,
-    revenueHistory: (currency: string) => `${data()}revenue:${part(currency)}:history`,
+    /**
+     * A currency's revenue in total, per day, its days and the history of its total. A spread view
+     * keeps each per partition (the figures of its streams' events), summed on read.
+     */
+    revenueTotal: (currency: string, placement?: Placement) =>
+      `${data(placement)}revenue:${part(currency)}:total`,
+    revenueDay: (currency: string, day: string, placement?: Placement) =>
+      `${data(placement)}revenue:${part(currency)}:day:${part(day)}`,
+    revenueDays: (currency: string, placement?: Placement) =>
+      `${data(placement)}revenue:${part(currency)}:days`,
+    revenueHistory: (currency: string, placement?: Placement) =>
+      `${data(placement)}revenue:${part(currency)}:history`,
     revenueChanges: (currency: string) => `${prefix}changes:revenue:${part(currency)}`,
-    regionOrders: (region: string) => `${data()}region:${part(region)}:orders`,
-    /** Regions scored by the number of orders placed there. */
-    regions: () => `${data()}regions`,
+    regionOrders: (region: string, placement?: Placement) =>
+      `${data(placement)}region:${part(region)}:orders`,
+    /** Regions scored by the number of orders placed there (per partition on a spread layout, summed). */
+    regions: (placement?: Placement) => `${data(placement)}regions`,
     /** Position of the last event a projector has settled: the authority for where it resumes. */
     checkpoint: (projector: string) =>
       `${data({ partition: partitionIndexOf(projector) ?? undefined })}projector:${part(projector)}:checkpoint`,

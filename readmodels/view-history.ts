@@ -89,3 +89,50 @@ export async function readViewHistories<T>(
     });
   return { changes, complete: parts.every((part) => part.complete) };
 }
+
+/**
+ * The changes after `since` of a view kept as partial figures in parts (a spread view's partitions,
+ * each summing the events of its own streams), each part with a history of its partial after each
+ * change: every part's entries after `since`, merged by position, each answered with the sum of
+ * every part's partial as it stood there (`combine`). A part's partial at `since` is its last entry
+ * up to `since`, or `empty` when the part has none and has trimmed nothing; a part that has trimmed
+ * the entries it would need makes the answer incomplete.
+ */
+export async function readSummedHistories<T>(
+  redis: Redis,
+  streamKeys: readonly string[],
+  since: string,
+  maxLength: number,
+  parse: (hash: Record<string, string>) => T,
+  combine: (parts: readonly T[], position: string) => T,
+  empty: T,
+): Promise<{ changes: ViewChange<T>[]; complete: boolean }> {
+  const sinceId = entryIdOf(since);
+  const parsed = (fields: string[]) =>
+    parse(JSON.parse(fieldsToObject(fields).view ?? "{}") as Record<string, string>);
+  const parts = await Promise.all(
+    streamKeys.map(async (key) => {
+      const [after, atSince, length] = await Promise.all([
+        redis.xrange(key, `(${sinceId}`, "+"),
+        redis.xrevrange(key, sinceId, "-", "COUNT", 1),
+        redis.xlen(key),
+      ]);
+      const base = atSince[0];
+      return {
+        after,
+        partial: base ? parsed(base[1]) : empty,
+        complete: base !== undefined || length < maxLength,
+      };
+    }),
+  );
+  const partials = parts.map((part) => part.partial);
+  const entries = parts
+    .flatMap((part, index) => part.after.map(([id, fields]) => ({ id, fields, index })))
+    .sort((a, b) => (idAfter(a.id, b.id) ? 1 : idAfter(b.id, a.id) ? -1 : 0));
+  const changes = entries.map(({ id, fields, index }) => {
+    partials[index] = parsed(fields);
+    const position = positionOfEntry(id);
+    return { position, view: combine(partials, position) };
+  });
+  return { changes, complete: parts.every((part) => part.complete) };
+}

@@ -62,7 +62,8 @@ export interface ViewModule<Name extends string = string, Reader = unknown> {
    * `Placement` in keys.ts): an entity's own keys, and any index gathering many entities kept once
    * per partition and merged by its reader (`inEveryPartition`). On a Redis Cluster with projector
    * partitions such a view is spread over one hash tag per partition. A view whose reads cannot be
-   * merged cheaply (a total, a ranking) keeps one tag, written by every partition.
+   * combined cheaply from per-partition parts (a ranking or a range over sums of many streams'
+   * events) keeps one tag, written by every partition.
    */
   readonly spreads?: boolean;
   projector(keys: ReadModelKeys): Projector;

@@ -12,7 +12,8 @@ const name = "customer-orders";
 /**
  * Customer order history: each customer's orders scored by when they were placed (rejected
  * attempts included), so the newest come first. One index across many order streams: guarded by
- * this projector's ledger.
+ * this projector's ledger. Spread over partitions, each keeps the customer's orders of its own
+ * streams (placed by the order's stream), merged on read.
  */
 export function customerOrdersProjector(keys: ReadModelKeys): Projector {
   return {
@@ -33,7 +34,14 @@ export function customerOrdersProjector(keys: ReadModelKeys): Projector {
       const { customerId, orderId } = event.data;
       return {
         guard,
-        ops: [["zadd", keys.customerOrders(customerId), String(Date.parse(at)), orderId]],
+        ops: [
+          [
+            "zadd",
+            keys.customerOrders(customerId, { stream: recorded.streamId }),
+            String(Date.parse(at)),
+            orderId,
+          ],
+        ],
         notices: [],
       };
     },
@@ -48,13 +56,15 @@ export class CustomerOrdersReader {
 
   /** A customer's order ids, newest first. */
   byCustomer(customerId: string, offset: number, limit: number): Promise<IdPage> {
-    return newestFirst(this.redis, this.keys.customerOrders(customerId), offset, limit);
+    const parts = this.keys.inEveryPartition((at) => this.keys.customerOrders(customerId, at));
+    return newestFirst(this.redis, parts, offset, limit);
   }
 }
 
 /** Customer orders: each customer's orders, newest first. */
 export const customerOrdersView = defineView({
   name,
+  spreads: true,
   projector: customerOrdersProjector,
   reader: (redis, keys) => new CustomerOrdersReader(redis, keys),
 });

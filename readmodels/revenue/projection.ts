@@ -59,10 +59,13 @@ export function revenueProjector(keys: ReadModelKeys): Projector {
       const { currency } = change;
       const position = formatPosition(recorded.position);
       const day = change.at.slice(0, 10);
-      const total = keys.revenueTotal(currency);
-      const daily = keys.revenueDay(currency, day);
+      // Spread over partitions, each keeps the figures of its own streams (placed by the order's
+      // stream); readers sum them.
+      const here = { stream: recorded.streamId };
+      const total = keys.revenueTotal(currency, here);
+      const daily = keys.revenueDay(currency, day, here);
       const ops: ViewOp[] = [
-        ["zadd", keys.revenueDays(currency), String(Date.parse(`${day}T00:00:00.000Z`)), day],
+        ["zadd", keys.revenueDays(currency, here), String(Date.parse(`${day}T00:00:00.000Z`)), day],
         layout.set(total, { currency }),
         layout.latestPosition(total, "position", position),
         layout.latestText(total, "updatedAt", change.at),
@@ -71,7 +74,7 @@ export function revenueProjector(keys: ReadModelKeys): Projector {
       for (const [field, by] of Object.entries(change.add) as [Figure, number][]) {
         if (by !== 0) ops.push(layout.increment(total, field, by), layout.increment(daily, field, by));
       }
-      const history = keys.revenueHistory(currency);
+      const history = keys.revenueHistory(currency, here);
       ops.push(["snapshot", history, entryIdOf(position), String(revenueHistoryLength), total]);
       return { guard, ops, notices: [[keys.revenueChanges(currency), position]] };
     },

@@ -7,7 +7,9 @@ import { rebuildView } from "../../jobs/rebuild";
 import { LiveGenerations, ViewGenerations } from "../../readmodels/generations";
 import { partitionOf } from "../../readmodels/keys";
 import { scanAll } from "../../readmodels/redis-nodes";
-import { positionOfEntry } from "../../readmodels/view-history";
+import { fieldsToObject, positionOfEntry } from "../../readmodels/view-history";
+import { revenueFromHash } from "../../readmodels/revenue";
+import { orderStreamId } from "../../domain/ordering/state";
 import { spreadableViewNames, viewNames, viewReaders, views } from "../../readmodels/registry";
 import { createPostgresTestStore } from "../support/eventstores";
 import { startProjectorPartitions } from "../support/partitions";
@@ -57,14 +59,14 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
     await caughtUp(es.store, client, prefix, 60_000, undefined, 2);
 
     // Each spread view that has data has it under both partitions' tags, and none under its own.
-    for (const name of [view, views.balanceHistory.name, views.accounts.name, views.orders.name]) {
+    // (The mixed load makes no transfers: every other spread view has data.)
+    for (const name of spreadableViewNames.filter((name) => name !== views.transfers.name)) {
       for (const p of [0, 1]) {
         const found = await scanAll(client, `${keys.generationPrefix(name, 0, p)}*`);
-        expect(found.length, `${name} partition ${p}`).toBeGreaterThan(10);
+        expect(found.length, `${name} partition ${p}`).toBeGreaterThan(3);
       }
       expect(await scanAll(client, `${keys.generationPrefix(name, 0)}*`)).toEqual([]);
     }
-    expect(spreadableViewNames).toContain(view);
 
     // A reader finds an account's audit trail from its id alone, whichever slot it is in.
     const generationsNow = new LiveGenerations(client, keys, viewNames);
@@ -96,7 +98,12 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
 
     // The order board and a customer's order changes, kept per partition, read merged: as one
     // projector writing one board and one history builds them.
-    const whole = await cleanRebuild(es.store, target, [views.orders.name]);
+    const whole = await cleanRebuild(es.store, target, [
+      views.orders.name,
+      views.revenue.name,
+      views.ordersByRegion.name,
+      views.customerOrders.name,
+    ]);
     const board = whole[`{${views.orders.name}}:orders:recent`] as string[];
     const newest = board
       .filter((_, i) => i % 2 === 0)
@@ -114,6 +121,50 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
         customer,
       ).toEqual(entries);
     }
+
+    // Counts and totals kept per partition (each of its own streams' events), read summed: as
+    // one projector counting every stream builds them.
+    const regions = whole[`{${views.ordersByRegion.name}}:regions`] as string[];
+    const counted = regions.flatMap((_, i) =>
+      i % 2 === 0 ? [{ region: regions[i]!, orders: Number(regions[i + 1]) }] : [],
+    );
+    expect(counted.length).toBeGreaterThan(3);
+    expect(await readers.ordersByRegion.regions()).toEqual(counted.reverse());
+    const regionOrders = whole[`{${views.ordersByRegion.name}}:region:DE:orders`] as string[];
+    const newestInDe = regionOrders.filter((_, i) => i % 2 === 0).reverse();
+    expect(await readers.ordersByRegion.byRegion("DE", 2, 5)).toEqual({
+      ids: newestInDe.slice(2, 7),
+      offset: 2,
+      total: newestInDe.length,
+    });
+    const customer = "sp0-c3";
+    const placed = whole[`{${views.customerOrders.name}}:customer:${customer}:orders`] as string[];
+    const customersOrders = placed.filter((_, i) => i % 2 === 0).reverse();
+    expect(new Set(customersOrders.map((id) => partitionOf(orderStreamId(id), 2))).size).toBe(2);
+    expect((await readers.customerOrders.byCustomer(customer, 0, 100)).ids).toEqual(customersOrders);
+    const revenueAt = (key: string) => whole[`{${views.revenue.name}}:revenue:USD:${key}`];
+    const total = revenueFromHash("USD", revenueAt("total") as Record<string, string>);
+    expect(total.orders).toBeGreaterThan(10);
+    expect(await readers.revenue.total("USD")).toEqual(total);
+    const days = await readers.revenue.days("USD", "2000-01-01", "2100-01-01", 1_000);
+    expect(days.length).toBeGreaterThan(0);
+    for (const day of days)
+      expect(day).toEqual({
+        ...revenueFromHash("USD", revenueAt(`day:${day.day}`) as Record<string, string>),
+        day: day.day,
+      });
+    // The total's changes after a position, each summed from both partitions' partial totals as
+    // they stood there: the same as one projector's history of the whole total.
+    const history = (revenueAt("history") as [string, string[]][]).map(([id, fields]) => ({
+      position: positionOfEntry(id),
+      view: revenueFromHash("USD", JSON.parse(fieldsToObject(fields).view!) as Record<string, string>),
+    }));
+    expect(history.length).toBeGreaterThan(40);
+    const since = history[history.length - 30]!.position;
+    expect(await readers.revenue.changesSince("USD", since)).toEqual({
+      changes: history.slice(history.length - 29),
+      complete: true,
+    });
 
     // A rebuild of the spread view while more is appended and both partitions project it.
     const generations = new ViewGenerations(client, keys);

@@ -1,4 +1,5 @@
 /** Clean rebuilds and read-model dumps, shared with the game day (gameday/lib/rebuild.ts). */
+import { comparePositions, parsePosition } from "../../eventstore/position";
 export { cleanRebuild, readModels, waitCaughtUp as caughtUp } from "../../gameday/lib/rebuild";
 
 /**
@@ -29,12 +30,21 @@ function leftOut(key: string): boolean {
 }
 
 /**
- * Indexes a spread view keeps once per partition (sorted sets, each partition's for its streams):
- * merged as the one sorted set a single projector writes.
+ * What a spread view keeps once per partition (each partition's for its own streams), and how the
+ * parts make the one key a single projector writes: sorted sets of entities joined, counts summed,
+ * hashes of figures summed (their position and instant the latest).
  */
-const gatheredPerPartition = [/^owner:.*:accounts$/, /^orders:recent$/];
+const joinedPerPartition = [
+  /^owner:.*:accounts$/,
+  /^orders:recent$/,
+  /^customer:.*:orders$/,
+  /^region:.*:orders$/,
+  /^revenue:.*:days$/,
+];
+const countedPerPartition = [/^regions$/];
+const summedPerPartition = [/^revenue:.*:total$/, /^revenue:.*:day:.*$/];
 
-/** A spread view's keys named by its view's tag, its per-partition indexes merged. */
+/** A spread view's keys named by its view's tag, its per-partition parts merged. */
 function mergedSpread(models: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(models)) {
@@ -46,17 +56,46 @@ function mergedSpread(models: Record<string, unknown>): Record<string, unknown> 
     }
     const bare = name.replace(/^\{[^}]*\}:/, "");
     if (leftOut(bare)) continue; // per partition by design, and not compared
-    if (!gatheredPerPartition.some((pattern) => pattern.test(bare))) {
+    if (joinedPerPartition.some((pattern) => pattern.test(bare))) {
+      merged[name] = joinedSets(earlier as string[], value as string[], (x) => x);
+    } else if (countedPerPartition.some((pattern) => pattern.test(bare))) {
+      merged[name] = joinedSets(earlier as string[], value as string[], (x, y) =>
+        String(Number(x) + Number(y)),
+      );
+    } else if (summedPerPartition.some((pattern) => pattern.test(bare))) {
+      merged[name] = summedFigures(earlier as Record<string, string>, value as Record<string, string>);
+    } else {
       throw new Error(`two partitions both hold ${name}: a spread view placed a key by something else`);
     }
-    const pairs: [string, string][] = [];
-    for (const flat of [earlier, value] as string[][]) {
-      for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
-    }
-    pairs.sort(([a, x], [b, y]) => Number(x) - Number(y) || (a < b ? -1 : a > b ? 1 : 0));
-    merged[name] = pairs.flat();
   }
   return merged;
+}
+
+/** Two sorted sets (flat member, score lists) as one, ordered as Redis orders it. */
+function joinedSets(a: string[], b: string[], both: (x: string, y: string) => string): string[] {
+  const scores = new Map<string, string>();
+  for (const flat of [a, b]) {
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const earlier = scores.get(flat[i]!);
+      scores.set(flat[i]!, earlier === undefined ? flat[i + 1]! : both(earlier, flat[i + 1]!));
+    }
+  }
+  return [...scores].sort(([a, x], [b, y]) => Number(x) - Number(y) || (a < b ? -1 : a > b ? 1 : 0)).flat();
+}
+
+/** Two partitions' figures as one: counts and amounts summed, the later position and instant. */
+function summedFigures(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
+  const sum: Record<string, string> = { ...a };
+  for (const [field, value] of Object.entries(b)) {
+    const earlier = sum[field];
+    if (earlier === undefined || earlier === "") sum[field] = value;
+    else if (field === "position")
+      sum[field] = comparePositions(parsePosition(earlier), parsePosition(value)) >= 0 ? earlier : value;
+    else if (/^-?\d+$/.test(earlier) && /^-?\d+$/.test(value))
+      sum[field] = String(Number(earlier) + Number(value));
+    else sum[field] = earlier > value ? earlier : value;
+  }
+  return sum;
 }
 
 /** A spread view's key named by its view's tag instead of its partition's. */

@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 /**
  * The suites that run a second time on a 3-master Redis Cluster (the "redis-cluster" project):
- * the end-to-end and live-view suites through GraphQL, the crash and partition drills, and the
+ * the end-to-end and live-view suites through GraphQL (with two projector partitions, see
+ * test/support/service.ts), the crash and partition drills, and the
  * cluster's own (resharding). Each file names its Redis through test/support/redis-target.ts.
  */
 const onCluster = [

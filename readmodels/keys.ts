@@ -229,6 +229,8 @@ export function readModelKeys(
     /** Parked events an operator chose to skip: passed as no-ops (guard only) when replayed. */
     skippedEvents: (projector: string) => `${prefix}projector:${part(projector)}:skip`,
     projectorState: (projector: string) => `${prefix}projector:${part(projector)}:state`,
+    /** Every name a projector reported under, with when it last did (one small hash, never scanned for). */
+    projectorsReporting: () => `${prefix}projectors:state`,
     /** BullMQ's key prefix for the queues (not read models: a rebuild or Redis reset keeps them apart). */
     queuePrefix: () => queues,
     /** Whether a key holds jobs rather than read models (queues, job state). */

@@ -69,6 +69,9 @@ export class ProjectorStateStore {
   }
 
   async report(state: ProjectorState): Promise<void> {
+    // The roll call beside the report: who reports, under which name, so a process can tell over
+    // how many partitions the projectors run without scanning for their reports.
+    await this.redis.hset(this.keys.projectorsReporting(), state.projector, state.reportedAt);
     await this.redis.hset(this.keys.projectorState(state.projector), {
       status: state.status,
       checkpoint: state.checkpoint ?? "",
@@ -99,6 +102,55 @@ export class ProjectorStateStore {
       return parts.length === 1 ? { ...parts[0]!, projector } : combine(projector, parts);
     });
   }
+
+  /**
+   * Over how many partitions the projectors that report now run (1: whole projectors), each with
+   * the names that say so. Names silent for longer than a report is trusted are left out (and
+   * forgotten after a day), so projectors stopped for a change of partitions stop counting.
+   */
+  async partitionsReporting(now: Date): Promise<Map<number, string[]>> {
+    const key = this.keys.projectorsReporting();
+    const reporting = await this.redis.hgetall(key);
+    const counts = new Map<number, string[]>();
+    const forgotten: string[] = [];
+    for (const [name, reportedAt] of Object.entries(reporting)) {
+      const silentFor = now.getTime() - Date.parse(reportedAt);
+      if (!(silentFor <= reportStaleAfterMs)) {
+        if (!(silentFor <= forgetSilentAfterMs)) forgotten.push(name);
+        continue;
+      }
+      const count = Number(/~\d+of(\d+)$/.exec(name)?.[1] ?? 1);
+      counts.set(count, [...(counts.get(count) ?? []), name]);
+    }
+    if (forgotten.length > 0) await this.redis.hdel(key, ...forgotten);
+    return counts;
+  }
+}
+
+const forgetSilentAfterMs = 24 * 3_600_000;
+
+/**
+ * What is wrong when the projectors report running over another number of partitions than this
+ * process was told (PROJECTOR_PARTITIONS), or null when they agree (or none reports). A gateway
+ * told the wrong number reads freshness from partitions that do not exist and, on a Redis Cluster,
+ * the spread views from slots nothing writes to: it must not take traffic.
+ */
+export function partitionsDisagreement(
+  configured: number,
+  reporting: ReadonlyMap<number, string[]>,
+): string | null {
+  const others = [...reporting].filter(([count]) => count !== configured);
+  if (others.length === 0) return null;
+  const seen = others
+    .sort(([a], [b]) => a - b)
+    .map(
+      ([count, names]) => `${count === 1 ? "whole (not partitioned)" : `${count} partitions`} (${names[0]})`,
+    )
+    .join(" and ");
+  return (
+    `projectors report running as ${seen}, but this process was told PROJECTOR_PARTITIONS=${configured}: ` +
+    "every process of a deployment must be given the same number"
+  );
 }
 
 function stateFromHash(projector: string, hash: Record<string, string>, now: Date): ProjectorState {

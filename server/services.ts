@@ -11,10 +11,11 @@ import { readModelLayout, viewNames, viewReaders, views } from "../readmodels/re
 import { LiveGenerations } from "../readmodels/generations";
 import type { Log } from "../projectors/log";
 import { LogHead } from "../projectors/log-head";
-import { ProjectorRunner, projectorGroup } from "../projectors/runtime";
-import { skipParkedEvent } from "../projectors/parking";
+import { ProjectorRunner } from "../projectors/runtime";
 import { adoptReadModels, markReadModels } from "../readmodels/identity";
 import { ProjectorCheckpoints, ProjectorStateStore } from "../readmodels/projector-state";
+import { watchPartitionAgreement } from "./partition-watch";
+import { ParkedEvents } from "../projectors/parked-events";
 import { ChangeFeed } from "../readmodels/change-feed";
 import { readModelKeys, type ReadModelKeys } from "../readmodels/keys";
 import { JobsAdmin } from "../jobs/admin";
@@ -182,6 +183,11 @@ export async function startService(
   await dispatcher?.start();
   const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
 
+  const partitionWatch = watchPartitionAgreement({
+    states: new ProjectorStateStore(redis, keys, config.projectorPartitions),
+    partitions: config.projectorPartitions,
+    log,
+  });
   const projectors: ProjectorRunner[] = [];
   // One read of the log's head per report interval for all of this process's projectors.
   const logHead = new LogHead(readSide);
@@ -241,6 +247,7 @@ export async function startService(
       await demoLoaded;
       await demoActivity?.stop();
       await listener?.close();
+      partitionWatch.stop();
       liveGenerations?.stop();
       await Promise.all(projectors.map((runner) => runner.stop()));
       await dispatcher?.stop();
@@ -273,6 +280,7 @@ export async function startService(
     const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
     const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);
     const projectorNames = allProjectors(keys).map((p) => p.name);
+    const parked = new ParkedEvents(store, config.projectorPartitions);
     metrics
       .projectors(projectorStates, projectorNames)
       .eventStorePool(() => store.poolStats?.() ?? null)
@@ -299,6 +307,7 @@ export async function startService(
         projectorStates,
         projectorNames,
         readyMaxLagEvents: config.readyMaxLagEvents,
+        partitions: config.projectorPartitions,
       },
       metrics,
       graphiql: config.graphiql,
@@ -310,9 +319,9 @@ export async function startService(
         clock: () => new Date(),
         projectorNames,
         admin: {
-          listParked: (projector, limit) => store.listParked(projectorGroup(projector), { limit }),
-          replayParked: (projector, limit) => store.replayParked(projectorGroup(projector), { limit }),
-          skipParked: (projector, eventId) => skipParkedEvent(store, redis, keys, projector, eventId),
+          listParked: (projector, limit) => parked.list(projector, limit),
+          replayParked: (projector, limit) => parked.replay(projector, limit),
+          skipParked: (projector, eventId) => parked.skip(redis, keys, projector, eventId),
         },
         eventLog: {
           readStream: (streamId, options) => store.readStream(streamId, options),

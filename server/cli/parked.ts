@@ -1,8 +1,7 @@
 import { openEventStore } from "../../eventstore/open";
 import { formatPosition } from "../../eventstore/position";
 import { allProjectors } from "../../projectors/registry";
-import { projectorGroup } from "../../projectors/runtime";
-import { skipParkedEvent } from "../../projectors/parking";
+import { ParkedEvents } from "../../projectors/parked-events";
 import { readModelKeys } from "../../readmodels/keys";
 import { loadConfig } from "../config";
 import { connectRedis } from "./redis";
@@ -54,11 +53,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const config = loadConfig();
   const store = await openEventStore(config.eventStoreUrl, { schema: config.eventStoreSchema });
+  // Every partition's parked events (PROJECTOR_PARTITIONS), as the GraphQL admin fields see them.
+  const held = new ParkedEvents(store, config.projectorPartitions);
   try {
-    const group = projectorGroup(projector);
     switch (command as Command) {
       case "list": {
-        const parked = await store.listParked(group, { limit });
+        const parked = await held.list(projector, limit);
         if (parked.length === 0) console.log(`No parked events for ${projector}.`);
         for (const p of parked) {
           const age = Math.round((Date.now() - p.parkedAt.getTime()) / 1000);
@@ -70,14 +70,14 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       case "replay": {
-        const replayed = await store.replayParked(group, { limit });
+        const replayed = await held.replay(projector, limit);
         console.log(`Put ${replayed} parked event(s) back in front of ${projector}.`);
         return 0;
       }
       case "skip": {
         const tool = await connectRedis(config);
         try {
-          const replayed = await skipParkedEvent(store, tool.redis, tool.keys, projector, eventId!);
+          const replayed = await held.skip(tool.redis, tool.keys, projector, eventId!);
           if (replayed === null) throw new CommandFailed(`event ${eventId} is not parked for ${projector}`);
           console.log(`Skipping ${eventId}: ${replayed} parked event(s) put back in front of ${projector}.`);
           return 0;

@@ -279,7 +279,9 @@ async function views(): Promise<Record<string, unknown>> {
   const keys = readModelKeys(t.prefix);
   const quoted = keys.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   // Freshness reports and rate-limit counters move by themselves; everything else must not.
-  return dumpKeys(t.service.redis, t.prefix, [new RegExp(`^${quoted}(projector:[^:]+:state|ratelimit:)`)]);
+  return dumpKeys(t.service.redis, t.prefix, [
+    new RegExp(`^${quoted}(projector:[^:]+:state|projectors:state|ratelimit:)`),
+  ]);
 }
 
 describe("every id a client sends follows one rule", () => {

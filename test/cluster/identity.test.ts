@@ -7,7 +7,8 @@ import { projectionsCaughtUp, startTestService, type TestService } from "../supp
 
 let t: TestService;
 beforeAll(async () => {
-  t = await startTestService();
+  // Whole projectors, all in this process: the test stops them while it takes keys apart.
+  t = await startTestService({ PROJECTOR_PARTITIONS: "1" });
 });
 afterAll(async () => {
   await t?.stop();

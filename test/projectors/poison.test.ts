@@ -6,6 +6,9 @@ import { accountsProjector } from "../../readmodels/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
 import { skipParkedEvent } from "../../projectors/parking";
+import { ParkedEvents } from "../../projectors/parked-events";
+import { partitioned } from "../../projectors/partition";
+import { partitionOf } from "../../readmodels/keys";
 import { eventually } from "../support/service";
 import { storeAndRedis } from "../support/store-and-redis";
 
@@ -133,6 +136,82 @@ describe("a parked event skipped by an operator", () => {
       });
     } finally {
       await runner.stop();
+    }
+  });
+});
+
+describe("parked events of a projector run as partitions", () => {
+  it("are listed, skipped and replayed through the projector's name, each in the partition that parked it", async () => {
+    const real = accountsProjector(keys);
+    const poisoned: Projector = {
+      ...real,
+      project(event) {
+        if (event.data.amount === 99) throw new Error("ninety-nine");
+        return real.project(event);
+      },
+    };
+    // Two accounts whose streams fall in different partitions, each with a poison and one behind it.
+    const ids = Array.from({ length: 20 }, (_, i) => `part-${i}`);
+    const first = ids.find((id) => partitionOf(accountStreamId(id), 2) === 0)!;
+    const second = ids.find((id) => partitionOf(accountStreamId(id), 2) === 1)!;
+    for (const id of [first, second])
+      await t.store.appendToStream(accountStreamId(id), [
+        opened(id),
+        deposited(id, 99, 99),
+        deposited(id, 1, 100),
+      ]);
+    const runners = [0, 1].map(
+      (index) =>
+        new ProjectorRunner({
+          store: t.store,
+          redis: t.redis,
+          keys,
+          projector: partitioned(poisoned, index, 2),
+          consumerName: `partitions-test-${index}`,
+          groupSettings: { maxRetryCount: 2 },
+          retryBackoffMs: 1,
+          reportEveryMs: 100,
+        }),
+    );
+    for (const runner of runners) await runner.start();
+    try {
+      const held = new ParkedEvents(t.store, 2);
+      const parked = await eventually(async () => {
+        const listed = await held.list("accounts", 10);
+        expect(listed.map((p) => [p.event.streamId, p.event.data.amount]).sort()).toEqual(
+          [
+            [accountStreamId(first), 99],
+            [accountStreamId(first), 1],
+            [accountStreamId(second), 99],
+            [accountStreamId(second), 1],
+          ].sort(),
+        );
+        return listed;
+      });
+      expect(new Set(parked.map((p) => p.group))).toEqual(new Set(runners.map((r) => r.groupName)));
+      expect((await held.list("accounts", 1)).length).toBe(1);
+      expect(await held.skip(t.redis, keys, "accounts", "no-such-event")).toBeNull();
+      // The second partition's poison, skipped there: it replays (and nothing of the first's).
+      const poison = parked.find(
+        (p) => p.event.streamId === accountStreamId(second) && p.event.data.amount === 99,
+      )!;
+      expect(await held.skip(t.redis, keys, "accounts", poison.event.id)).toBe(1);
+      await eventually(async () => expect(await held.list("accounts", 10)).toHaveLength(3));
+      // The rest (two in one partition, one in the other), replayed through the projector's name.
+      const before = await held.list("accounts", 10);
+      expect(new Set(before.map((p) => p.group)).size).toBe(2);
+      expect(await held.replay("accounts", 10)).toBe(3);
+      await eventually(async () => {
+        expect(await t.redis.hgetall(keys.account(second))).toMatchObject({ revision: "2", balance: "100" });
+        // The first's poison is still poison: parked again, with its follower behind it.
+        const again = await held.list("accounts", 10);
+        expect(again.map((p) => [p.event.streamId, p.event.data.amount]).sort()).toEqual([
+          [accountStreamId(first), 1],
+          [accountStreamId(first), 99],
+        ]);
+      }, 20_000);
+    } finally {
+      for (const runner of runners) await runner.stop();
     }
   });
 });

@@ -14,19 +14,24 @@ export function startProjectorPartitions(options: {
   /** Names the processes' consumers "<name>-<index>". */
   readonly name: string;
   readonly env?: Record<string, string>;
+  /** Where each process's output goes ("<dir>/<name>-<index>.log"); by default, nowhere. */
+  readonly logDir?: string;
 }): ServiceProcess[] {
   return Array.from({ length: options.count }, (_, index) => {
-    const process = new ServiceProcess({
-      ROLE: "projector",
-      EVENT_STORE_URL: testDatabaseUrl,
-      EVENT_STORE_SCHEMA: options.schema,
-      ...targetEnv(options.target),
-      REDIS_AUTOSTART: "false",
-      REDIS_PREFIX: options.prefix,
-      PROJECTOR_PARTITION: `${index}/${options.count}`,
-      CONSUMER_NAME: `${options.name}-${index}`,
-      ...options.env,
-    });
+    const process = new ServiceProcess(
+      {
+        ROLE: "projector",
+        EVENT_STORE_URL: testDatabaseUrl,
+        EVENT_STORE_SCHEMA: options.schema,
+        ...targetEnv(options.target),
+        REDIS_AUTOSTART: "false",
+        REDIS_PREFIX: options.prefix,
+        PROJECTOR_PARTITION: `${index}/${options.count}`,
+        CONSUMER_NAME: `${options.name}-${index}`,
+        ...options.env,
+      },
+      options.logDir && `${options.logDir}/${options.name}-${index}.log`,
+    );
     process.start();
     return process;
   });

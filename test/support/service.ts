@@ -7,10 +7,20 @@ import { expect } from "vitest";
 import { parsePosition } from "../../eventstore/position";
 import { silentLog } from "../../projectors/log";
 import { allProjectors } from "../../projectors/registry";
-import { generationKeys } from "../../readmodels/keys";
+import {
+  generationKeys,
+  partitionNames,
+  partitionOf,
+  viewKeys,
+  type ReadModelKeys,
+} from "../../readmodels/keys";
+import { partitioned } from "../../projectors/partition";
+import type { Projector } from "../../readmodels/view";
+import type { RecordedEvent } from "../../eventstore/port";
 import { ViewGenerations } from "../../readmodels/generations";
 import { deleteKeys, keysOn, targetEnv } from "../../gameday/lib/redis-keys";
-import { testRedis } from "./redis-target";
+import { onCluster, testRedis } from "./redis-target";
+import { ServiceProcess } from "../../gameday/lib/service-process";
 import { Queue } from "bullmq";
 import { processGroup } from "../../jobs/processes/dispatcher";
 import { processManagers } from "../../jobs/processes/index";
@@ -58,6 +68,10 @@ export interface TestService {
   readonly service: RunningService;
   readonly url: string;
   readonly prefix: string;
+  /** How many partitions its projectors run as (2 on the cluster, else 1). */
+  readonly partitions: number;
+  /** The key names it uses (with the spread views over its partitions on the cluster). */
+  readonly keys: ReadModelKeys;
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -77,10 +91,47 @@ export interface GqlResponse<T> {
  * its own PostgreSQL schema and its own Redis key prefix, so test files can run in parallel.
  */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  // On the cluster, the service's projectors run as two partitions, so every suite there reads
+  // views spread over their partitions' slots: this process runs partition 0 beside the gateway
+  // and the workers, a projector process partition 1 (a suite that sets ROLE or the partitions
+  // itself keeps what it set: PROJECTOR_PARTITIONS=1 for whole projectors in this process).
+  const partitioned =
+    onCluster() &&
+    env.ROLE === undefined &&
+    env.PROJECTOR_PARTITION === undefined &&
+    env.PROJECTOR_PARTITIONS === undefined;
   // Suites here test other things than throttling (test/api covers it) and retry mutations freely.
-  const { config, schema, prefix } = testServiceConfig({ RATE_LIMIT_MUTATIONS: "0", ...env });
+  const {
+    env: all,
+    schema,
+    prefix,
+  } = testServiceEnv({
+    RATE_LIMIT_MUTATIONS: "0",
+    ...(partitioned && { PROJECTOR_PARTITION: "0/2" }),
+    ...env,
+  });
+  const config = loadConfig(all);
   const service = await startService(config, silentLog);
   const url = service.url!;
+  const partner = partitioned
+    ? new ServiceProcess({
+        ...all,
+        ROLE: "projector",
+        PROJECTOR_PARTITION: "1/2",
+        CONSUMER_NAME: `${all.CONSUMER_NAME}-1`,
+      })
+    : null;
+  if (partner) {
+    partner.start();
+    // Ready when every view's partition 1 reports, as this process's partition 0 does.
+    const reporting = keysOn(service.redis, prefix).projectorsReporting();
+    await eventually(async () => {
+      const names = Object.keys(await service.redis.hgetall(reporting));
+      expect(names.filter((name) => name.endsWith("~1of2")).length).toBe(
+        allProjectors(keysOn(service.redis, prefix)).length,
+      );
+    }, 60_000);
+  }
   let stopped = false;
   // `gql` speaks as an operator (admin) so suites about the store or projectors need no auth set-up.
   let operatorToken: Promise<string> | null = null;
@@ -88,6 +139,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     service,
     url,
     prefix,
+    partitions: partner ? 2 : 1,
+    keys: keysOn(service.redis, prefix, partner ? 2 : 1),
     token: (role, sub) => mintToken(config.auth, { sub, role }),
     async gql(query, variables) {
       operatorToken ??= mintToken(config.auth, { sub: "test-operator", role: "admin" });
@@ -105,6 +158,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     async stop() {
       if (stopped) return;
       stopped = true;
+      await partner?.terminate();
       await service.stop();
       await dropTestData(schema, prefix);
     },
@@ -179,10 +233,11 @@ export async function mutateOk(t: TestService, name: string, input: Record<strin
 }
 
 export async function projectionsCaughtUp(
-  t: Pick<TestService, "service" | "prefix">,
+  t: Pick<TestService, "service" | "prefix"> & Partial<Pick<TestService, "partitions">>,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const keys = keysOn(t.service.redis, t.prefix);
+  const partitions = t.partitions ?? 1;
+  const keys = keysOn(t.service.redis, t.prefix, partitions);
   // The process managers first: what they append (stock reserved, released, sold) is what the
   // views then catch up with.
   await processesSettled(t, timeoutMs);
@@ -190,12 +245,34 @@ export async function projectionsCaughtUp(
     for (const projector of allProjectors(keys)) {
       const live = await new ViewGenerations(t.service.redis, keys).live(projector.name);
       const at = generationKeys(keys, projector.name, live);
-      const checkpoint = await t.service.redis.get(at.checkpoint(projector.name));
-      const behind = await t.service.store.countAfter(
-        checkpoint ? parsePosition(checkpoint) : null,
-        projector.filter,
-      );
-      expect(behind, `${projector.name} is behind`).toBe(0);
+      for (const name of partitionNames(projector.name, partitions)) {
+        const checkpoint = await t.service.redis.get(at.checkpoint(name));
+        const behind = await t.service.store.countAfter(
+          checkpoint ? parsePosition(checkpoint) : null,
+          projector.filter,
+        );
+        expect(behind, `${name} is behind`).toBe(0);
+      }
     }
   }, timeoutMs);
+}
+
+/**
+ * The projectors of a test service as its processes run them: each whole, or (on the cluster) each
+ * of its partitions, with the checkpoint it keeps and which events of its filter it applies; for
+ * suites that deliver the log to them again.
+ */
+export function projectorsAsRun(t: Pick<TestService, "keys" | "partitions">): {
+  readonly projector: Projector;
+  readonly checkpoint: string;
+  takes(event: RecordedEvent): boolean;
+}[] {
+  return allProjectors(t.keys).flatMap((whole) =>
+    partitionNames(whole.name, t.partitions).map((name, index) => ({
+      projector: partitioned(whole, index, t.partitions),
+      checkpoint: viewKeys(t.keys, whole.name).checkpoint(name),
+      takes: (event: RecordedEvent) =>
+        t.partitions === 1 || partitionOf(event.streamId, t.partitions) === index,
+    })),
+  );
 }

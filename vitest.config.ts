@@ -16,6 +16,7 @@ const onCluster = [
   "test/e2e/order-stock.test.ts",
   "test/e2e/transfers.test.ts",
   "test/e2e/top-customers.test.ts",
+  "test/e2e/revenue.test.ts",
   "test/e2e/rebuild.test.ts",
   "test/jobs/rebuild.test.ts",
   "test/chaos/crash-anywhere.test.ts",
@@ -50,6 +51,8 @@ export default defineConfig({
         test: {
           name: "redis-cluster",
           include: onCluster,
+          // A test service there starts a second process (its partition 1) and waits for it.
+          hookTimeout: 90_000,
           globalSetup: ["test/support/cluster-setup.ts"],
         },
       },

@@ -70,8 +70,11 @@ export class ProjectorStateStore {
 
   async report(state: ProjectorState): Promise<void> {
     // The roll call beside the report: who reports, under which name, so a process can tell over
-    // how many partitions the projectors run without scanning for their reports.
-    await this.redis.hset(this.keys.projectorsReporting(), state.projector, state.reportedAt);
+    // how many partitions the projectors run without scanning for their reports. A projector that
+    // stops leaves it at once (a change of partitions is judged by what still runs).
+    const rollCall = this.keys.projectorsReporting();
+    if (state.status === "stopped") await this.redis.hdel(rollCall, state.projector);
+    else await this.redis.hset(rollCall, state.projector, state.reportedAt);
     await this.redis.hset(this.keys.projectorState(state.projector), {
       status: state.status,
       checkpoint: state.checkpoint ?? "",
@@ -130,18 +133,18 @@ export class ProjectorStateStore {
 const forgetSilentAfterMs = 24 * 3_600_000;
 
 /**
- * What is wrong when the projectors report running over another number of partitions than this
- * process was told (PROJECTOR_PARTITIONS), or null when they agree (or none reports). A gateway
- * told the wrong number reads freshness from partitions that do not exist and, on a Redis Cluster,
- * the spread views from slots nothing writes to: it must not take traffic.
+ * What is wrong when projectors report and none runs over the number of partitions this process
+ * was told (PROJECTOR_PARTITIONS), or null. A gateway told the wrong number reads freshness from
+ * partitions that do not exist and, on a Redis Cluster, the spread views from slots nothing
+ * writes to: it must not take traffic. While a deployment changes its number, projectors of both
+ * report and processes told either agree with some of them: none is refused for the change.
  */
 export function partitionsDisagreement(
   configured: number,
   reporting: ReadonlyMap<number, string[]>,
 ): string | null {
-  const others = [...reporting].filter(([count]) => count !== configured);
-  if (others.length === 0) return null;
-  const seen = others
+  if (reporting.size === 0 || reporting.has(configured)) return null;
+  const seen = [...reporting]
     .sort(([a], [b]) => a - b)
     .map(
       ([count, names]) => `${count === 1 ? "whole (not partitioned)" : `${count} partitions`} (${names[0]})`,

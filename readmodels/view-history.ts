@@ -96,7 +96,8 @@ export async function readViewHistories<T>(
  * change: every part's entries after `since`, merged by position, each answered with the sum of
  * every part's partial as it stood there (`combine`). A part's partial at `since` is its last entry
  * up to `since`, or `empty` when the part has none and has trimmed nothing; a part that has trimmed
- * the entries it would need makes the answer incomplete.
+ * the entries it would need makes the answer incomplete. "As it stood" is as far as each part has
+ * applied: a part that lags contributes what it has, and its later entries bring the rest.
  */
 export async function readSummedHistories<T>(
   redis: Redis,

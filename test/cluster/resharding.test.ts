@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, onTestFailed } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { connectTarget, keysOn, type RedisTarget } from "../../gameday/lib/redis-keys";
 import { partitionName } from "../../projectors/partition";
 import { viewKeys, viewTag } from "../../readmodels/keys";
@@ -20,7 +20,9 @@ afterEach(async () => {
 });
 
 describe("a Redis Cluster resharded while two projector partitions write to it", () => {
-  it("follows the slots to their new masters, and ends with views equal to a clean rebuild", async () => {
+  it("follows the slots to their new masters, and ends with views equal to a clean rebuild", async ({
+    task,
+  }) => {
     // A cluster of the test's own: moving slots must not disturb the other suites.
     const cluster = await PrivateRedisCluster.start(3);
     cleanups.push(() => cluster.stop());
@@ -30,10 +32,13 @@ describe("a Redis Cluster resharded while two projector partitions write to it",
     const prefix = `reshard:${randomBytes(4).toString("hex")}:`;
     // The partitions' own words, shown when the drill fails (a process that died says why there).
     const logDir = mkdtempSync(join(tmpdir(), "ledgerline-reshard-"));
-    cleanups.push(async () => rmSync(logDir, { recursive: true, force: true }));
-    onTestFailed(() => {
-      for (const file of readdirSync(logDir))
-        console.error(`--- ${file}\n${readFileSync(join(logDir, file), "utf8").slice(-4_000)}`);
+    cleanups.push(async () => {
+      // (The test's state is known here: hooks run after it has failed or passed.)
+      if (task.result?.state === "fail") {
+        for (const file of readdirSync(logDir))
+          console.error(`--- ${file}\n${readFileSync(join(logDir, file), "utf8").slice(-4_000)}`);
+      }
+      rmSync(logDir, { recursive: true, force: true });
     });
     for (const process of startProjectorPartitions({
       schema: es.schema,
@@ -101,9 +106,13 @@ describe("a Redis Cluster resharded while two projector partitions write to it",
           after.some((checkpoint, i) => checkpoint !== before[i]),
         );
       }
-    } finally {
+    } catch (error) {
+      // The load stops before the store it writes to is closed.
       moving = false;
+      await load.catch(() => undefined);
+      throw error;
     }
+    moving = false;
     const written = await load;
     expect(written).toBeGreaterThanOrEqual(16_000);
     for (const [view, advanced] of advancedWhileMoving)

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { viewNames } from "../../readmodels/registry";
 import { deleteKeys, targetEnv, testRedisUrl } from "../../gameday/lib/redis-keys";
 import { freePort } from "../../server/redis";
 import { createPostgresTestStore, testDatabaseUrl } from "../support/eventstores";
@@ -46,15 +48,14 @@ describe("processes told different numbers of projector partitions", () => {
     cleanups.push(() => es.close());
     const prefix = `agree:${randomBytes(4).toString("hex")}:`;
     cleanups.push(() => deleteKeys(prefix));
-    for (const process of startProjectorPartitions({
+    const partitions = startProjectorPartitions({
       schema: es.schema,
       target: testRedisUrl,
       prefix,
       count: 2,
       name: "agree",
-    })) {
-      cleanups.push(async () => void (await process.kill()));
-    }
+    });
+    for (const process of partitions) cleanups.push(async () => void (await process.kill()));
     const env = {
       EVENT_STORE_URL: testDatabaseUrl,
       EVENT_STORE_SCHEMA: es.schema,
@@ -90,5 +91,13 @@ describe("processes told different numbers of projector partitions", () => {
     expect(ready.partitions).toBeUndefined();
     await new Promise((done) => setTimeout(done, 6_000));
     expect(right.log()).not.toMatch(/told PROJECTOR_PARTITIONS/);
+
+    // Projectors that stop leave the roll call at once: what runs next is judged alone.
+    const rollCall = `${prefix}projectors:state`;
+    const redis = new Redis(testRedisUrl);
+    cleanups.push(async () => void (await redis.quit()));
+    expect(Object.keys(await redis.hgetall(rollCall)).length).toBe(2 * viewNames.length);
+    for (const process of partitions) expect(await process.terminate()).toBe(0);
+    expect(await redis.hgetall(rollCall)).toEqual({});
   }, 120_000);
 });

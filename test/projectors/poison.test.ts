@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { accountStreamId } from "../../domain/banking/state";
-import type { EventToAppend } from "../../eventstore/port";
+import { ConsumerGroupNotFound, type EventToAppend } from "../../eventstore/port";
 import { accountsProjector } from "../../readmodels/accounts";
 import type { Projector } from "../../projectors/projector";
 import { ProjectorRunner } from "../../projectors/runtime";
@@ -201,6 +201,11 @@ describe("parked events of a projector run as partitions", () => {
       const before = await held.list("accounts", 10);
       expect(new Set(before.map((p) => p.group)).size).toBe(2);
       expect(await held.replay("accounts", 10)).toBe(3);
+      // Partitions none of which ever started: an error naming the group, not an empty answer.
+      await expect(new ParkedEvents(t.store, 3).list("accounts", 10)).rejects.toThrow(ConsumerGroupNotFound);
+      await expect(new ParkedEvents(t.store, 3).skip(t.redis, keys, "accounts", "x")).rejects.toThrow(
+        ConsumerGroupNotFound,
+      );
       await eventually(async () => {
         expect(await t.redis.hgetall(keys.account(second))).toMatchObject({ revision: "2", balance: "100" });
         // The first's poison is still poison: parked again, with its follower behind it.

@@ -39,8 +39,9 @@ const joinedPerPartition = [
   /^orders:recent$/,
   /^customer:.*:orders$/,
   /^region:.*:orders$/,
-  /^revenue:.*:days$/,
 ];
+/** Sets whose members more than one partition may hold, with the same score (a day with revenue). */
+const unitedPerPartition = [/^revenue:.*:days$/];
 const countedPerPartition = [/^regions$/];
 const summedPerPartition = [/^revenue:.*:total$/, /^revenue:.*:day:.*$/];
 
@@ -57,7 +58,15 @@ function mergedSpread(models: Record<string, unknown>): Record<string, unknown> 
     const bare = name.replace(/^\{[^}]*\}:/, "");
     if (leftOut(bare)) continue; // per partition by design, and not compared
     if (joinedPerPartition.some((pattern) => pattern.test(bare))) {
-      merged[name] = joinedSets(earlier as string[], value as string[], (x) => x);
+      // An entity is placed by its own stream: in one partition's set only.
+      merged[name] = joinedSets(earlier as string[], value as string[], (_x, _y, member) => {
+        throw new Error(`${member} is in two partitions' ${name}: a spread view placed it by something else`);
+      });
+    } else if (unitedPerPartition.some((pattern) => pattern.test(bare))) {
+      merged[name] = joinedSets(earlier as string[], value as string[], (x, y, member) => {
+        if (x !== y) throw new Error(`${member} has scores ${x} and ${y} in two partitions' ${name}`);
+        return x;
+      });
     } else if (countedPerPartition.some((pattern) => pattern.test(bare))) {
       merged[name] = joinedSets(earlier as string[], value as string[], (x, y) =>
         String(Number(x) + Number(y)),
@@ -72,12 +81,16 @@ function mergedSpread(models: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** Two sorted sets (flat member, score lists) as one, ordered as Redis orders it. */
-function joinedSets(a: string[], b: string[], both: (x: string, y: string) => string): string[] {
+function joinedSets(
+  a: string[],
+  b: string[],
+  both: (x: string, y: string, member: string) => string,
+): string[] {
   const scores = new Map<string, string>();
   for (const flat of [a, b]) {
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const earlier = scores.get(flat[i]!);
-      scores.set(flat[i]!, earlier === undefined ? flat[i + 1]! : both(earlier, flat[i + 1]!));
+      scores.set(flat[i]!, earlier === undefined ? flat[i + 1]! : both(earlier, flat[i + 1]!, flat[i]!));
     }
   }
   return [...scores].sort(([a, x], [b, y]) => Number(x) - Number(y) || (a < b ? -1 : a > b ? 1 : 0)).flat();

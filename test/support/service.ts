@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { mintToken } from "../../server/auth/tokens";
 import { loadConfig } from "../../server/config";
@@ -113,24 +116,34 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const config = loadConfig(all);
   const service = await startService(config, silentLog);
   const url = service.url!;
+  const partnerLog = join(tmpdir(), `ledgerline-partner-${prefix.replace(/\W/g, "-")}log`);
   const partner = partitioned
-    ? new ServiceProcess({
-        ...all,
-        ROLE: "projector",
-        PROJECTOR_PARTITION: "1/2",
-        CONSUMER_NAME: `${all.CONSUMER_NAME}-1`,
-      })
+    ? new ServiceProcess(
+        { ...all, ROLE: "projector", PROJECTOR_PARTITION: "1/2", CONSUMER_NAME: `${all.CONSUMER_NAME}-1` },
+        partnerLog,
+      )
     : null;
   if (partner) {
     partner.start();
-    // Ready when every view's partition 1 reports, as this process's partition 0 does.
+    // Ready when every view's partition 1 reports, as this process's partition 0 does. A partner
+    // that never does is stopped with the rest, and its log shown (the run's leftover check
+    // would otherwise find it).
     const reporting = keysOn(service.redis, prefix).projectorsReporting();
-    await eventually(async () => {
-      const names = Object.keys(await service.redis.hgetall(reporting));
-      expect(names.filter((name) => name.endsWith("~1of2")).length).toBe(
-        allProjectors(keysOn(service.redis, prefix)).length,
-      );
-    }, 60_000);
+    try {
+      await eventually(async () => {
+        const names = Object.keys(await service.redis.hgetall(reporting));
+        expect(names.filter((name) => name.endsWith("~1of2")).length).toBe(
+          allProjectors(keysOn(service.redis, prefix)).length,
+        );
+      }, 60_000);
+    } catch (error) {
+      await partner.terminate();
+      await service.stop();
+      await dropTestData(schema, prefix);
+      const said = existsSync(partnerLog) ? readFileSync(partnerLog, "utf8").slice(-4_000) : "";
+      rmSync(partnerLog, { force: true });
+      throw new Error(`partition 1 of the test service did not report: ${String(error)}\n${said}`);
+    }
   }
   let stopped = false;
   // `gql` speaks as an operator (admin) so suites about the store or projectors need no auth set-up.
@@ -159,6 +172,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
       if (stopped) return;
       stopped = true;
       await partner?.terminate();
+      rmSync(partnerLog, { force: true });
       await service.stop();
       await dropTestData(schema, prefix);
     },

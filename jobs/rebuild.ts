@@ -118,15 +118,30 @@ export async function rebuildView(
     checkpoint === null ? 0 : total - (await log.countAfter(parsePosition(checkpoint), projector.filter));
   await options.onProgress({ done, total, stage: "building", keysRemoved: 0 });
 
+  // A page of the log after `after`, and its events' writes.
+  const readPage = async (after: string | null) => {
+    const page = await log.readAll({
+      ...(after !== null && { after: parsePosition(after) }),
+      maxCount: options.pageSize,
+      filter: projector.filter,
+    });
+    return { page, units: page.map((event) => unitOf(projector, event, skipped)) };
+  };
   for (let attempts = 1; ; attempts++) {
+    // The page after the one being applied, read and projected meanwhile: reading the log and
+    // projecting in this process overlap with the apply script's run in Redis instead of taking
+    // turns with it.
+    let nextPage: { after: string; read: ReturnType<typeof readPage> } | null = null;
     for (;;) {
-      const page = await log.readAll({
-        ...(checkpoint !== null && { after: parsePosition(checkpoint) }),
-        maxCount: options.pageSize,
-        filter: projector.filter,
-      });
+      const { page, units } = await (nextPage?.after === checkpoint ? nextPage.read : readPage(checkpoint));
+      nextPage = null;
       if (page.length > 0) {
-        const units = page.map((event) => unitOf(projector, event, skipped));
+        if (page.length === options.pageSize) {
+          const after = formatPosition(page.at(-1)!.position);
+          nextPage = { after, read: readPage(after) };
+          // Not awaited when the rebuild stops at this page (cancelled): its failure is not news.
+          nextPage.read.catch(() => undefined);
+        }
         const outcome = await slots.apply(page, units, checkpoint);
         if (outcome.kind === "fenced") return cancelled(options, generations, view, generation, done);
         if (outcome.kind === "lost") {

@@ -27,26 +27,42 @@ export function idAfter(a: string, b: string): boolean {
   return a1 > b1 || (a1 === b1 && a2 > b2);
 }
 
+/** Stream entry ids in order: negative when `a` comes first (for sorting merged histories). */
+export function compareEntryIds(a: string, b: string): number {
+  return idAfter(a, b) ? 1 : idAfter(b, a) ? -1 : 0;
+}
+
+/** The view a history entry holds (the hash of its `snapshot`, fields by name). */
+export function snapshotOf(fields: string[]): Record<string, string> {
+  return JSON.parse(fieldsToObject(fields).view ?? "{}") as Record<string, string>;
+}
+
 /**
  * The entries of a history stream trimmed to `maxLength` that were recorded after `since` (oldest
- * first), and whether the stream still reaches back to `since` (false: older entries were trimmed
- * away, and the caller should fall back to the current view).
+ * first), the last one recorded up to `since` (if any is kept), and whether the stream still
+ * reaches back to `since` (false: older entries were trimmed away, and the caller should fall back
+ * to the current view).
  */
 export async function entriesSince(
   redis: Redis,
   streamKey: string,
   since: string,
   maxLength: number,
-): Promise<{ entries: [id: string, fields: string[]][]; complete: boolean }> {
+): Promise<{
+  entries: [id: string, fields: string[]][];
+  atSince: [id: string, fields: string[]] | undefined;
+  complete: boolean;
+}> {
   const sinceId = entryIdOf(since);
-  const [entries, oldest, length] = await Promise.all([
+  const [entries, upToSince, length] = await Promise.all([
     redis.xrange(streamKey, `(${sinceId}`, "+"),
-    redis.xrange(streamKey, "-", "+", "COUNT", 1),
+    redis.xrevrange(streamKey, sinceId, "-", "COUNT", 1),
     redis.xlen(streamKey),
   ]);
-  const oldestId = oldest[0]?.[0];
-  const complete = length < maxLength || (oldestId !== undefined && !idAfter(oldestId, sinceId));
-  return { entries, complete };
+  const atSince = upToSince[0];
+  // It reaches back when an entry up to `since` is kept, or when nothing was ever trimmed.
+  const complete = length < maxLength || atSince !== undefined;
+  return { entries, atSince, complete };
 }
 
 /** Views recorded after `since` (oldest first) from a history of view snapshots, as `entriesSince`. */
@@ -59,7 +75,7 @@ export async function readViewHistory<T>(
 ): Promise<{ changes: ViewChange<T>[]; complete: boolean }> {
   const { entries, complete } = await entriesSince(redis, streamKey, since, maxLength);
   const changes = entries.flatMap(([id, fields]) => {
-    const view = parse(JSON.parse(fieldsToObject(fields).view ?? "{}") as Record<string, string>);
+    const view = parse(snapshotOf(fields));
     return view ? [{ position: positionOfEntry(id), view }] : [];
   });
   return { changes, complete };
@@ -83,10 +99,7 @@ export async function readViewHistories<T>(
   );
   const changes = parts
     .flatMap((part) => part.changes)
-    .sort((a, b) => {
-      const [x, y] = [entryIdOf(a.position), entryIdOf(b.position)];
-      return idAfter(x, y) ? 1 : idAfter(y, x) ? -1 : 0;
-    });
+    .sort((a, b) => compareEntryIds(entryIdOf(a.position), entryIdOf(b.position)));
   return { changes, complete: parts.every((part) => part.complete) };
 }
 
@@ -108,30 +121,18 @@ export async function readSummedHistories<T>(
   combine: (parts: readonly T[], position: string) => T,
   empty: T,
 ): Promise<{ changes: ViewChange<T>[]; complete: boolean }> {
-  const sinceId = entryIdOf(since);
-  const parsed = (fields: string[]) =>
-    parse(JSON.parse(fieldsToObject(fields).view ?? "{}") as Record<string, string>);
   const parts = await Promise.all(
     streamKeys.map(async (key) => {
-      const [after, atSince, length] = await Promise.all([
-        redis.xrange(key, `(${sinceId}`, "+"),
-        redis.xrevrange(key, sinceId, "-", "COUNT", 1),
-        redis.xlen(key),
-      ]);
-      const base = atSince[0];
-      return {
-        after,
-        partial: base ? parsed(base[1]) : empty,
-        complete: base !== undefined || length < maxLength,
-      };
+      const { entries, atSince, complete } = await entriesSince(redis, key, since, maxLength);
+      return { entries, partial: atSince ? parse(snapshotOf(atSince[1])) : empty, complete };
     }),
   );
   const partials = parts.map((part) => part.partial);
   const entries = parts
-    .flatMap((part, index) => part.after.map(([id, fields]) => ({ id, fields, index })))
-    .sort((a, b) => (idAfter(a.id, b.id) ? 1 : idAfter(b.id, a.id) ? -1 : 0));
+    .flatMap((part, index) => part.entries.map(([id, fields]) => ({ id, fields, index })))
+    .sort((a, b) => compareEntryIds(a.id, b.id));
   const changes = entries.map(({ id, fields, index }) => {
-    partials[index] = parsed(fields);
+    partials[index] = parse(snapshotOf(fields));
     const position = positionOfEntry(id);
     return { position, view: combine(partials, position) };
   });

@@ -2,13 +2,13 @@ import type { Redis } from "ioredis";
 import { readHashes } from "../hashes";
 import type { ReadModelKeys } from "../keys";
 import type { LiveSource } from "../view";
-import { mergeByScore } from "../sorted-sets";
+import { newestIds } from "../id-page";
 import {
-  fieldsToObject,
   idAfter,
   positionOfEntry,
   readViewHistories,
   readViewHistory,
+  snapshotOf,
   type ViewChange,
 } from "../view-history";
 import { allOrdersHistoryLength, orderFromHash, orderHistoryLength, type OrderView } from "./layout";
@@ -52,11 +52,7 @@ export class OrderReader {
    */
   async recent(first: number): Promise<OrderView[]> {
     const keys = this.keys.inEveryPartition((at) => this.keys.ordersRecent(at));
-    if (keys.length === 1) return this.getMany(await this.redis.zrevrange(keys[0]!, 0, first - 1));
-    const parts = await Promise.all(
-      keys.map((key) => this.redis.zrange(key, 0, first - 1, "REV", "WITHSCORES")),
-    );
-    return this.getMany(mergeByScore(parts).reverse().slice(0, first));
+    return this.getMany(await newestIds(this.redis, keys, 0, first));
   }
 
   /** The newest change of any of a customer's orders (the order after it), read once. */
@@ -74,7 +70,7 @@ export class OrderReader {
       undefined,
     );
     if (!newest) return null;
-    const view = fromEntry(JSON.parse(fieldsToObject(newest[1]).view ?? "{}") as Record<string, string>);
+    const view = fromEntry(snapshotOf(newest[1]));
     return view && { position: positionOfEntry(newest[0]), view };
   }
 

@@ -116,6 +116,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const config = loadConfig(all);
   const service = await startService(config, silentLog);
   const url = service.url!;
+  const partitions = partitioned ? 2 : 1;
+  const keys = keysOn(service.redis, prefix, partitions);
   const partnerLog = join(tmpdir(), `ledgerline-partner-${prefix.replace(/\W/g, "-")}log`);
   const partner = partitioned
     ? new ServiceProcess(
@@ -128,13 +130,11 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     // Ready when every view's partition 1 reports, as this process's partition 0 does. A partner
     // that never does is stopped with the rest, and its log shown (the run's leftover check
     // would otherwise find it).
-    const reporting = keysOn(service.redis, prefix).projectorsReporting();
+    const reporting = keys.projectorsReporting();
     try {
       await eventually(async () => {
         const names = Object.keys(await service.redis.hgetall(reporting));
-        expect(names.filter((name) => name.endsWith("~1of2")).length).toBe(
-          allProjectors(keysOn(service.redis, prefix)).length,
-        );
+        expect(names.filter((name) => name.endsWith("~1of2")).length).toBe(allProjectors(keys).length);
       }, 60_000);
     } catch (error) {
       await partner.terminate();
@@ -152,8 +152,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     service,
     url,
     prefix,
-    partitions: partner ? 2 : 1,
-    keys: keysOn(service.redis, prefix, partner ? 2 : 1),
+    partitions,
+    keys,
     token: (role, sub) => mintToken(config.auth, { sub, role }),
     async gql(query, variables) {
       operatorToken ??= mintToken(config.auth, { sub: "test-operator", role: "admin" });

@@ -183,8 +183,10 @@ export async function startService(
   await dispatcher?.start();
   const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
 
+  // The projectors' reports, as this process reads them (the watch below, and a gateway's /ready and metrics).
+  const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
   const partitionWatch = watchPartitionAgreement({
-    states: new ProjectorStateStore(redis, keys, config.projectorPartitions),
+    states: projectorStates,
     partitions: config.projectorPartitions,
     log,
   });
@@ -277,7 +279,6 @@ export async function startService(
     await liveGenerations.start(changes);
     const generationsNow = liveGenerations;
     const keysOf = (view: string) => generationsNow.keysOf(view);
-    const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
     const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);
     const projectorNames = allProjectors(keys).map((p) => p.name);
     const parked = new ParkedEvents(store, config.projectorPartitions);

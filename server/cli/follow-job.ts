@@ -79,21 +79,30 @@ export async function followJob(
 /**
  * The bar's output off a terminal, where cli-progress prints a line per render: it renders once
  * more when stopped, then adds an empty line, so a final state already printed (always, for a job
- * that reports once, at its end) came twice. From `stopping()` on, a line that repeats the last
- * one, and an empty one, are left out; the lines printed while the job runs are kept as they come.
+ * that reports once, at its end) came twice; and a job that reported all its work done and then
+ * finished printed its last count twice too ("7/7 … 3 would change", then "7/7 … done: 3 would
+ * change"). So while the job runs a line at 100 % is left out: the stop renders the final state.
+ * From `stopping()` on, a line that repeats the last one, and an empty one, are
+ * left out; the lines printed while the job runs are kept as they come.
  */
 function lineOutput(out: NodeJS.WritableStream): { stream: Writable; stopping: () => void } {
   let partial = "";
   let last: string | null = null;
   let stopping = false;
+  const print = (line: string) => {
+    last = line;
+    out.write(`${line}\n`);
+  };
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
       const lines = (partial + chunk.toString()).split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) {
-        if (stopping && (line === "" || line === last)) continue;
-        last = line;
-        out.write(`${line}\n`);
+        if (stopping) {
+          if (line !== "" && line !== last) print(line);
+        } else if (!/ 100% /.test(line)) {
+          print(line);
+        }
       }
       done();
     },

@@ -22,8 +22,19 @@ import {
   toRecordedEvent,
   type EventRow,
 } from "./rows";
-import type { SqlClient } from "./sql";
+import { preparedStatement, type SqlClient } from "./sql";
 import { AppendAnnouncer } from "./wakeups";
+
+const READ_IDEMPOTENCY_RECORD = preparedStatement(
+  `SELECT k.key, k.fingerprint, k.stream_id, k.answer, e.revision::text AS revision,
+          e.transaction_id::text AS commit, e.global_seq::text AS prepare
+   FROM idempotency_keys k
+   LEFT JOIN LATERAL (
+     SELECT revision, transaction_id, global_seq FROM events
+     WHERE transaction_id = k.transaction_id ORDER BY global_seq DESC LIMIT 1
+   ) e ON true
+   WHERE k.key = $1`,
+);
 
 /**
  * The EventLog port over PostgreSQL (and PGlite): appends, stream reads, the global log in its
@@ -65,8 +76,10 @@ export class PostgresEventLog implements EventLog {
     }
     params.push(options.maxCount ?? null);
     const rows = await this.sql.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${conditions.join(" AND ")}
-       ORDER BY e.revision ${backwards ? "DESC" : "ASC"} LIMIT $${params.length}`,
+      preparedStatement(
+        `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${conditions.join(" AND ")}
+         ORDER BY e.revision ${backwards ? "DESC" : "ASC"} LIMIT $${params.length}`,
+      ),
       params,
     );
     return rows.map(toRecordedEvent);
@@ -113,17 +126,7 @@ export class PostgresEventLog implements EventLog {
       revision: string | null;
       commit: string | null;
       prepare: string | null;
-    }>(
-      `SELECT k.key, k.fingerprint, k.stream_id, k.answer, e.revision::text AS revision,
-              e.transaction_id::text AS commit, e.global_seq::text AS prepare
-       FROM idempotency_keys k
-       LEFT JOIN LATERAL (
-         SELECT revision, transaction_id, global_seq FROM events
-         WHERE transaction_id = k.transaction_id ORDER BY global_seq DESC LIMIT 1
-       ) e ON true
-       WHERE k.key = $1`,
-      [key],
-    );
+    }>(READ_IDEMPOTENCY_RECORD, [key]);
     if (!row) return null;
     const position = toPositionOrNull(row.commit, row.prepare);
     return {

@@ -5,10 +5,9 @@ import { assertSchemaName, type SqlClient } from "./sql";
  * processes at once: an advisory lock per schema serializes them.
  *
  * Tables:
- * - `streams`: one row per stream with its current revision; the conditional UPDATE / INSERT on it
- *   is where optimistic concurrency is decided, and its row lock queues concurrent appenders.
  * - `events`: the log. `(transaction_id, global_seq)` is the position and the primary key; readers
- *   of the global log only see transactions older than the snapshot's xmin (gap-free order).
+ *   of the global log only see transactions older than the snapshot's xmin (gap-free order). The
+ *   unique (stream_id, revision) index is where optimistic concurrency is decided (append.ts).
  * - `idempotency_keys`: written first in the append's transaction, so a second request with the same
  *   key waits on the first and then finds the key taken. `transaction_id` finds what it appended.
  * - `consumer_groups`, `parked_events`: persistent subscriptions (see subscription.ts).
@@ -31,10 +30,6 @@ function schemaStatements(s: string): string[] {
        state_version int NOT NULL,
        state jsonb NOT NULL,
        taken_at timestamptz NOT NULL DEFAULT now()
-     )`,
-    `CREATE TABLE IF NOT EXISTS ${s}.streams (
-       stream_id text PRIMARY KEY,
-       revision bigint NOT NULL
      )`,
     `CREATE TABLE IF NOT EXISTS ${s}.events (
        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
@@ -81,86 +76,10 @@ function schemaStatements(s: string): string[] {
        parked_at timestamptz NOT NULL DEFAULT clock_timestamp(),
        PRIMARY KEY (group_name, event_prepare)
      )`,
-    appendFunction(s),
+    // Earlier versions decided concurrency on a row per stream, bumped by an append function; the
+    // unique (stream, revision) index decides it now (append.ts), so both go. A process of an earlier
+    // version still running fails its appends (the function is gone) and writes nothing wrong.
+    `DROP FUNCTION IF EXISTS ${s}.append_events(text, text, uuid[], text[], jsonb[], jsonb[], int[], jsonb)`,
+    `DROP TABLE IF EXISTS ${s}.streams`,
   ];
-}
-
-/**
- * The whole append in one statement, so one round trip: idempotency key first, then the stream's
- * revision check-and-bump, then the events. Failures RAISE so that nothing of the transaction (the
- * key included) survives; the client maps ES001 / ES002 to the typed errors.
- *
- * No pg_notify here: a notifying transaction takes a database-wide lock at commit and keeps it
- * through its WAL flush, which serializes every appending commit (measured: a quarter of the
- * throughput of plain INSERTs, against three quarters without). The store announces appends after
- * commit instead, coalesced (wakeups.ts).
- *
- * recorded_at is clock_timestamp() read after the stream row is locked, not now(): now() is the
- * transaction start, so an appender that started earlier but waited for the lock would stamp a
- * later revision with an earlier time, and `readStream({ until })` would cut a stream with a hole.
- * It is truncated to milliseconds, the resolution of a JS Date: `until: event.recordedAt` must
- * include that event.
- */
-function appendFunction(s: string): string {
-  return `
-CREATE OR REPLACE FUNCTION ${s}.append_events(
-  p_stream_id text,
-  p_expected text,
-  p_ids uuid[],
-  p_types text[],
-  p_data jsonb[],
-  p_metadata jsonb[],
-  p_schema_versions int[],
-  p_idempotency jsonb
-) RETURNS TABLE (next_revision bigint, position_commit text, position_prepare bigint)
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_count int := cardinality(p_ids);
-  v_last bigint;
-  v_recorded_at timestamptz;
-BEGIN
-  IF p_idempotency IS NOT NULL THEN
-    INSERT INTO ${s}.idempotency_keys (key, fingerprint, stream_id, answer)
-    VALUES (p_idempotency->>'key', p_idempotency->>'fingerprint', p_idempotency->>'streamId',
-            p_idempotency->'answer')
-    ON CONFLICT (key) DO NOTHING;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'ES002', MESSAGE = 'idempotency key taken',
-        DETAIL = p_idempotency->>'key';
-    END IF;
-  END IF;
-
-  IF p_expected = 'any' THEN
-    INSERT INTO ${s}.streams AS st (stream_id, revision) VALUES (p_stream_id, v_count - 1)
-    ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + v_count
-    RETURNING st.revision INTO v_last;
-  ELSIF p_expected = 'no_stream' THEN
-    INSERT INTO ${s}.streams (stream_id, revision) VALUES (p_stream_id, v_count - 1)
-    ON CONFLICT (stream_id) DO NOTHING
-    RETURNING revision INTO v_last;
-  ELSIF p_expected = 'stream_exists' THEN
-    UPDATE ${s}.streams SET revision = revision + v_count WHERE stream_id = p_stream_id
-    RETURNING revision INTO v_last;
-  ELSE
-    UPDATE ${s}.streams SET revision = revision + v_count
-    WHERE stream_id = p_stream_id AND revision = p_expected::bigint
-    RETURNING revision INTO v_last;
-  END IF;
-
-  IF v_last IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'ES001', MESSAGE = 'wrong expected revision',
-      DETAIL = coalesce((SELECT revision::text FROM ${s}.streams WHERE stream_id = p_stream_id), 'no_stream');
-  END IF;
-
-  v_recorded_at := date_trunc('milliseconds', clock_timestamp());
-  INSERT INTO ${s}.events (id, stream_id, revision, type, data, metadata, schema_version, recorded_at)
-  SELECT e.id, p_stream_id, v_last - v_count + e.n, e.type, e.data, e.metadata, e.schema_version, v_recorded_at
-  FROM unnest(p_ids, p_types, p_data, p_metadata, p_schema_versions)
-       WITH ORDINALITY AS e (id, type, data, metadata, schema_version, n)
-  ORDER BY e.n;
-
-
-  RETURN QUERY SELECT v_last, pg_current_xact_id()::text, currval('${s}.events_global_seq_seq');
-END
-$fn$`;
 }

@@ -1,6 +1,13 @@
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
-import { assertSchemaName, type SqlClient, type SqlExecutor, type SqlRow } from "./sql";
+import {
+  assertSchemaName,
+  statementText,
+  type PreparedStatement,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlRow,
+} from "./sql";
 
 /**
  * Embedded PGlite behind the SqlClient interface. PGlite is one connection: statements of two
@@ -37,8 +44,11 @@ export class PgliteClient implements SqlClient {
     }
   }
 
-  query<Row extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<Row[]> {
-    return this.mutex.run(() => this.run<Row>(text, params));
+  query<Row extends SqlRow = SqlRow>(
+    statement: string | PreparedStatement,
+    params?: readonly unknown[],
+  ): Promise<Row[]> {
+    return this.mutex.run(() => this.run<Row>(statement, params));
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -66,8 +76,11 @@ export class PgliteClient implements SqlClient {
     await this.unlock();
   }
 
-  private async run<Row extends SqlRow>(text: string, params?: readonly unknown[]): Promise<Row[]> {
-    const result = await this.db.query<Row>(text, params as unknown[] | undefined);
+  private async run<Row extends SqlRow>(
+    statement: string | PreparedStatement,
+    params?: readonly unknown[],
+  ): Promise<Row[]> {
+    const result = await this.db.query<Row>(statementText(statement), params as unknown[] | undefined);
     return result.rows;
   }
 }

@@ -19,7 +19,7 @@ import {
   toRecordedEvent,
   type EventRow,
 } from "./rows";
-import type { SqlClient } from "./sql";
+import { preparedStatement, type SqlClient } from "./sql";
 import type { AppendWakeups } from "./wakeups";
 
 export interface SubscriptionContext {
@@ -34,6 +34,20 @@ export interface SubscriptionContext {
 
 /** Longest pause after the store was unreachable before trying again. */
 const MAX_OUTAGE_PAUSE_MS = 5_000;
+
+/** A settled batch's checkpoint, written only while this consumer holds the group. */
+const MOVE_CHECKPOINT = preparedStatement(
+  `UPDATE consumer_groups
+   SET checkpoint_commit = coalesce($3::xid8, checkpoint_commit),
+       checkpoint_prepare = coalesce($4::bigint, checkpoint_prepare)
+   WHERE name = $1 AND owner_token = $2 RETURNING 1`,
+);
+
+const RENEW_LEASE = preparedStatement(
+  `UPDATE consumer_groups
+   SET lease_until = now() + (settings->>'leaseTimeoutMs')::int * interval '1 millisecond'
+   WHERE name = $1 AND owner_token = $2 RETURNING 1`,
+);
 
 /**
  * A consumer's connection to a group. Single active consumer: the group row carries a lease
@@ -211,7 +225,7 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
     const rows = await this.context.sql.query<
       EventRow & { redelivered: boolean; retry_count: number; ordinal: unknown }
     >(
-      `WITH grp AS (
+      preparedStatement(`WITH grp AS (
          SELECT coalesce(checkpoint_commit, '0'::xid8) AS commit, coalesce(checkpoint_prepare, 0) AS prepare
          FROM consumer_groups WHERE name = $1 AND owner_token = $2 AND lease_until > now()
        ), redelivery AS (
@@ -233,7 +247,7 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
            AND (e.transaction_id, e.global_seq) > ((SELECT commit FROM grp), (SELECT prepare FROM grp))
            AND ${VISIBLE} AND ${matchesFilter(filter, params)}
          ORDER BY e.transaction_id, e.global_seq LIMIT $3
-       ) log`,
+       ) log`),
       params,
     );
     if (rows.length === 0) return null;
@@ -306,13 +320,7 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
   private async complete(batch: BatchInHand): Promise<void> {
     const { held, released } = batch.outcome;
     const moveCheckpoint = (sql: Pick<SqlClient, "query">) =>
-      sql.query(
-        `UPDATE consumer_groups
-         SET checkpoint_commit = coalesce($3::xid8, checkpoint_commit),
-             checkpoint_prepare = coalesce($4::bigint, checkpoint_prepare)
-         WHERE name = $1 AND owner_token = $2 RETURNING 1`,
-        [this.context.group, this.token, ...positionParams(batch.checkpoint)],
-      );
+      sql.query(MOVE_CHECKPOINT, [this.context.group, this.token, ...positionParams(batch.checkpoint)]);
     let owned: boolean;
     if (held.length === 0 && released.length === 0) {
       owned = (await moveCheckpoint(this.context.sql)).length > 0;
@@ -373,12 +381,7 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
 
   private async renewLease(): Promise<void> {
     try {
-      const rows = await this.context.sql.query(
-        `UPDATE consumer_groups
-         SET lease_until = now() + (settings->>'leaseTimeoutMs')::int * interval '1 millisecond'
-         WHERE name = $1 AND owner_token = $2 RETURNING 1`,
-        [this.context.group, this.token],
-      );
+      const rows = await this.context.sql.query(RENEW_LEASE, [this.context.group, this.token]);
       if (rows.length === 0) this.lost();
     } catch {
       // Unreachable store: try again at the next beat; the lease runs out if this lasts.

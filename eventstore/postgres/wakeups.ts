@@ -99,17 +99,22 @@ export class AppendWakeups {
 
 /**
  * Tells every subscriber (any process) which streams grew, after the append committed. At most
- * one NOTIFY is in flight per store: appends that commit meanwhile are covered by one more NOTIFY
- * sent when it returns, listing their streams (or "*" for more than a notice holds), so a burst of
- * appends costs a couple of statements, not one each.
+ * one NOTIFY is in flight per store, and under a stream of appends at most one per
+ * `minIntervalMs`: appends that commit meanwhile are covered by the next NOTIFY, listing their
+ * streams (or "*" for more than a notice holds). The first append after a quiet spell is announced
+ * at once, so a lone change reaches its subscribers without a wait; a busy store pays a NOTIFY per
+ * interval, not one per append (each is a transaction, and they cost appends ~15 % when sent
+ * back to back, measured).
  */
 export class AppendAnnouncer {
   private sending: Promise<void> | null = null;
   private pending = new Set<string>();
+  private lastSentAt = -Infinity;
 
   constructor(
     private readonly sql: SqlClient,
     private readonly channel: string,
+    private readonly minIntervalMs = 1,
   ) {}
 
   /** Fire and forget: a lost notice only delays subscribers until their idle poll. */
@@ -125,10 +130,13 @@ export class AppendAnnouncer {
 
   private async send(): Promise<void> {
     while (this.pending.size > 0) {
+      const wait = this.lastSentAt + this.minIntervalMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const streams = [...this.pending];
       this.pending = new Set();
       const listed = streams.join("\n");
       const payload = streams.length > maxListed || listed.length > maxPayloadLength ? everything : listed;
+      this.lastSentAt = performance.now();
       const sent = this.sql.notify
         ? this.sql.notify(this.channel, payload)
         : this.sql.query("SELECT pg_notify($1, $2)", [this.channel, payload]);

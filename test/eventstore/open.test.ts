@@ -96,14 +96,48 @@ describe("openEventStore", () => {
         );
         return rows.map((row) => row.name);
       });
-      expect(tables).toEqual([
-        "consumer_groups",
-        "events",
-        "idempotency_keys",
-        "parked_events",
-        "snapshots",
-        "streams",
-      ]);
+      expect(tables).toEqual(["consumer_groups", "events", "idempotency_keys", "parked_events", "snapshots"]);
+    } finally {
+      await withRawClient(schema, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+    }
+  });
+
+  it("a store of the earlier format (a row per stream) opens: that table and its function go, appends go on", async () => {
+    const schema = uniqueSchema("es_old");
+    try {
+      const stream = uniqueStream();
+      const first = await openEventStore(testDatabaseUrl, { schema });
+      await first.appendToStream(stream, events(2));
+      await first.close();
+      // What an earlier version left: its per-stream table (one revision behind the log, as a
+      // half-finished upgrade could leave it) and its append function.
+      await withRawClient(schema, async (client) => {
+        await client.query(
+          `CREATE TABLE ${schema}.streams (stream_id text PRIMARY KEY, revision bigint NOT NULL)`,
+        );
+        await client.query(`INSERT INTO ${schema}.streams VALUES ($1, 0)`, [stream]);
+        await client.query(`CREATE FUNCTION ${schema}.append_events(text, text, uuid[], text[], jsonb[], jsonb[], int[], jsonb)
+          RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+      });
+      const store = await openEventStore(testDatabaseUrl, { schema });
+      try {
+        expect((await store.appendToStream(stream, events(1), { expectedRevision: 1 })).nextRevision).toBe(2);
+        await expect(store.appendToStream(stream, events(1), { expectedRevision: 1 })).rejects.toMatchObject({
+          name: "WrongExpectedRevision",
+          actual: 2,
+        });
+      } finally {
+        await store.close();
+      }
+      const left = await withRawClient(schema, async (client) => {
+        const { rows } = await client.query<{ name: string }>(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'streams'
+           UNION ALL SELECT routine_name FROM information_schema.routines WHERE routine_schema = $1`,
+          [schema],
+        );
+        return rows.map((row) => row.name);
+      });
+      expect(left).toEqual([]);
     } finally {
       await withRawClient(schema, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
     }

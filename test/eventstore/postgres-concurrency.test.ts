@@ -7,8 +7,8 @@ import { eventually, events, uniqueStream } from "./helpers";
 import { appendOnConnection, storeWaitsOnLock } from "./postgres-sql";
 
 /**
- * Concurrency is decided in the database: a second appender waits on the first one's row lock
- * (stream row or idempotency key) and then sees its outcome. PostgreSQL-only: these tests hold one
+ * Concurrency is decided in the database: a second appender waits on the first one's index entry
+ * (the stream's next revision, or the idempotency key) and then sees its outcome. PostgreSQL-only: these tests hold one
  * transaction open while the store runs another, which PGlite's single connection cannot do.
  */
 describe("PostgreSQL concurrent appends", () => {
@@ -81,11 +81,11 @@ describe("PostgreSQL concurrent appends", () => {
     }
   });
 
-  it("an append waiting on the stream's row sees the committed revision and is refused", async () => {
+  it("an append waiting on another's write of the same revision sees it committed and is refused", async () => {
     const stream = uniqueStream();
     await store().appendToStream(stream, events(1));
     await first.query("BEGIN");
-    await appendOnConnection(first, stream, events(1), "0");
+    await appendOnConnection(first, stream, events(1), 0);
 
     const second = store().appendToStream(stream, events(1), { expectedRevision: 0 });
     second.catch(() => {});
@@ -97,10 +97,9 @@ describe("PostgreSQL concurrent appends", () => {
     expect(await store().readStream(stream)).toHaveLength(2);
   });
 
-  it("the unique (stream, revision) index refuses what the streams row did not know", async () => {
+  it("an event written around the store counts: an append expecting the revision before it is refused", async () => {
     const stream = uniqueStream();
     await store().appendToStream(stream, events(1));
-    // Written around the store, so the stream's row still says revision 0.
     await first.query(
       `INSERT INTO events (id, stream_id, revision, type, data) VALUES (gen_random_uuid(), $1, 1, 'Sneaked', '{}')`,
       [stream],
@@ -110,6 +109,37 @@ describe("PostgreSQL concurrent appends", () => {
       actual: 1,
     });
     expect(await store().readStream(stream)).toHaveLength(2);
+  });
+
+  it("concurrent appends expecting any revision all go through, in revisions without a gap", async () => {
+    const stream = uniqueStream();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store().appendToStream(stream, events(2), { expectedRevision: "any" }),
+      ),
+    );
+    expect(results.map((result) => result.nextRevision).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => 2 * i + 1),
+    );
+    const written = await store().readStream(stream);
+    expect(written.map((event) => event.revision)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // recorded_at grows with the revision: a later revision was written after the earlier committed.
+    const times = written.map((event) => event.recordedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it("an append expecting any revision, racing an open transaction for the next one, waits and goes after it", async () => {
+    const stream = uniqueStream();
+    await store().appendToStream(stream, events(1));
+    await first.query("BEGIN");
+    await appendOnConnection(first, stream, events(1), 0);
+
+    const second = store().appendToStream(stream, events(1), { expectedRevision: "any" });
+    await waitUntilStoreBlocks();
+    await first.query("COMMIT");
+
+    expect((await second).nextRevision).toBe(2);
+    expect((await store().readStream(stream)).map((event) => event.revision)).toEqual([0, 1, 2]);
   });
 
   it("two appends creating the same stream: one wins, the other is refused", async () => {

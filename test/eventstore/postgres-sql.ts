@@ -1,31 +1,21 @@
 import type pg from "pg";
-import type { EventToAppend, IdempotencyRecord } from "../../eventstore/port";
+import type { EventToAppend, ExpectedRevision, IdempotencyRecord } from "../../eventstore/port";
+import { appendQuery } from "../../eventstore/postgres/append";
 import { testDatabaseUrl } from "../support/eventstores";
 
 /**
- * Appends through the store's own SQL function on a raw connection, so a test can keep the
- * transaction open (BEGIN first) while the store carries on.
+ * Appends with the store's own statement on a raw connection, so a test can keep the transaction
+ * open (BEGIN first) while the store carries on.
  */
 export async function appendOnConnection(
   client: pg.Client,
   streamId: string,
   events: readonly EventToAppend[],
-  expected: string = "any",
+  expected: ExpectedRevision = "any",
   idempotency?: IdempotencyRecord,
 ): Promise<void> {
-  await client.query(
-    `SELECT * FROM append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::int[], $8::jsonb)`,
-    [
-      streamId,
-      expected,
-      events.map((event) => event.id),
-      events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map(() => "{}"),
-      events.map(() => 1),
-      idempotency ? JSON.stringify(idempotency) : null,
-    ],
-  );
+  const { statement, params } = appendQuery(streamId, events, expected, idempotency);
+  await client.query(statement.text, params);
 }
 
 /** True once a session of the store (application_name = its schema) waits on a lock. */

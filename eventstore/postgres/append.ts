@@ -14,20 +14,21 @@ import { databaseError, preparedStatement, type PreparedStatement, type SqlClien
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The whole append in one statement, so one round trip and nothing to roll back by hand:
+ * The whole append in one statement, so one round trip and nothing to roll back by hand. Without an
+ * idempotency key:
  *
- * 1. `head`: the stream's last revision (one probe of the unique (stream, revision) index);
- * 2. `allowed`: a row only if the caller's expected revision holds, carrying the first revision to
- *    write and the one `recorded_at` of the append;
- * 3. `key`: the idempotency key, inserted only if allowed (it waits on a concurrent request with the
- *    same key, then finds it taken or free);
- * 4. `appended`: the events, only if allowed and the key (when there is one) was free.
+ * - `head`: the stream's next revision (one probe of the unique (stream, revision) index) and the
+ *   one `recorded_at` of the append;
+ * - the events, inserted only if the caller's expected revision holds; no row back means refused.
+ *
+ * With a key (`keyedAppendText`), the key is inserted between the two, only if the revision holds,
+ * and the events only if the key was free; one row back says which of the three happened.
  *
  * Concurrency is decided by the unique (stream, revision) index itself, without a row per stream to
  * lock and update: two appenders that read the same head both write the next revision, and the
  * second waits on the first's index entry and, once the first commits, fails with a unique
  * violation (a conflict; an `any` append reads the head again). A head is read from committed rows
- * only, so a revision is written after the one before it committed, and recorded_at, read after
+ * only, so a revision is written after the one before it committed, and recorded_at, read with
  * the head, grows with the revision (`readStream({ until })` never cuts a stream with a hole). It is
  * truncated to milliseconds, the resolution of a JS Date: `until: event.recordedAt` must include
  * that event.
@@ -36,35 +37,47 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * through its WAL flush, which serializes every appending commit. The store announces appends after
  * commit instead, coalesced (wakeups.ts).
  */
+const HEAD = `SELECT coalesce(max(revision), -1) + 1 AS next,
+                     date_trunc('milliseconds', clock_timestamp()) AS recorded_at
+              FROM events WHERE stream_id = $1`;
+
+/** Whether the expected revision ($2: its kind, $3: the number) holds for `head.next`. */
+const EXPECTED_HOLDS = `CASE $2::text
+    WHEN 'any' THEN true
+    WHEN 'no_stream' THEN head.next = 0
+    WHEN 'stream_exists' THEN head.next > 0
+    ELSE head.next = $3::bigint + 1
+  END`;
+
+const INSERT_EVENTS = `INSERT INTO events (id, stream_id, revision, type, data, metadata, schema_version, recorded_at)
+  SELECT e.id, $1, head.next + e.n - 1, e.type, e.data, e.metadata, e.schema_version, head.recorded_at`;
+
 const appendText = (events: string) =>
-  `WITH head AS (
-     SELECT max(revision) AS revision FROM events WHERE stream_id = $1
-   ), allowed AS (
-     SELECT coalesce(head.revision, -1) + 1 AS first,
-            date_trunc('milliseconds', clock_timestamp()) AS recorded_at
-     FROM head
-     WHERE CASE $2::text
-       WHEN 'any' THEN true
-       WHEN 'no_stream' THEN head.revision IS NULL
-       WHEN 'stream_exists' THEN head.revision IS NOT NULL
-       ELSE head.revision = $3::bigint
-     END
-   ), key AS (
+  `${INSERT_EVENTS}
+   FROM (${HEAD}) head, ${events}
+   WHERE ${EXPECTED_HOLDS}
+   ORDER BY e.n
+   RETURNING revision::text AS next_revision, transaction_id::text AS position_commit,
+             global_seq::text AS position_prepare`;
+
+const keyedAppendText = (events: string) =>
+  `WITH head AS (${HEAD}),
+   allowed AS (SELECT * FROM head WHERE ${EXPECTED_HOLDS}),
+   key AS (
      INSERT INTO idempotency_keys (key, fingerprint, stream_id, answer)
      SELECT $9::jsonb->>'key', $9::jsonb->>'fingerprint', $9::jsonb->>'streamId', $9::jsonb->'answer'
-     FROM allowed WHERE $9::jsonb IS NOT NULL
+     FROM allowed
      ON CONFLICT (key) DO NOTHING
      RETURNING key
-   ), appended AS (
-     INSERT INTO events (id, stream_id, revision, type, data, metadata, schema_version, recorded_at)
-     SELECT e.id, $1, allowed.first + e.n - 1, e.type, e.data, e.metadata, e.schema_version, allowed.recorded_at
-     FROM allowed,
-          ${events}
-     WHERE $9::jsonb IS NULL OR EXISTS (SELECT FROM key)
+   ),
+   appended AS (
+     ${INSERT_EVENTS}
+     FROM allowed head, ${events}
+     WHERE EXISTS (SELECT FROM key)
      ORDER BY e.n
      RETURNING revision, transaction_id, global_seq
    )
-   SELECT (SELECT revision::text FROM head) AS head,
+   SELECT (SELECT next - 1 FROM head)::text AS head,
           EXISTS (SELECT FROM allowed) AS allowed,
           last.revision::text AS next_revision,
           last.transaction_id::text AS position_commit,
@@ -73,19 +86,21 @@ const appendText = (events: string) =>
    LEFT JOIN (SELECT * FROM appended ORDER BY revision DESC LIMIT 1) last ON true`;
 
 /** Any number of events, as arrays (unnest keeps their order in `n`). */
-const APPEND_MANY = preparedStatement(
-  appendText(`unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[], $8::int[])
-            WITH ORDINALITY AS e (id, type, data, metadata, schema_version, n)`),
-);
+const MANY = `unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[], $8::int[])
+  WITH ORDINALITY AS e (id, type, data, metadata, schema_version, n)`;
 
 /**
  * One event (most commands' append), as plain values: encoding and parsing one-element arrays of
  * JSON text cost the append ~15 % (measured).
  */
-const APPEND_ONE = preparedStatement(
-  appendText(`(SELECT $4::uuid AS id, $5::text AS type, $6::jsonb AS data, $7::jsonb AS metadata,
-                   $8::int AS schema_version, 1 AS n) e`),
-);
+const ONE = `(SELECT $4::uuid AS id, $5::text AS type, $6::jsonb AS data, $7::jsonb AS metadata,
+                $8::int AS schema_version, 1 AS n) e`;
+
+const APPEND = { one: preparedStatement(appendText(ONE)), many: preparedStatement(appendText(MANY)) };
+const KEYED_APPEND = {
+  one: preparedStatement(keyedAppendText(ONE)),
+  many: preparedStatement(keyedAppendText(MANY)),
+};
 
 /** The append's statement and parameters (tests also run them on a connection of their own). */
 export function appendQuery(
@@ -94,19 +109,20 @@ export function appendQuery(
   expected: ExpectedRevision,
   idempotency?: IdempotencyRecord,
 ): { statement: PreparedStatement; params: unknown[] } {
+  const statements = idempotency ? KEYED_APPEND : APPEND;
   const head = [
     streamId,
     typeof expected === "number" ? "revision" : expected,
     typeof expected === "number" ? expected : null,
   ];
-  const key = idempotency ? JSON.stringify(idempotencyParam(idempotency)) : null;
+  const key = idempotency ? [JSON.stringify(idempotencyParam(idempotency))] : [];
   const one = events.length === 1 ? events[0]! : null;
   if (one) {
     const values = [one.id, one.type, JSON.stringify(one.data), JSON.stringify(one.metadata ?? {})];
-    return { statement: APPEND_ONE, params: [...head, ...values, one.schemaVersion ?? 1, key] };
+    return { statement: statements.one, params: [...head, ...values, one.schemaVersion ?? 1, ...key] };
   }
   return {
-    statement: APPEND_MANY,
+    statement: statements.many,
     params: [
       ...head,
       events.map((event) => event.id),
@@ -114,18 +130,19 @@ export function appendQuery(
       events.map((event) => JSON.stringify(event.data)),
       events.map((event) => JSON.stringify(event.metadata ?? {})),
       events.map((event) => event.schemaVersion ?? 1),
-      key,
+      ...key,
     ],
   };
 }
 
 interface AppendedRow {
   [column: string]: unknown;
-  head: string | null;
-  allowed: boolean;
   next_revision: string | null;
   position_commit: string | null;
   position_prepare: string | null;
+  /** The keyed append's only: the revision it read, and whether the expected revision held. */
+  head?: string | null;
+  allowed?: boolean;
 }
 
 /**
@@ -150,15 +167,17 @@ export async function appendEvents(
   for (let race = 0; ; race++) {
     let refusal: Refusal;
     try {
-      const [row] = await sql.query<AppendedRow>(statement, params);
-      if (row!.next_revision !== null) {
+      const rows = await sql.query<AppendedRow>(statement, params);
+      const last = newest(rows);
+      if (last && last.next_revision !== null) {
         return {
-          nextRevision: Number(row!.next_revision),
-          position: toPosition(row!.position_commit!, row!.position_prepare!),
+          nextRevision: Number(last.next_revision),
+          position: toPosition(last.position_commit!, last.position_prepare!),
         };
       }
-      if (row!.allowed) throw new IdempotencyKeyTaken(options.idempotency!.key);
-      refusal = { actual: row!.head === null ? "no_stream" : Number(row!.head) };
+      if (last?.allowed) throw new IdempotencyKeyTaken(options.idempotency!.key);
+      const head = last?.head == null ? null : Number(last.head);
+      refusal = { actual: head === null ? "unknown" : head < 0 ? "no_stream" : head };
     } catch (error) {
       const db = databaseError(error);
       if (db?.code !== "23505") throw error;
@@ -184,6 +203,13 @@ export async function appendEvents(
     const actual = refusal.actual === "unknown" ? await lastRevision(sql, streamId) : refusal.actual;
     throw new WrongExpectedRevision(streamId, expected, actual);
   }
+}
+
+/** The row of the highest revision appended (a keyed append's one row, appended or not). */
+function newest(rows: readonly AppendedRow[]): AppendedRow | undefined {
+  let last = rows[0];
+  for (const row of rows) if (Number(row.next_revision) > Number(last!.next_revision)) last = row;
+  return last;
 }
 
 /** Why an append wrote nothing: the stream's revision as it read it, or "unknown" (read it again). */

@@ -28,6 +28,9 @@ export class BatchInHand {
   completion: Promise<void> | null = null;
   /** True when the fetch found fewer visible log events than a batch and nothing held back. */
   drainedLog = false;
+  private expiresAt = Infinity;
+  /** True once its outcome and checkpoint are written, by the consumer that still holds the group. */
+  stored = false;
 
   constructor(
     readonly events: readonly DeliveredEvent[],
@@ -35,9 +38,27 @@ export class BatchInHand {
     private readonly redelivered: ReadonlySet<bigint>,
     /** Position of the last log event this batch covers: the checkpoint once it completes. */
     readonly checkpoint: Position | null,
-    readonly deadline: number,
+    private readonly messageTimeoutMs: number,
   ) {
     for (const event of events) this.unsettled.set(event.position.prepare, event);
+  }
+
+  /**
+   * Starts the message timeout, when the batch is handed to the consumer (a batch read ahead
+   * waits for the one before it; that wait is not the consumer's time).
+   */
+  deliver(): void {
+    this.expiresAt = Date.now() + this.messageTimeoutMs;
+  }
+
+  /** When unsettled events are given up (retried or parked): the message timeout after delivery. */
+  get deadline(): number {
+    return this.expiresAt;
+  }
+
+  /** How many of its events were redeliveries (retries, replays of parked events). */
+  get redeliveredCount(): number {
+    return this.redelivered.size;
   }
 
   get isSettled(): boolean {

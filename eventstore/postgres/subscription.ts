@@ -7,6 +7,7 @@ import {
   type DeliveredEvent,
   type NackAction,
   type PersistentSubscription,
+  type Position,
 } from "../port";
 import { BatchInHand } from "./batch";
 import { settingsFromJson, type SettingsJson } from "./group-settings";
@@ -82,6 +83,8 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
     let outagePauseMs = this.context.idleWaitMs;
     try {
       await wakeups.start();
+      // The next batch, read while the consumer works on the one in hand (see readAhead).
+      let ahead: Promise<BatchInHand | null> | null = null;
       while (!this.closing) {
         let batch: BatchInHand | null;
         const seen = wakeups.seen;
@@ -90,7 +93,8 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
             await this.sleep(this.timer(this.leasePollMs()));
             continue;
           }
-          batch = await this.fetch();
+          batch = (ahead && (await ahead)) || (await this.fetch());
+          ahead = null;
           outagePauseMs = this.context.idleWaitMs;
         } catch (error) {
           if (!(error instanceof EventStoreUnavailable)) throw error;
@@ -106,11 +110,20 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
           continue;
         }
         this.inHand = batch;
+        batch.deliver();
+        const next = this.readAhead(batch);
         yield batch.events;
         // Once closed, moving on gives up what is unsettled instead of waiting for its timeout.
         if (this.closing && !batch.isSettled) batch.finish();
         await this.settledOrExpired(batch);
         this.inHand = null;
+        // What was read ahead is the next batch only if this one ended as a plain run of the log
+        // does: all acked and stored by this holder. Anything held back (a retry, a parking) is
+        // redelivered first by a fresh fetch instead.
+        if (next && batch.stored && batch.outcome.held.length === 0 && this.active && !this.closing) {
+          ahead = next;
+          continue;
+        }
         // The fetch saw the end of the log, and every event was acked: until an append this group
         // takes is announced (or the idle wait ends), another fetch would find nothing. Skipping it
         // saves a query (and, filtered, the skip-ahead) per group per wake-up.
@@ -219,14 +232,15 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
    * log after the checkpoint, visible events only (gap-free), in log order. Null when there is none
    * or the group is not ours any more.
    */
-  private async fetch(): Promise<BatchInHand | null> {
+  private async fetch(after: Position | null = null): Promise<BatchInHand | null> {
     const { batchSize, filter, messageTimeoutMs } = this.settings;
-    const params: unknown[] = [this.context.group, this.token, batchSize];
+    const params: unknown[] = [this.context.group, this.token, batchSize, ...positionParams(after)];
     const rows = await this.context.sql.query<
       EventRow & { redelivered: boolean; retry_count: number; ordinal: unknown }
     >(
       preparedStatement(`WITH grp AS (
-         SELECT coalesce(checkpoint_commit, '0'::xid8) AS commit, coalesce(checkpoint_prepare, 0) AS prepare
+         SELECT coalesce($4::xid8, checkpoint_commit, '0'::xid8) AS commit,
+                coalesce($5::bigint, checkpoint_prepare, 0) AS prepare
          FROM consumer_groups WHERE name = $1 AND owner_token = $2 AND lease_until > now()
        ), redelivery AS (
          SELECT p.event_commit, p.event_prepare,
@@ -265,9 +279,23 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
       if (!redelivered.has(checkpoint.prepare)) events.push({ ...toRecordedEvent(row), retryCount: 0 });
     }
     if (events.length === 0) return null;
-    const batch = new BatchInHand(events, redelivered, checkpoint, Date.now() + messageTimeoutMs);
+    const batch = new BatchInHand(events, redelivered, checkpoint, messageTimeoutMs);
     batch.drainedLog = held.length === 0 && rows.length < batchSize;
     return batch;
+  }
+
+  /**
+   * Reads the batch after this one while the consumer works on it, so reading the log overlaps
+   * with applying it (a rebuild otherwise waits for each read in turn). Only for a batch of plain
+   * log events that did not reach the log's end: after a redelivery or at the end there is little
+   * to gain and more to get wrong. The read starts after this batch's last event, where the
+   * checkpoint will be once it is stored; it is used only if it is (see batches()), and a read
+   * that fails is simply not used.
+   */
+  private readAhead(batch: BatchInHand): Promise<BatchInHand | null> | null {
+    if (batch.drainedLog || batch.checkpoint === null || batch.redeliveredCount > 0) return null;
+    const next = this.fetch(batch.checkpoint).catch(() => null);
+    return next;
   }
 
   /**
@@ -354,7 +382,8 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
           throw error;
         });
     }
-    if (!owned) this.lost();
+    if (owned) batch.stored = true;
+    else this.lost();
   }
 
   /** Waits for the consumer to settle the batch; past its message timeout, the rest is retried. */

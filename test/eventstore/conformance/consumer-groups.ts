@@ -237,6 +237,33 @@ export function consumerGroupConformance(
       expect(again.map((event) => [event.id, event.retryCount])).toEqual([[first[1]!.id, 1]]);
     });
 
+    it("counts a batch's message timeout from its delivery, not from when it was read", async () => {
+      // The second batch can be read while the consumer works on the first (PostgreSQL reads
+      // ahead); its timeout must not run while it waits for the first to be settled.
+      const { group, stream } = await newGroup(groups(), { batchSize: 2, messageTimeoutMs: 400 });
+      await log().appendToStream(stream(), events(5));
+      const subscription = subscribe(group);
+      const batches = iterate(subscription);
+      const first = await nextBatch(batches);
+      // Asking for the next batch at once: the subscription waits for this one to be settled.
+      const nextOne = nextBatch(batches);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await subscription.ack(first);
+      const second = await nextOne;
+      const nextTwo = nextBatch(batches);
+      // 500 ms after the second batch could have been read, 250 after it was delivered.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await subscription.ack(second);
+      const third = await nextTwo;
+      expect([...first, ...second, ...third].map((event) => [event.revision, event.retryCount])).toEqual([
+        [0, 0],
+        [1, 0],
+        [2, 0],
+        [3, 0],
+        [4, 0],
+      ]);
+    });
+
     it("resetConsumerGroup rewinds a group, even while it is being consumed", async () => {
       // The reset takes the group from its consumer, which notices at its next lease renewal.
       const { group, stream } = await newGroup(groups(), { leaseTimeoutMs: 300 });

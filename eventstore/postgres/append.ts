@@ -183,13 +183,22 @@ export async function appendEvents(
       if (db?.code !== "23505") throw error;
       if (db.constraint === "events_stream_revision_unique") {
         // Another append took the revision this one read as next.
-        if ((expected === "any" || expected === "stream_exists") && race < MAX_RACES) continue;
+        if ((expected === "any" || expected === "stream_exists") && race < MAX_RACES) {
+          // Past a few lost races on a hot stream, a jittered pause lets the winners through.
+          if (race >= 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * race));
+          continue;
+        }
         refusal = { actual: "unknown" };
       } else if (db.constraint === "events_id_unique") {
         refusal = { actual: "unknown" };
       } else {
         throw error;
       }
+    }
+    // A key already taken answers as it always has, whichever check refused this append first (the
+    // statement tries the key only once the revision holds).
+    if (options.idempotency && (await keyTaken(sql, options.idempotency.key))) {
+      throw new IdempotencyKeyTaken(options.idempotency.key);
     }
     const earlier = await findEarlierAppend(
       sql,
@@ -238,6 +247,10 @@ function idempotencyParam(record: IdempotencyRecord): Omit<IdempotencyRecord, "a
     streamId: record.streamId,
     answer: record.answer,
   };
+}
+
+async function keyTaken(sql: SqlClient, key: string): Promise<boolean> {
+  return (await sql.query("SELECT 1 FROM idempotency_keys WHERE key = $1", [key])).length > 0;
 }
 
 async function lastRevision(sql: SqlClient, streamId: string): Promise<number | "no_stream"> {

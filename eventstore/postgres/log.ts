@@ -61,7 +61,7 @@ export class PostgresEventLog implements EventLog {
     return result;
   }
 
-  /** Every committed event of the stream (no snapshot rule: a stream is serialized by its row). */
+  /** Every committed event of the stream (no visibility rule: a revision is written only after the one before it committed). */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === "backwards";
     const params: unknown[] = [streamId];

@@ -8,8 +8,9 @@ import { assertSchemaName, type SqlClient } from "./sql";
  * - `events`: the log. `(transaction_id, global_seq)` is the position and the primary key; readers
  *   of the global log only see transactions older than the snapshot's xmin (gap-free order). The
  *   unique (stream_id, revision) index is where optimistic concurrency is decided (append.ts).
- * - `idempotency_keys`: written first in the append's transaction, so a second request with the same
- *   key waits on the first and then finds the key taken. `transaction_id` finds what it appended.
+ * - `idempotency_keys`: written in the append's own statement before its events, so a second request
+ *   with the same key waits on the first and then finds the key taken. `transaction_id` finds what
+ *   it appended.
  * - `consumer_groups`, `parked_events`: persistent subscriptions (see subscription.ts).
  * - `snapshots`: the newest snapshot of an aggregate's state per stream (snapshots.ts); a cache.
  */

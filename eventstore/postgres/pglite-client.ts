@@ -65,7 +65,7 @@ export class PgliteClient implements SqlClient {
     });
   }
 
-  /** The append function's pg_notify reaches these callbacks in-process. */
+  /** The store's append notices (pg_notify) reach these callbacks in-process. */
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     const unlisten = await this.mutex.run(() => this.db.listen(channel, (payload) => onNotify(payload)));
     return () => this.mutex.run(() => unlisten());

@@ -41,7 +41,7 @@ const MOVE_CHECKPOINT = preparedStatement(
   `UPDATE consumer_groups
    SET checkpoint_commit = coalesce($3::xid8, checkpoint_commit),
        checkpoint_prepare = coalesce($4::bigint, checkpoint_prepare)
-   WHERE name = $1 AND owner_token = $2 RETURNING 1`,
+   WHERE name = $1 AND owner_token = $2 RETURNING lease_until > now() AS leased`,
 );
 
 const RENEW_LEASE = preparedStatement(
@@ -83,17 +83,20 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
     let outagePauseMs = this.context.idleWaitMs;
     try {
       await wakeups.start();
-      // The next batch, read while the consumer works on the one in hand (see readAhead).
-      let ahead: Promise<BatchInHand | null> | null = null;
+      // The next batch, read while the consumer works on the one in hand (see readAhead), and the
+      // notices counted when it was read: one that came after is not missed by the sleep below.
+      let ahead: { batch: Promise<BatchInHand | null>; seen: number } | null = null;
       while (!this.closing) {
         let batch: BatchInHand | null;
-        const seen = wakeups.seen;
+        let seen = wakeups.seen;
         try {
           if (!this.active && !(await this.acquire())) {
             await this.sleep(this.timer(this.leasePollMs()));
             continue;
           }
-          batch = (ahead && (await ahead)) || (await this.fetch());
+          const readAhead = ahead && (await ahead.batch);
+          if (readAhead) seen = ahead!.seen;
+          batch = readAhead || (await this.fetch());
           ahead = null;
           outagePauseMs = this.context.idleWaitMs;
         } catch (error) {
@@ -111,7 +114,7 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
         }
         this.inHand = batch;
         batch.deliver();
-        const next = this.readAhead(batch);
+        const next = this.readAhead(batch, wakeups.seen);
         yield batch.events;
         // Once closed, moving on gives up what is unsettled instead of waiting for its timeout.
         if (this.closing && !batch.isSettled) batch.finish();
@@ -292,10 +295,12 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
    * checkpoint will be once it is stored; it is used only if it is (see batches()), and a read
    * that fails is simply not used.
    */
-  private readAhead(batch: BatchInHand): Promise<BatchInHand | null> | null {
+  private readAhead(
+    batch: BatchInHand,
+    seen: number,
+  ): { batch: Promise<BatchInHand | null>; seen: number } | null {
     if (batch.drainedLog || batch.checkpoint === null || batch.redeliveredCount > 0) return null;
-    const next = this.fetch(batch.checkpoint).catch(() => null);
-    return next;
+    return { batch: this.fetch(batch.checkpoint).catch(() => null), seen };
   }
 
   /**
@@ -347,11 +352,20 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
   /** Stores a settled batch: its retries and parkings, the rows it released, the checkpoint. */
   private async complete(batch: BatchInHand): Promise<void> {
     const { held, released } = batch.outcome;
+    let leased = false;
     const moveCheckpoint = (sql: Pick<SqlClient, "query">) =>
-      sql.query(MOVE_CHECKPOINT, [this.context.group, this.token, ...positionParams(batch.checkpoint)]);
+      sql.query<{ leased: boolean }>(MOVE_CHECKPOINT, [
+        this.context.group,
+        this.token,
+        ...positionParams(batch.checkpoint),
+      ]);
     let owned: boolean;
     if (held.length === 0 && released.length === 0) {
-      owned = (await moveCheckpoint(this.context.sql)).length > 0;
+      const [row] = await moveCheckpoint(this.context.sql);
+      owned = row !== undefined;
+      // A batch read ahead is delivered only while the lease runs: past it (the process stalled
+      // beyond leaseTimeoutMs, say) another consumer may take the group from this checkpoint.
+      leased = row?.leased === true;
     } else {
       owned = await this.context.sql
         .transaction(async (tx) => {
@@ -382,7 +396,7 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
           throw error;
         });
     }
-    if (owned) batch.stored = true;
+    if (owned) batch.stored = leased;
     else this.lost();
   }
 

@@ -240,19 +240,19 @@ export function consumerGroupConformance(
     it("counts a batch's message timeout from its delivery, not from when it was read", async () => {
       // The second batch can be read while the consumer works on the first (PostgreSQL reads
       // ahead); its timeout must not run while it waits for the first to be settled.
-      const { group, stream } = await newGroup(groups(), { batchSize: 2, messageTimeoutMs: 400 });
+      const { group, stream } = await newGroup(groups(), { batchSize: 2, messageTimeoutMs: 1_000 });
       await log().appendToStream(stream(), events(5));
       const subscription = subscribe(group);
       const batches = iterate(subscription);
       const first = await nextBatch(batches);
       // Asking for the next batch at once: the subscription waits for this one to be settled.
       const nextOne = nextBatch(batches);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 600));
       await subscription.ack(first);
       const second = await nextOne;
       const nextTwo = nextBatch(batches);
-      // 500 ms after the second batch could have been read, 250 after it was delivered.
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // 1,200 ms after the second batch could have been read, 600 after it was delivered.
+      await new Promise((resolve) => setTimeout(resolve, 600));
       await subscription.ack(second);
       const third = await nextTwo;
       expect([...first, ...second, ...third].map((event) => [event.revision, event.retryCount])).toEqual([

@@ -167,6 +167,19 @@ export function appendConformance(log: () => EventLog, limits: readonly StoreLim
       expect((await log().readIdempotencyRecord(record.key))?.streamId).toBe(first);
     });
 
+    it("a taken key is IdempotencyKeyTaken even when the append's expected revision no longer holds", async () => {
+      // The retry of a command whose first attempt committed: same key, the revision it read then.
+      const stream = uniqueStream();
+      const record = idempotencyRecord(stream);
+      await log().appendToStream(stream, events(1), { expectedRevision: "no_stream", idempotency: record });
+      const refused = log().appendToStream(stream, events(1), {
+        expectedRevision: "no_stream",
+        idempotency: record,
+      });
+      await expect(refused).rejects.toBeInstanceOf(IdempotencyKeyTaken);
+      expect(await log().readStream(stream)).toHaveLength(1);
+    });
+
     it("are not kept when the append is refused", async () => {
       const stream = uniqueStream();
       await log().appendToStream(stream, events(1));

@@ -61,7 +61,10 @@ export class PostgresEventLog implements EventLog {
     return result;
   }
 
-  /** Every committed event of the stream (no visibility rule: a revision is written only after the one before it committed). */
+  /**
+   * Every committed event of the stream (no visibility rule: a revision is written only after the
+   * one before it committed).
+   */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === "backwards";
     const params: unknown[] = [streamId];

@@ -87,17 +87,19 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
       // notices counted when it was read: one that came after is not missed by the sleep below.
       let ahead: { batch: Promise<BatchInHand | null>; seen: number } | null = null;
       while (!this.closing) {
-        let batch: BatchInHand | null;
+        let batch: BatchInHand | null = null;
         let seen = wakeups.seen;
         try {
           if (!this.active && !(await this.acquire())) {
             await this.sleep(this.timer(this.leasePollMs()));
             continue;
           }
-          const readAhead = ahead && (await ahead.batch);
-          if (readAhead) seen = ahead!.seen;
-          batch = readAhead || (await this.fetch());
-          ahead = null;
+          if (ahead) {
+            batch = await ahead.batch;
+            if (batch) seen = ahead.seen;
+            ahead = null;
+          }
+          batch ??= await this.fetch();
           outagePauseMs = this.context.idleWaitMs;
         } catch (error) {
           if (!(error instanceof EventStoreUnavailable)) throw error;

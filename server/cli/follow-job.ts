@@ -81,9 +81,9 @@ export async function followJob(
  * more when stopped, then adds an empty line, so a final state already printed (always, for a job
  * that reports once, at its end) came twice; and a job that reported all its work done and then
  * finished printed its last count twice too ("7/7 … 3 would change", then "7/7 … done: 3 would
- * change"). So while the job runs a line at 100 % is left out: the stop renders the final state.
- * From `stopping()` on, a line that repeats the last one, and an empty one, are
- * left out; the lines printed while the job runs are kept as they come.
+ * change"). So while the job runs, lines are printed as they come except one at 100 % (the stop
+ * renders the final state); from `stopping()` on, a line that repeats the last one, and an empty
+ * one, are left out.
  */
 function lineOutput(out: NodeJS.WritableStream): { stream: Writable; stopping: () => void } {
   let partial = "";

@@ -22,7 +22,7 @@ export type ViewOp =
   | readonly ["hmaxpos", string, string, string]
   /** Sets the field only when the text sorts after the stored one (ISO instants). */
   | readonly ["hmaxstr", string, string, string]
-  /** Appends the hash as it is after this unit's writes, as JSON in field "view". */
+  /** Appends the hash as it is after this unit's writes: the field "~view", then its fields. */
   | readonly ["snapshot", string, string, string, string];
 
 /** Applies only if the revision stored at (key, field) is exactly revision - 1. */
@@ -114,6 +114,29 @@ function keysOf(
 }
 
 /**
+ * The ops with each run of `hset`s to the same key written as one `hset` (a view's common fields,
+ * then the event's own): the same writes, in the same order (a field set twice keeps the later
+ * value, as HSET does with a field named twice), checked and run once by the script.
+ */
+export function joinAdjacentHashWrites(ops: readonly ViewOp[]): readonly ViewOp[] {
+  const joined: ViewOp[] = [];
+  for (const op of ops) {
+    const last = joined[joined.length - 1];
+    if (last && isFieldValuePairs(last) && isFieldValuePairs(op) && last[1] === op[1]) {
+      joined[joined.length - 1] = ["hset", op[1], ...last.slice(2), ...op.slice(2)];
+    } else {
+      joined.push(op);
+    }
+  }
+  return joined;
+}
+
+/** A well-formed `hset` (a malformed one is left alone, for the script to refuse on its own). */
+function isFieldValuePairs(op: ViewOp): boolean {
+  return op[0] === "hset" && op.length >= 4 && op.length % 2 === 0;
+}
+
+/**
  * Writes a projector batch (guards + writes + checkpoint + notices) in one atomic Lua call, so a
  * crash at any instant leaves either all of it or none of it.
  */
@@ -148,7 +171,7 @@ export class ReadModelWriter {
         pos: unit.position,
         ok: unit.ok,
         g: unit.guard ? [unit.guard.key, unit.guard.field, unit.guard.revision] : null,
-        ops: unit.ops,
+        ops: joinAdjacentHashWrites(unit.ops),
         n: unit.notices,
       })),
     });

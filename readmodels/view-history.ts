@@ -32,8 +32,15 @@ export function compareEntryIds(a: string, b: string): number {
   return idAfter(a, b) ? 1 : idAfter(b, a) ? -1 : 0;
 }
 
+/**
+ * The first field of a snapshot entry (with an empty value); the hash's own fields follow. Entries
+ * written before this format hold one field, "view", with the hash as JSON.
+ */
+export const snapshotMark = "~view";
+
 /** The view a history entry holds (the hash of its `snapshot`, fields by name). */
 export function snapshotOf(fields: string[]): Record<string, string> {
+  if (fields[0] === snapshotMark) return fieldsToObject(fields.slice(2));
   return JSON.parse(fieldsToObject(fields).view ?? "{}") as Record<string, string>;
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ReadModelWriter, type ViewUnit } from "../../readmodels/batch-writer";
+import { joinAdjacentHashWrites, ReadModelWriter, type ViewUnit } from "../../readmodels/batch-writer";
+import { snapshotMark, snapshotOf } from "../../readmodels/view-history";
 import { deleteKeys, dumpKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 
 const prefix = `test:${randomBytes(6).toString("hex")}:`;
@@ -207,5 +208,98 @@ describe("apply-batch: guarded writes and the checkpoint in one atomic step", ()
     ]);
     expect(outcome).toMatchObject({ units: ["applied"], checkpoint: "30:1" });
     expect(await redis.hget(key, "count")).toBe("3");
+  });
+
+  it("snapshots a view as its fields after the mark, each unit reading the hash as its own guard left it", async () => {
+    const view = `${prefix}snap:view`;
+    const own = `${prefix}snap:own`;
+    const all = `${prefix}snap:all`;
+    const guard = (revision: number) => ({ key: view, field: "revision", revision });
+    const outcome = await writer.apply(`${prefix}cp:9`, null, [
+      {
+        position: "40:1",
+        ok: true,
+        guard: guard(0),
+        ops: [
+          ["hset", view, "status", "placed"],
+          ["snapshot", own, "40-1", "10", view],
+          ["snapshot", all, "40-1", "10", view],
+        ],
+        notices: [],
+      },
+      // Its first op is a snapshot: it must see the revision this unit's guard just wrote, not the
+      // hash as the unit before left it.
+      {
+        position: "40:2",
+        ok: true,
+        guard: guard(1),
+        ops: [["snapshot", own, "40-2", "10", view]],
+        notices: [],
+      },
+      {
+        position: "40:3",
+        ok: true,
+        guard: guard(2),
+        ops: [
+          ["hset", view, "status", "paid"],
+          ["snapshot", own, "40-3", "10", view],
+          ["hdel", view, "status"],
+          ["snapshot", all, "40-3", "10", view],
+        ],
+        notices: [],
+      },
+    ]);
+    expect(outcome).toMatchObject({ units: ["applied", "applied", "applied"] });
+    const views = async (key: string) =>
+      (await redis.xrange(key, "-", "+")).map(([id, fields]) => [
+        id,
+        fields[0],
+        fields[1],
+        snapshotOf(fields),
+      ]);
+    expect(await views(own)).toEqual([
+      ["40-1", snapshotMark, "", { revision: "0", status: "placed" }],
+      ["40-2", snapshotMark, "", { revision: "1", status: "placed" }],
+      ["40-3", snapshotMark, "", { revision: "2", status: "paid" }],
+    ]);
+    expect(await views(all)).toEqual([
+      ["40-1", snapshotMark, "", { revision: "0", status: "placed" }],
+      ["40-3", snapshotMark, "", { revision: "2" }],
+    ]);
+  });
+});
+
+describe("view history entries", () => {
+  it("read the view from a snapshot of either format: its fields after the mark, or the earlier JSON", () => {
+    expect(snapshotOf([snapshotMark, "", "balance", "5", "view", "{}"])).toEqual({
+      balance: "5",
+      view: "{}",
+    });
+    expect(snapshotOf([snapshotMark, ""])).toEqual({});
+    expect(snapshotOf(["view", '{"balance":"5","revision":"1"}'])).toEqual({ balance: "5", revision: "1" });
+  });
+});
+
+describe("joinAdjacentHashWrites", () => {
+  it("writes each run of hsets to one key as one hset, in order, and leaves everything else as it was", () => {
+    expect(
+      joinAdjacentHashWrites([
+        ["hset", "a", "x", "1"],
+        ["hset", "a", "y", "2", "x", "3"],
+        ["hset", "b", "x", "1"],
+        ["zadd", "z", "1", "m"],
+        ["hset", "b", "y", "2"],
+        ["hset", "b", "z"],
+        ["hset", "b", "w", "4"],
+      ]),
+    ).toEqual([
+      ["hset", "a", "x", "1", "y", "2", "x", "3"],
+      ["hset", "b", "x", "1"],
+      ["zadd", "z", "1", "m"],
+      ["hset", "b", "y", "2"],
+      // A malformed hset stays on its own, so the script refuses it rather than a joined one passing.
+      ["hset", "b", "z"],
+      ["hset", "b", "w", "4"],
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import type { ViewOp } from "../../readmodels/batch-writer";
 import type { ReadModelKeys } from "../../readmodels/keys";
 import { readModelKeys } from "../../readmodels/keys";
 import type { Projector } from "../../readmodels/view";
+import { snapshotMark } from "../../readmodels/view-history";
 
 /**
  * Given events → then the view: the one way every projection is specified, with no Redis. The
@@ -145,14 +146,13 @@ export class MemoryViews {
       case "xappend":
         this.append(key, args[0]!, Number(args[1]), args.slice(2));
         return;
-      case "snapshot": {
-        const view = this.hash(args[2]!);
-        const sorted = Object.keys(view)
-          .sort()
-          .map((field) => `${JSON.stringify(field)}:${JSON.stringify(view[field])}`);
-        this.append(key, args[0]!, Number(args[1]), ["view", `{${sorted.join(",")}}`]);
+      case "snapshot":
+        this.append(key, args[0]!, Number(args[1]), [
+          snapshotMark,
+          "",
+          ...Object.entries(this.hash(args[2]!)).flat(),
+        ]);
         return;
-      }
       case "set":
         this.values.set(key, { kind: "string", text: args[0]! });
         return;

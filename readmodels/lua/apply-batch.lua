@@ -352,6 +352,26 @@ local function streamAppend(streamKey, id, maxlen, fields, mark)
   end
 end
 
+-- Lua passes at most ~8,000 values to one call: a hash with more fields than this is written in
+-- the earlier form, one field "view" holding it as JSON (sorted, so the same view is the same
+-- text), which readers take too.
+local maxSnapshotArguments = 7000
+
+local function sortedJson(flat)
+  local names = {}
+  local values = {}
+  for i = 1, #flat, 2 do
+    names[#names + 1] = flat[i]
+    values[flat[i]] = flat[i + 1]
+  end
+  table.sort(names)
+  local parts = {}
+  for _, field in ipairs(names) do
+    parts[#parts + 1] = cjson.encode(field) .. ':' .. cjson.encode(values[field])
+  end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+
 -- The hash a unit's last snapshot read, while no other operation of the unit has run since: the
 -- same view written to several histories (an order's own, its customer's, every order's) is read
 -- once.
@@ -373,7 +393,11 @@ local function runOp(op)
       lastRead.key = op[5]
       lastRead.view = redis.call('HGETALL', op[5])
     end
-    streamAppend(op[2], op[3], op[4], lastRead.view, snapshotMark)
+    if #lastRead.view <= maxSnapshotArguments then
+      streamAppend(op[2], op[3], op[4], lastRead.view, snapshotMark)
+    else
+      streamAppend(op[2], op[3], op[4], { 'view', sortedJson(lastRead.view) })
+    end
   elseif name == 'hmaxpos' then
     local current = redis.call('HGET', op[2], op[3])
     if not current or after(op[4], current) then redis.call('HSET', op[2], op[3], op[4]) end

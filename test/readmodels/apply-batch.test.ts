@@ -270,6 +270,26 @@ describe("apply-batch: guarded writes and the checkpoint in one atomic step", ()
 });
 
 describe("view history entries", () => {
+  it("hold a hash too large for one call's arguments in the earlier JSON form, which reads the same", async () => {
+    const view = `${prefix}large:view`;
+    const history = `${prefix}large:history`;
+    const fields = Object.fromEntries(Array.from({ length: 4_000 }, (_, i) => [`f${i}`, String(i)]));
+    await redis.hset(view, fields);
+    const outcome = await writer.apply(`${prefix}cp:10`, null, [
+      {
+        position: "45:1",
+        ok: true,
+        guard: null,
+        ops: [["snapshot", history, "45-1", "10", view]],
+        notices: [],
+      },
+    ]);
+    expect(outcome).toMatchObject({ units: ["applied"] });
+    const [[, entry]] = (await redis.xrange(history, "-", "+")) as [[string, string[]]];
+    expect(entry[0]).toBe("view");
+    expect(snapshotOf(entry)).toEqual(fields);
+  });
+
   it("read the view from a snapshot of either format: its fields after the mark, or the earlier JSON", () => {
     expect(snapshotOf([snapshotMark, "", "balance", "5", "view", "{}"])).toEqual({
       balance: "5",

@@ -122,7 +122,8 @@ export function joinAdjacentHashWrites(ops: readonly ViewOp[]): readonly ViewOp[
   const joined: ViewOp[] = [];
   for (const op of ops) {
     const last = joined[joined.length - 1];
-    if (last && isFieldValuePairs(last) && isFieldValuePairs(op) && last[1] === op[1]) {
+    const fits = last !== undefined && last.length + op.length - 2 <= maxJoinedLength;
+    if (last && fits && isFieldValuePairs(last) && isFieldValuePairs(op) && last[1] === op[1]) {
       joined[joined.length - 1] = ["hset", op[1], ...last.slice(2), ...op.slice(2)];
     } else {
       joined.push(op);
@@ -130,6 +131,9 @@ export function joinAdjacentHashWrites(ops: readonly ViewOp[]): readonly ViewOp[
   }
   return joined;
 }
+
+/** Kept well below the script's limit on one operation's parts, so joining never makes one too long. */
+const maxJoinedLength = 1_000;
 
 /** A well-formed `hset` (a malformed one is left alone, for the script to refuse on its own). */
 function isFieldValuePairs(op: ViewOp): boolean {

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { readModelKeys, type ReadModelKeys } from "../../readmodels/keys";
 import { isCluster, scanAll, scanEach, unlinkKeys } from "../../readmodels/redis-nodes";
 import { readModelLayout } from "../../readmodels/registry";
-import { snapshotMark } from "../../readmodels/view-history";
+import { snapshotMark, snapshotOf } from "../../readmodels/view-history";
 import { clusterClient, parseClusterNodes, type ClusterNode } from "../../server/redis";
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -71,14 +71,14 @@ export async function dumpKeys(
 }
 
 /**
- * A stream entry as compared: a view snapshot's fields sorted by name (they come in the order the
- * hash kept them, which is the order of writes for a small hash and arbitrary for a large one),
+ * A stream entry as compared: a view snapshot as its fields sorted by name, whichever form it was
+ * written in (the hash's fields, in the order the hash kept them, which is the order of writes for
+ * a small hash and arbitrary for a large one; or, before, one field "view" holding sorted JSON);
  * every other entry as written.
  */
 function comparableEntry([id, fields]: [string, string[]]): [string, string[]] {
-  if (fields[0] !== snapshotMark) return [id, fields];
-  const pairs: [string, string][] = [];
-  for (let i = 2; i + 1 < fields.length; i += 2) pairs.push([fields[i]!, fields[i + 1]!]);
-  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const snapshot = fields[0] === snapshotMark || (fields.length === 2 && fields[0] === "view");
+  if (!snapshot) return [id, fields];
+  const pairs = Object.entries(snapshotOf(fields)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return [id, [snapshotMark, "", ...pairs.flat()]];
 }

@@ -31,6 +31,9 @@ partitions, in any order) end the same:
   ["hmaxpos", key, field, position]   set when the position is after the stored one
   ["hmaxstr", key, field, text]       set when the text sorts after the stored one (ISO instants)
 
+An operation has at most 7,000 parts (name, key and arguments: what one Redis call can be passed
+from Lua); a longer one fails the unit's checks.
+
 A unit applies when its guard's stored revision is exactly revision - 1 (missing counts as -1);
 a lower or equal revision is a duplicate and changes nothing; a higher one is a gap (an earlier
 event of that stream has not been applied), which is refused so a view is never built out of order.
@@ -165,6 +168,9 @@ local function allStrings(op, from)
   end
   return true
 end
+
+-- The most parts (name, key, arguments) one operation may have.
+local maxOperationLength = 7000
 
 local checks = {}
 
@@ -311,6 +317,11 @@ local function checkUnit(unit, guard)
   for _, op in ipairs(unit.ops) do
     if type(op) ~= 'table' or #op < 2 or not allStrings(op, 1) or op[2] == '' then
       return 'an operation is not a name, a key and text arguments'
+    end
+    -- Lua passes at most ~8,000 values to one Redis call: a longer operation would fail halfway
+    -- through the unit's writes, so it is refused here, before the first.
+    if #op > maxOperationLength then
+      return 'an operation has more than ' .. maxOperationLength .. ' parts: ' .. op[1] .. ' ' .. op[2]
     end
     local check = checks[string.lower(op[1])]
     if not check then return 'operation not allowed: ' .. op[1] end

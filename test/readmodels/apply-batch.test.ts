@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinAdjacentHashWrites, ReadModelWriter, type ViewUnit } from "../../readmodels/batch-writer";
+import {
+  joinAdjacentHashWrites,
+  ReadModelWriter,
+  type ViewOp,
+  type ViewUnit,
+} from "../../readmodels/batch-writer";
 import { snapshotMark, snapshotOf } from "../../readmodels/view-history";
 import { deleteKeys, dumpKeys, testRedisUrl } from "../../gameday/lib/redis-keys";
 
@@ -270,6 +275,36 @@ describe("apply-batch: guarded writes and the checkpoint in one atomic step", ()
 });
 
 describe("view history entries", () => {
+  it("compare equal in either form, whatever order the hash kept its fields in", async () => {
+    await redis.xadd(`${prefix}forms:a:history`, "1-1", "view", '{"balance":"5","revision":"1"}');
+    await redis.xadd(`${prefix}forms:b:history`, "1-1", snapshotMark, "", "revision", "1", "balance", "5");
+    const dump = await dumpKeys(redis, `${prefix}forms:`);
+    expect(dump[`${prefix}forms:a:history`]).toEqual(dump[`${prefix}forms:b:history`]);
+    await redis.xadd(`${prefix}forms:b:history`, "1-2", snapshotMark, "", "balance", "6");
+    const changed = await dumpKeys(redis, `${prefix}forms:`);
+    expect(changed[`${prefix}forms:a:history`]).not.toEqual(changed[`${prefix}forms:b:history`]);
+  });
+
+  it("refuse an operation too long for one Redis call before the unit's first write", async () => {
+    const key = `${prefix}long:view`;
+    const fields = Array.from({ length: 7_100 }, (_, i) => String(i));
+    const outcome = await writer.apply(`${prefix}cp:11`, null, [
+      {
+        position: "46:1",
+        ok: true,
+        guard: { key, field: "revision", revision: 0 },
+        ops: [
+          ["hset", key, "status", "open"],
+          ["hset", `${prefix}long:other`, ...fields],
+        ],
+        notices: [],
+      },
+    ]);
+    expect(outcome).toMatchObject({ units: ["failed"], checkpoint: null });
+    expect(outcome.kind === "ok" && outcome.refusals?.get(0)).toMatch(/more than 7000 parts/);
+    expect(await redis.exists(key, `${prefix}long:other`)).toBe(0);
+  });
+
   it("hold a hash too large for one call's arguments in the earlier JSON form, which reads the same", async () => {
     const view = `${prefix}large:view`;
     const history = `${prefix}large:history`;
@@ -321,5 +356,12 @@ describe("joinAdjacentHashWrites", () => {
       ["hset", "b", "z"],
       ["hset", "b", "w", "4"],
     ]);
+    // Never joined past what one operation may hold.
+    const long = Array.from({ length: 600 }, (_, i) => String(i));
+    const apart: ViewOp[] = [
+      ["hset", "c", ...long],
+      ["hset", "c", ...long],
+    ];
+    expect(joinAdjacentHashWrites(apart)).toEqual(apart);
   });
 });

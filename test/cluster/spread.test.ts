@@ -7,7 +7,7 @@ import { rebuildView } from "../../jobs/rebuild";
 import { LiveGenerations, ViewGenerations } from "../../readmodels/generations";
 import { partitionOf } from "../../readmodels/keys";
 import { scanAll } from "../../readmodels/redis-nodes";
-import { fieldsToObject, positionOfEntry } from "../../readmodels/view-history";
+import { positionOfEntry, snapshotOf } from "../../readmodels/view-history";
 import { revenueFromHash } from "../../readmodels/revenue";
 import { orderStreamId } from "../../domain/ordering/state";
 import { spreadableViewNames, viewNames, viewReaders, views } from "../../readmodels/registry";
@@ -157,7 +157,7 @@ describe("views spread over one hash tag per projector partition (Redis Cluster)
     // they stood there: the same as one projector's history of the whole total.
     const history = (revenueAt("history") as [string, string[]][]).map(([id, fields]) => ({
       position: positionOfEntry(id),
-      view: revenueFromHash("USD", JSON.parse(fieldsToObject(fields).view!) as Record<string, string>),
+      view: revenueFromHash("USD", snapshotOf(fields)),
     }));
     expect(history.length).toBeGreaterThan(40);
     const since = history[history.length - 30]!.position;

@@ -113,6 +113,9 @@ function keysOf(
   return [...keys];
 }
 
+/** Kept well below the script's limit on one operation's parts, so joining never makes one too long. */
+const maxJoinedLength = 1_000;
+
 /**
  * The ops with each run of `hset`s to the same key written as one `hset` (a view's common fields,
  * then the event's own): the same writes, in the same order (a field set twice keeps the later
@@ -131,9 +134,6 @@ export function joinAdjacentHashWrites(ops: readonly ViewOp[]): readonly ViewOp[
   }
   return joined;
 }
-
-/** Kept well below the script's limit on one operation's parts, so joining never makes one too long. */
-const maxJoinedLength = 1_000;
 
 /** A well-formed `hset` (a malformed one is left alone, for the script to refuse on its own). */
 function isFieldValuePairs(op: ViewOp): boolean {

@@ -38,6 +38,11 @@ export function compareEntryIds(a: string, b: string): number {
  */
 export const snapshotMark = "~view";
 
+/** Whether a stream entry is a view snapshot, in either form. */
+export function isSnapshotEntry(fields: readonly string[]): boolean {
+  return fields[0] === snapshotMark || (fields.length === 2 && fields[0] === "view");
+}
+
 /** The view a history entry holds (the hash of its `snapshot`, fields by name). */
 export function snapshotOf(fields: string[]): Record<string, string> {
   if (fields[0] === snapshotMark) return fieldsToObject(fields.slice(2));

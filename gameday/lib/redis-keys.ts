@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { readModelKeys, type ReadModelKeys } from "../../readmodels/keys";
 import { isCluster, scanAll, scanEach, unlinkKeys } from "../../readmodels/redis-nodes";
 import { readModelLayout } from "../../readmodels/registry";
-import { snapshotMark, snapshotOf } from "../../readmodels/view-history";
+import { isSnapshotEntry, snapshotMark, snapshotOf } from "../../readmodels/view-history";
 import { clusterClient, parseClusterNodes, type ClusterNode } from "../../server/redis";
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -77,8 +77,7 @@ export async function dumpKeys(
  * every other entry as written.
  */
 function comparableEntry([id, fields]: [string, string[]]): [string, string[]] {
-  const snapshot = fields[0] === snapshotMark || (fields.length === 2 && fields[0] === "view");
-  if (!snapshot) return [id, fields];
+  if (!isSnapshotEntry(fields)) return [id, fields];
   const pairs = Object.entries(snapshotOf(fields)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return [id, [snapshotMark, "", ...pairs.flat()]];
 }

@@ -169,8 +169,9 @@ local function allStrings(op, from)
   return true
 end
 
--- The most parts (name, key, arguments) one operation may have.
-local maxOperationLength = 7000
+-- Lua passes at most ~8,000 values to one Redis call: the most parts (name, key, arguments) one
+-- operation may have, and the most values of a hash a snapshot passes as fields.
+local maxCallValues = 7000
 
 local checks = {}
 
@@ -318,10 +319,9 @@ local function checkUnit(unit, guard)
     if type(op) ~= 'table' or #op < 2 or not allStrings(op, 1) or op[2] == '' then
       return 'an operation is not a name, a key and text arguments'
     end
-    -- Lua passes at most ~8,000 values to one Redis call: a longer operation would fail halfway
-    -- through the unit's writes, so it is refused here, before the first.
-    if #op > maxOperationLength then
-      return 'an operation has more than ' .. maxOperationLength .. ' parts: ' .. op[1] .. ' ' .. op[2]
+    -- A longer operation would fail halfway through the unit's writes: refused here, before the first.
+    if #op > maxCallValues then
+      return 'an operation has more than ' .. maxCallValues .. ' parts: ' .. op[1] .. ' ' .. op[2]
     end
     local check = checks[string.lower(op[1])]
     if not check then return 'operation not allowed: ' .. op[1] end
@@ -345,17 +345,12 @@ local snapshotMark = '~view'
 
 -- An entry at or below the stream's last id is one already written (a replayed event): XADD
 -- refuses it, and that refusal is the check (one call instead of reading the last entry first).
--- `mark`, when given, is a field (with an empty value) written before `fields`.
-local function streamAppend(streamKey, id, maxlen, fields, mark)
+local function streamAppend(streamKey, id, maxlen, ...)
   local added
-  if mark and maxlen == '0' then
-    added = redis.pcall('XADD', streamKey, id, mark, '', unpack(fields))
-  elseif mark then
-    added = redis.pcall('XADD', streamKey, 'MAXLEN', maxlen, id, mark, '', unpack(fields))
-  elseif maxlen == '0' then
-    added = redis.pcall('XADD', streamKey, id, unpack(fields))
+  if maxlen == '0' then
+    added = redis.pcall('XADD', streamKey, id, ...)
   else
-    added = redis.pcall('XADD', streamKey, 'MAXLEN', maxlen, id, unpack(fields))
+    added = redis.pcall('XADD', streamKey, 'MAXLEN', maxlen, id, ...)
   end
   if type(added) == 'table' and added.err then
     if string.find(added.err, 'equal or smaller', 1, true) then return end
@@ -363,10 +358,9 @@ local function streamAppend(streamKey, id, maxlen, fields, mark)
   end
 end
 
--- Lua passes at most ~8,000 values to one call: a hash with more fields than this is written in
--- the earlier form, one field "view" holding it as JSON (sorted, so the same view is the same
--- text), which readers take too.
-local maxSnapshotArguments = 7000
+-- A hash with more fields than one call can be passed (maxCallValues) is written in the earlier
+-- form, one field "view" holding it as JSON (sorted, so the same view is the same text), which
+-- readers take too.
 
 local function sortedJson(flat)
   local names = {}
@@ -392,9 +386,7 @@ local function runOp(op)
   local name = string.lower(op[1])
   if name ~= 'snapshot' then lastRead.key = nil end
   if name == 'xappend' then
-    local fields = {}
-    for i = 5, #op do fields[#fields + 1] = op[i] end
-    streamAppend(op[2], op[3], op[4], fields)
+    streamAppend(op[2], op[3], op[4], unpack(op, 5))
   elseif name == 'snapshot' then
     -- The entry holds the hash's fields as they are (after the mark that says so), in the order
     -- Redis returns them: readers take them by name, and the test dumps compare them sorted. Each
@@ -404,10 +396,10 @@ local function runOp(op)
       lastRead.key = op[5]
       lastRead.view = redis.call('HGETALL', op[5])
     end
-    if #lastRead.view <= maxSnapshotArguments then
-      streamAppend(op[2], op[3], op[4], lastRead.view, snapshotMark)
+    if #lastRead.view <= maxCallValues then
+      streamAppend(op[2], op[3], op[4], snapshotMark, '', unpack(lastRead.view))
     else
-      streamAppend(op[2], op[3], op[4], { 'view', sortedJson(lastRead.view) })
+      streamAppend(op[2], op[3], op[4], 'view', sortedJson(lastRead.view))
     end
   elseif name == 'hmaxpos' then
     local current = redis.call('HGET', op[2], op[3])

@@ -323,6 +323,23 @@ describe("view history entries", () => {
     const [[, entry]] = (await redis.xrange(history, "-", "+")) as [[string, string[]]];
     expect(entry[0]).toBe("view");
     expect(snapshotOf(entry)).toEqual(fields);
+
+    // Just under the limit, the hash's own fields still go in one call.
+    const near = `${prefix}large:near`;
+    const nearFields = Object.fromEntries(Array.from({ length: 3_490 }, (_, i) => [`f${i}`, String(i)]));
+    await redis.hset(near, nearFields);
+    await writer.apply(`${prefix}cp:10`, null, [
+      {
+        position: "45:2",
+        ok: true,
+        guard: null,
+        ops: [["snapshot", history, "45-2", "10", near]],
+        notices: [],
+      },
+    ]);
+    const [, [, nearEntry]] = (await redis.xrange(history, "-", "+")) as [unknown, [string, string[]]];
+    expect(nearEntry[0]).toBe(snapshotMark);
+    expect(snapshotOf(nearEntry)).toEqual(nearFields);
   });
 
   it("read the view from a snapshot of either format: its fields after the mark, or the earlier JSON", () => {

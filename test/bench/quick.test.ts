@@ -14,6 +14,7 @@ const expectedRows = [
   "2b",
   "3a",
   "3b",
+  "3c",
   "4a",
   "4b",
   "5a",

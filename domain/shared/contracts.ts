@@ -114,6 +114,9 @@ export interface ContractProblem {
 
 /** What is wrong with `data` as an instance of `schema` (empty: it fits), one problem per field. */
 export function contractProblems(schema: TSchema, data: unknown): ContractProblem[] {
+  // Every append asks: the plain check is ~10× cheaper than walking the errors, which only an
+  // event that does not fit needs.
+  if (Value.Check(schema, data)) return [];
   const problems = new Map<string, string>();
   for (const error of Value.Errors(schema, data)) {
     const at = fieldName(error.path);

@@ -36,6 +36,17 @@ export interface SubscriptionContext {
 /** Longest pause after the store was unreachable before trying again. */
 const MAX_OUTAGE_PAUSE_MS = 5_000;
 
+/** A fetch found nothing it may deliver yet, but events of the group's are held back (HELD_BACK). */
+const heldBack = "held back";
+
+/**
+ * Committed events a reader may not see yet (VISIBLE's complement among committed rows): their
+ * transaction is not older than every one still running. What this statement's snapshot shows
+ * of them has committed. Probed in log order, so the plan is a scan of the primary key's tail
+ * from that bound (without an order, PostgreSQL may pick a scan of the whole table for LIMIT 1).
+ */
+const HELD_BACK = `e.transaction_id >= (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;
+
 /** A settled batch's checkpoint, written only while this consumer holds the group. */
 const MOVE_CHECKPOINT = preparedStatement(
   `UPDATE consumer_groups
@@ -86,8 +97,10 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
       // The next batch, read while the consumer works on the one in hand (see readAhead), and the
       // notices counted when it was read: one that came after is not missed by the sleep below.
       let ahead: { batch: Promise<BatchInHand | null>; seen: number } | null = null;
+      let heldBackPauseMs = 0;
       while (!this.closing) {
         let batch: BatchInHand | null = null;
+        let waiting = false;
         let seen = wakeups.seen;
         try {
           if (!this.active && !(await this.acquire())) {
@@ -99,7 +112,11 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
             if (batch) seen = ahead.seen;
             ahead = null;
           }
-          batch ??= await this.fetch();
+          if (!batch) {
+            const fetched = await this.fetch();
+            waiting = fetched === heldBack;
+            batch = fetched === heldBack ? null : fetched;
+          }
           outagePauseMs = this.context.idleWaitMs;
         } catch (error) {
           if (!(error instanceof EventStoreUnavailable)) throw error;
@@ -108,6 +125,15 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
           outagePauseMs = Math.min(outagePauseMs * 2, MAX_OUTAGE_PAUSE_MS);
           continue;
         }
+        if (waiting) {
+          // What comes next committed but is held back by an older transaction, whose end nothing
+          // announces: look again soon, then less and less often (a session left open for
+          // minutes costs a fetch per idle wait, as an idle group does).
+          heldBackPauseMs = Math.min(Math.max(1, heldBackPauseMs * 2), this.context.idleWaitMs);
+          await this.sleep(wakeups.wait(seen, heldBackPauseMs, this.settings.filter));
+          continue;
+        }
+        heldBackPauseMs = 0;
         if (!batch) {
           if (this.settings.filter) await this.skipAhead();
           // Only an append to a stream this group takes wakes it (or the idle wait's end).
@@ -237,11 +263,11 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
    * log after the checkpoint, visible events only (gap-free), in log order. Null when there is none
    * or the group is not ours any more.
    */
-  private async fetch(after: Position | null = null): Promise<BatchInHand | null> {
+  private async fetch(after: Position | null = null): Promise<BatchInHand | typeof heldBack | null> {
     const { batchSize, filter, messageTimeoutMs } = this.settings;
     const params: unknown[] = [this.context.group, this.token, batchSize, ...positionParams(after)];
-    const rows = await this.context.sql.query<
-      EventRow & { redelivered: boolean; retry_count: number; ordinal: unknown }
+    let rows = await this.context.sql.query<
+      EventRow & { redelivered: boolean | null; retry_count: number; ordinal: unknown }
     >(
       preparedStatement(`WITH grp AS (
          SELECT coalesce($4::xid8, checkpoint_commit, '0'::xid8) AS commit,
@@ -266,10 +292,19 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
            AND (e.transaction_id, e.global_seq) > ((SELECT commit FROM grp), (SELECT prepare FROM grp))
            AND ${VISIBLE} AND ${matchesFilter(filter, params)}
          ORDER BY e.transaction_id, e.global_seq LIMIT $3
-       ) log`),
+       ) log
+       UNION ALL
+       SELECT * FROM (
+         SELECT NULL::boolean, 0, 0, ${EVENT_COLUMNS} FROM events e
+         WHERE EXISTS (SELECT 1 FROM grp) AND ${HELD_BACK} AND ${matchesFilter(filter, params)}
+         ORDER BY e.transaction_id, e.global_seq LIMIT 1
+       ) held_back`),
       params,
     );
-    if (rows.length === 0) return null;
+    // The held-back probe's row (redelivered NULL) is no event to deliver: it only says one waits.
+    const waiting = rows.some((row) => row.redelivered === null);
+    if (waiting) rows = rows.filter((row) => row.redelivered !== null);
+    if (rows.length === 0) return waiting ? heldBack : null;
 
     const held = rows.filter((row) => row.redelivered).sort((a, b) => Number(a.ordinal) - Number(b.ordinal));
     const redelivered = new Set(held.map((row) => BigInt(row.prepare)));
@@ -283,9 +318,10 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
       // After a crash an event can be both pending a retry and past the checkpoint: deliver it once.
       if (!redelivered.has(checkpoint.prepare)) events.push({ ...toRecordedEvent(row), retryCount: 0 });
     }
-    if (events.length === 0) return null;
+    if (events.length === 0) return waiting ? heldBack : null;
     const batch = new BatchInHand(events, redelivered, checkpoint, messageTimeoutMs);
-    batch.drainedLog = held.length === 0 && rows.length < batchSize;
+    // With events held back behind it the log is not drained: the loop looks again (see batches()).
+    batch.drainedLog = held.length === 0 && rows.length < batchSize && !waiting;
     return batch;
   }
 
@@ -302,7 +338,11 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
     seen: number,
   ): { batch: Promise<BatchInHand | null>; seen: number } | null {
     if (batch.drainedLog || batch.checkpoint === null || batch.redeliveredCount > 0) return null;
-    return { batch: this.fetch(batch.checkpoint).catch(() => null), seen };
+    const read = this.fetch(batch.checkpoint).then(
+      (next) => (next === heldBack ? null : next),
+      () => null,
+    );
+    return { batch: read, seen };
   }
 
   /**

@@ -95,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const fail = (message: string): never => {
     throw new ConfigError(message);
   };
+  const partition = partitionSetting(env.PROJECTOR_PARTITION, fail);
   return {
     role,
     host: env.HOST ?? "127.0.0.1",
@@ -110,13 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     demo: parseDemo(env.DEMO ?? (env.EVENT_STORE_URL ? "off" : "live")),
     sampleData: (env.SAMPLE_DATA ?? (env.EVENT_STORE_URL ? "false" : "true")) === "true",
-    projectorLeaseMs: Number(env.PROJECTOR_LEASE_MS ?? 5000),
-    projectorPartition: parsePartition(env.PROJECTOR_PARTITION),
-    projectorPartitions: Number(
-      env.PROJECTOR_PARTITIONS ?? parsePartition(env.PROJECTOR_PARTITION)?.count ?? 1,
-    ),
-    projectorBatchSize: Number(env.PROJECTOR_BATCH_SIZE ?? 200),
-    readyMaxLagEvents: Number(env.READY_MAX_LAG_EVENTS ?? 1000),
+    projectorLeaseMs: positiveInteger(env, "PROJECTOR_LEASE_MS", 5000),
+    projectorPartition: partition,
+    projectorPartitions: positiveInteger(env, "PROJECTOR_PARTITIONS", partition?.count ?? 1),
+    projectorBatchSize: positiveInteger(env, "PROJECTOR_BATCH_SIZE", 200),
+    readyMaxLagEvents: nonNegativeInteger(env, "READY_MAX_LAG_EVENTS", 1000),
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     snapshots: snapshotPolicies(env),
@@ -178,8 +177,34 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
+  if (!Number.isSafeInteger(value) || value <= 0)
     throw new ConfigError(`${name} must be a positive integer; got "${raw}"`);
+  return value;
+}
+
+/** PROJECTOR_PARTITION ("2/4"): refused here, with the setting's name, rather than at the projectors' start. */
+function partitionSetting(
+  text: string | undefined,
+  fail: (message: string) => never,
+): { index: number; count: number } | null {
+  let partition: { index: number; count: number } | null;
+  try {
+    partition = parsePartition(text);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  if (partition && (partition.count < 1 || partition.index >= partition.count)) {
+    fail(`PROJECTOR_PARTITION is "<index>/<count>" with 0 ≤ index < count; got "${text}"`);
+  }
+  return partition;
+}
+
+function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new ConfigError(`${name} must be 0 or a positive integer; got "${raw}"`);
   return value;
 }
 

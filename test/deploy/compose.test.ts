@@ -43,8 +43,10 @@ function variablesReadByConfig(): Set<string> {
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, "utf8");
-    for (const match of source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)|\benv\[["']([A-Z][A-Z0-9_]*)["']\]/g)) {
-      names.add(match[1] ?? match[2]!);
+    // env.NAME, env["NAME"], and a setting read through a helper: positiveInteger(env, "NAME", …).
+    const reads = /\benv\.([A-Z][A-Z0-9_]*)|\benv\[["']([A-Z][A-Z0-9_]*)["']\]|\(env,\s*"([A-Z][A-Z0-9_]*)"/g;
+    for (const match of source.matchAll(reads)) {
+      names.add(match[1] ?? match[2] ?? match[3]!);
     }
     for (const match of source.matchAll(/from "(\.{1,2}\/[^"]+)"/g)) {
       const imported = join(dirname(file), `${match[1]}.ts`);

@@ -32,6 +32,18 @@ export interface ProjectorState {
  */
 export const reportStaleAfterMs = 10_000;
 
+/**
+ * What a projector that no longer reports (stopped, or silent past its report's trust) has fallen
+ * further behind since its last report, counted by whoever reads its state: the lag its report
+ * gave, at the head it gave, says nothing of what was appended after. Returns the events after
+ * `head` (null: the log's start) that the projector takes (for one partition of a partitioned
+ * projector: those of every partition, an upper bound). The head is its last report's, so the
+ * count covers only what came since it went silent, never the log before.
+ */
+export interface SilentProjectorLag {
+  eventsSince(projector: string, head: string | null): Promise<number>;
+}
+
 const severity: Record<FreshnessStatus, number> = {
   live: 0,
   catching_up: 1,
@@ -62,6 +74,8 @@ export class ProjectorStateStore {
     private readonly redis: Redis,
     private readonly keys: ReadModelKeys,
     private readonly partitions = 1,
+    /** Counts a silent projector's lag from the log; without it the last report's number stands. */
+    private readonly silentLag: SilentProjectorLag | null = null,
   ) {}
 
   private partitionNames(projector: string): string[] {
@@ -100,10 +114,29 @@ export class ProjectorStateStore {
     const names = projectors.map((projector) => this.partitionNames(projector));
     const hashes = await readHashes(this.redis, names.flat().map(this.keys.projectorState));
     let reply = 0;
-    return projectors.map((projector, p) => {
-      const parts = names[p]!.map((name) => stateFromHash(name, hashes[reply++]!, now));
-      return parts.length === 1 ? { ...parts[0]!, projector } : combine(projector, parts);
-    });
+    return Promise.all(
+      projectors.map(async (projector, p) => {
+        const parts = await Promise.all(
+          names[p]!.map((name) => this.withLagCounted(projector, hashes[reply++]!, name, now)),
+        );
+        return parts.length === 1 ? { ...parts[0]!, projector } : combine(projector, parts);
+      }),
+    );
+  }
+
+  /** A report's state; a silent one's lag counted from the log, when this store can. */
+  private async withLagCounted(
+    projector: string,
+    hash: Record<string, string>,
+    name: string,
+    now: Date,
+  ): Promise<ProjectorState> {
+    const state = stateFromHash(name, hash, now);
+    // Never reported: there is no head to count from (and such a projector shows stalled).
+    if (!this.silentLag || !state.reportedAt) return state;
+    if (!(state.status === "stopped" || isSilent(hash, now))) return state;
+    const since = await this.silentLag.eventsSince(projector, state.head);
+    return { ...state, lagEvents: state.lagEvents + since };
   }
 
   /**
@@ -156,12 +189,22 @@ export function partitionsDisagreement(
   );
 }
 
-function stateFromHash(projector: string, hash: Record<string, string>, now: Date): ProjectorState {
+/** How long ago a report was made, and whether that is longer than it may be trusted. */
+function silence(hash: Record<string, string>, now: Date): { silentFor: number; silent: boolean } {
   const reportedAt = hash.reportedAt ?? "";
   const silentFor = reportedAt ? now.getTime() - Date.parse(reportedAt) : Number.POSITIVE_INFINITY;
+  return { silentFor, silent: silentFor > (Number(hash.trustForMs) || reportStaleAfterMs) };
+}
+
+function isSilent(hash: Record<string, string>, now: Date): boolean {
+  return silence(hash, now).silent;
+}
+
+function stateFromHash(projector: string, hash: Record<string, string>, now: Date): ProjectorState {
+  const reportedAt = hash.reportedAt ?? "";
+  const { silentFor, silent } = silence(hash, now);
   const reported = (hash.status as FreshnessStatus | undefined) ?? "stalled";
-  const trustForMs = Number(hash.trustForMs) || reportStaleAfterMs;
-  const status: FreshnessStatus = reported !== "stopped" && silentFor > trustForMs ? "stalled" : reported;
+  const status: FreshnessStatus = reported !== "stopped" && silent ? "stalled" : reported;
   const lagMs = Number(hash.lagMs ?? 0);
   return {
     projector,

@@ -11,6 +11,7 @@ import { readModelLayout, viewNames, viewReaders, views } from "../readmodels/re
 import { LiveGenerations } from "../readmodels/generations";
 import type { Log } from "../projectors/log";
 import { LogHead } from "../projectors/log-head";
+import { LogCountedLag } from "../projectors/silent-lag";
 import { ProjectorRunner } from "../projectors/runtime";
 import { adoptReadModels, markReadModels } from "../readmodels/identity";
 import { ProjectorCheckpoints, ProjectorStateStore } from "../readmodels/projector-state";
@@ -184,7 +185,12 @@ export async function startService(
   const jobsAdmin = queue ? new JobsAdmin(queue, bull.connection, bull.prefix) : null;
 
   // The projectors' reports, as this process reads them (the watch below, and a gateway's /ready and metrics).
-  const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions);
+  // A projector that stopped reporting: its lag is counted from the log by whoever reads its state.
+  const silentLag = new LogCountedLag(
+    readSide,
+    new Map(allProjectors(keys).map((projector) => [projector.name, projector.filter])),
+  );
+  const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions, silentLag);
   const partitionWatch = watchPartitionAgreement({
     states: projectorStates,
     partitions: config.projectorPartitions,
@@ -279,7 +285,7 @@ export async function startService(
     await liveGenerations.start(changes);
     const generationsNow = liveGenerations;
     const keysOf = (view: string) => generationsNow.keysOf(view);
-    const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions);
+    const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions, silentLag);
     const projectorNames = allProjectors(keys).map((p) => p.name);
     const parked = new ParkedEvents(store, config.projectorPartitions);
     metrics

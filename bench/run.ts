@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only 1,3]`: every figure beside a baseline measured in the same
+ * `npm run bench [-- [--quick] [--only 1,3]]`: every figure beside a baseline measured in the same
  * run, a table on stdout, progress on stderr, the result in bench/results/<ISO date>.json.
  * SIGINT / SIGTERM stop it cleanly (schemas dropped, keys deleted); another one more than a second
  * later exits at once. (Ctrl-C in a terminal reaches this process twice: once from the terminal,
@@ -13,7 +13,7 @@ process.env.NODE_ENV ??= "production";
 const { describeFailure, parseCommandLine, UsageError } = await import("../server/cli/args");
 const { figures } = await import("./figures/index");
 
-const usage = `Usage: npm run bench [-- --quick | --tiny] [-- --only 1,3]
+const usage = `Usage: npm run bench [-- [--quick | --tiny] [--only 1,3]]
 
 Runs every figure beside its baseline against the real service, PostgreSQL and Redis, prints the
 table on stdout (progress on stderr) and writes bench/results/<ISO date>.json.

@@ -14,7 +14,7 @@ import type { Log } from "../projectors/log";
 import type { GraphQLContext } from "../schema/context";
 import type { Gateway } from "./app";
 import { originAllowed } from "./auth/origins";
-import { carriesBody, readBodyWithin, refuseTooLarge } from "./limits/body";
+import { carriesBody, declaresMoreThan, readBodyWithin, refuseTooLarge } from "./limits/body";
 import { persistedQueryFor } from "./limits/persisted";
 
 export interface HttpListener {
@@ -37,12 +37,22 @@ export async function listen(gateway: Gateway, host: string, port: number, log: 
       if (carriesBody(request)) {
         // Count bytes as they arrive and stop at the limit: a 5 MB body is neither buffered nor parsed.
         const body = await readBodyWithin(request, limits.maxBodyBytes).catch(() => null);
-        if (body === null) return refuseTooLarge(response, limits.maxBodyBytes);
+        if (body === null) return refuseTooLarge(request, response, limits.maxBodyBytes);
         // whatwg-node (yoga's adapter) takes an already-read body from `request.body`.
         (request as IncomingMessage & { body?: Buffer }).body = body;
       }
       await gateway(request, response);
     })();
+  });
+  // A client that asks before sending its body (`Expect: 100-continue`, as curl does past 1 MB)
+  // is refused before it sends a byte of a body announced too large; Node would otherwise tell it
+  // to go on, and refuse it mid-upload.
+  server.on("checkContinue", (request, response) => {
+    if (declaresMoreThan(request, limits.maxBodyBytes)) {
+      return refuseTooLarge(request, response, limits.maxBodyBytes, { beforeBody: true });
+    }
+    response.writeContinue();
+    server.emit("request", request, response);
   });
   // Listening before the WebSocket server is attached: ws passes the HTTP server's errors on as
   // its own, so attached first it reported an address in use as a WebSocket error and the start

@@ -8,8 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * Content-Length over the limit is refused before reading anything.
  */
 export function readBodyWithin(request: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const declared = Number(request.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(null);
+  if (declaresMoreThan(request, limit)) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -47,15 +46,50 @@ function tooLarge(limit: number) {
   };
 }
 
-/** 413 in GraphQL-over-HTTP shape; the connection is closed so the rest of the body is never read. */
-export function refuseTooLarge(response: ServerResponse, limit: number): void {
+/** Whether the request's Content-Length announces more than `limit` bytes. */
+export function declaresMoreThan(request: IncomingMessage, limit: number): boolean {
+  const declared = Number(request.headers["content-length"]);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+/**
+ * Bytes of a refused body read and thrown away after the 413, per limit byte. A connection closed
+ * with bytes still coming is reset by the kernel, and a client still sending (a browser's fetch, a
+ * curl without `Expect`) then loses the 413 it has not read yet and reports a broken connection.
+ * So the rest of a body up to this many times the limit is read to its end (the connection then
+ * stays open, as after any answer); anything larger is cut off (whoever sends 16 MB to a 1 MB
+ * limit is told by the reset).
+ */
+const DISCARD_FACTOR = 16;
+
+/**
+ * 413 in GraphQL-over-HTTP shape. The body is not kept: what is still coming is read and thrown
+ * away up to a bound (DISCARD_FACTOR), past which the connection is closed. `beforeBody`: the
+ * client waits to be told to send it (`Expect: 100-continue`) and now never will; the connection
+ * closes, as nothing is coming.
+ */
+export function refuseTooLarge(
+  request: IncomingMessage,
+  response: ServerResponse,
+  limit: number,
+  { beforeBody = false } = {},
+): void {
+  const budget = limit * DISCARD_FACTOR;
+  const discard = !beforeBody && !declaresMoreThan(request, budget);
   const body = JSON.stringify({ errors: [tooLarge(limit)] });
   response.writeHead(413, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(body),
-    connection: "close",
+    ...(!discard && { connection: "close" }),
   });
   response.end(body);
+  if (!discard) return;
+  let discarded = 0;
+  request.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > budget) request.socket.destroy();
+  });
+  request.resume();
 }
 
 /** Methods whose requests carry a body worth limiting. */

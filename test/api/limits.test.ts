@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { accountStreamId } from "../../domain/banking/state";
@@ -90,6 +91,86 @@ describe("abuse is refused with a clear error, before any work", () => {
     const answer = await alice.post(body);
     expect(answer.status).toBe(413);
     expect(answer.body.errors?.[0]).toMatchObject({ extensions: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(await appended()).toBe(before);
+  });
+
+  it("tells a client that waits for 100 Continue 413 at once, before it sends a byte of a body announced too large", async () => {
+    const url = new URL(t.url);
+    const answer = await new Promise<{ status: number; continued: boolean; body: string }>(
+      (resolve, reject) => {
+        let continued = false;
+        const request = httpRequest({
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${token}`,
+            "content-length": String(20 * 1024 * 1024),
+            expect: "100-continue",
+          },
+        });
+        request.on("continue", () => {
+          continued = true;
+          request.destroy();
+        });
+        request.on("response", (response) => {
+          let body = "";
+          response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, continued, body }));
+        });
+        request.on("error", (error) =>
+          continued ? resolve({ status: 0, continued, body: "" }) : reject(error),
+        );
+        request.flushHeaders();
+      },
+    );
+    expect(answer.continued).toBe(false);
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body).errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("answers 413 to a body streamed past the limit with no length announced, reads the rest, and keeps the connection", async () => {
+    const url = new URL(t.url);
+    const before = await appended();
+    // One connection, kept: the second request goes over it only if the server read the refused
+    // body to its end instead of resetting the connection under a client still sending (which
+    // could lose the 413 before the client read it).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: Buffer[]) =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = httpRequest({
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        });
+        request.on("response", (response) => {
+          response.resume();
+          // Settled once the answer is read and the whole body sent: only then is the socket free.
+          const answered = new Promise<void>((done) => response.on("end", done));
+          const sent = new Promise<void>((done) =>
+            request.writableFinished ? done() : request.on("finish", done),
+          );
+          void Promise.all([answered, sent]).then(() =>
+            setImmediate(() => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket })),
+          );
+        });
+        request.on("error", reject);
+        for (const chunk of body) request.write(chunk);
+        request.end();
+      });
+    try {
+      const refused = await send(Array.from({ length: 40 }, () => Buffer.alloc(256 * 1024, "x")));
+      expect(refused.status).toBe(413);
+      const next = await send([Buffer.from(JSON.stringify({ query: "{ __typename }" }))]);
+      expect(next).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
     expect(await appended()).toBe(before);
   });
 

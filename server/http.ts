@@ -16,6 +16,9 @@ import type { Gateway } from "./app";
 import { originAllowed } from "./auth/origins";
 import { carriesBody, declaresMoreThan, readBodyWithin, refuseTooLarge } from "./limits/body";
 import { persistedQueryFor } from "./limits/persisted";
+import { ListenFailed } from "./listen-failed";
+
+export { ListenFailed } from "./listen-failed";
 
 export interface HttpListener {
   readonly server: Server;
@@ -135,26 +138,6 @@ export async function listen(gateway: Gateway, host: string, port: number, log: 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * The gateway could not take its address. The message is one line, for the operator: which
- * address, why (as far as the error code tells) and what to set.
- */
-export class ListenFailed extends Error {
-  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
-    const at = `${host}:${port}`;
-    const reasons: Record<string, string> = {
-      EADDRINUSE:
-        `another process listens there (another Ledgerline?). Stop it, or set PORT to a free port ` +
-        `(PORT=0 takes any free one)`,
-      EACCES: `not permitted (ports below 1024 need privileges). Set PORT to 1024 or above`,
-      EADDRNOTAVAIL: `${host} is not an address of this machine. Set HOST (127.0.0.1, or 0.0.0.0 for every interface)`,
-    };
-    const reason = (cause.code ? reasons[cause.code] : undefined) ?? `${cause.message}. Check HOST and PORT`;
-    super(`Cannot listen on ${at}: ${reason}.`, { cause });
-    this.name = "ListenFailed";
-  }
 }
 
 /**

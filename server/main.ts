@@ -18,6 +18,16 @@ async function main(): Promise<void> {
   }
   const log = createLog(config.logLevel);
   log.info({ role: config.role, eventStore: redact(config.eventStoreUrl) }, "starting");
+  if (config.role === "all" || config.role === "gateway") {
+    // A port in use (a second `npm start`, say) ends the start here, before anything is started,
+    // created or written.
+    const { addressTaken } = await import("./listen-failed");
+    const taken = await addressTaken(config.host, config.port);
+    if (taken) {
+      console.error(taken.message);
+      process.exit(1);
+    }
+  }
   // A first start's embedded database is created on another thread while the rest loads.
   const { createEmbeddedStoreEarly } = await import("./embedded-store");
   const embeddedStore = createEmbeddedStoreEarly(config.eventStoreUrl);
@@ -65,7 +75,7 @@ async function main(): Promise<void> {
   } catch (error) {
     // What an operator can fix (a Redis not reachable, a port in use): one line, no stack. The
     // start has closed what it had opened by then.
-    if (error instanceof RedisUnavailable || error instanceof ListenFailed) {
+    if (error instanceof RedisUnavailable || error instanceof ListenFailed || isEmbeddedStoreInUse(error)) {
       console.error(error.message);
       process.exit(1);
     }
@@ -79,6 +89,11 @@ async function main(): Promise<void> {
     console.log(`\n  GraphQL endpoint${config.graphiql ? " and GraphiQL" : ""}: ${service.url}`);
     console.log(`  Dashboard: ${new URL("/", service.url).toString()}\n`);
   }
+}
+
+/** The embedded store is open in another process (told by its code: the adapter loads lazily). */
+function isEmbeddedStoreInUse(error: unknown): error is Error {
+  return error instanceof Error && (error as { code?: unknown }).code === "EMBEDDED_STORE_IN_USE";
 }
 
 /** Never log a password from a connection URL. */

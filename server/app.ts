@@ -90,9 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(persisted ? [persistedOperationsPlugin(persisted) as Plugin<GraphQLContext>] : []),
     // Browsers may send urlencoded / multipart / text posts and GETs cross-site without a preflight:
     // those must carry a header a plain form or link cannot set (JSON posts are preflighted anyway).
-    useCSRFPrevention({
-      requestHeaders: ["x-graphql-csrf", "x-graphql-yoga-csrf"],
-    }) as Plugin<GraphQLContext>,
+    csrfPrevention(["x-graphql-csrf", "x-graphql-yoga-csrf"]) as Plugin<GraphQLContext>,
     armorPlugin(limits, !auth.introspection) as Plugin<GraphQLContext>,
     useAuthentication({ introspection: auth.introspection, log }),
     useMutationRateLimit(options.rateLimiter, log),
@@ -206,5 +204,26 @@ function graphiqlOptions(auth: AuthSettings, schema: GraphQLSchema) {
       headers: admin,
       defaultHeaders: admin,
     };
+  };
+}
+
+/**
+ * yoga's CSRF prevention, its refusal given a code and the header to send: the plugin's own error
+ * has neither, and every other refusal says what to do.
+ */
+function csrfPrevention(requestHeaders: readonly string[]): Plugin {
+  const prevention = useCSRFPrevention({ requestHeaders: [...requestHeaders] });
+  return {
+    onRequestParse(payload) {
+      try {
+        return prevention.onRequestParse?.(payload);
+      } catch {
+        throw createGraphQLError(
+          `A GET, form or text/plain request must carry the header ${requestHeaders[0]} (any value); ` +
+            `a JSON POST needs none`,
+          { extensions: { code: "CSRF_HEADER_REQUIRED", http: { status: 403 } } },
+        );
+      }
+    },
   };
 }

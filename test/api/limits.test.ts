@@ -257,7 +257,13 @@ describe("browsers", () => {
   it("answers GET queries only with the CSRF header, and never runs a mutation over GET", async () => {
     const query = (q: string) => `${t.url}?query=${encodeURIComponent(q)}`;
     const headers = { accept: "application/json", authorization: `Bearer ${token}` };
-    expect((await fetch(query("{ __typename }"), { headers })).status).toBe(403);
+    const refused = await fetch(query("{ __typename }"), { headers });
+    expect(refused.status).toBe(403);
+    // Typed, and saying which header to send.
+    const error = ((await refused.json()) as { errors: { message: string; extensions: { code: string } }[] })
+      .errors[0]!;
+    expect(error.extensions.code).toBe("CSRF_HEADER_REQUIRED");
+    expect(error.message).toContain("x-graphql-csrf");
     const allowed = await fetch(query("{ __typename }"), { headers: { ...headers, "x-graphql-csrf": "1" } });
     expect(allowed.status).toBe(200);
     const before = await appended();

@@ -99,9 +99,11 @@ export async function loadDemoData(
   const plan = buildDemoPlan(seed, scale, nowMs);
   const total = plan.steps.length;
   const keys = idempotencyKeys(plan.steps, `demo:s${seed}:x${scale}`);
-  log.info({ seed, scale, commands: total, orders: plan.orders.length }, "loading demo data");
-
   const first = options.store ? await firstUndone(options.store, keys) : 0;
+  // Said once it is known whether there is anything to load (a later start finds it all done).
+  if (first < total) {
+    log.info({ seed, scale, commands: total, orders: plan.orders.length }, "loading demo data");
+  }
   if (first === total) {
     options.onProgress?.(total, total);
     log.info({ seed, scale, commands: total }, "demo data already loaded; skipped");

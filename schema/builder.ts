@@ -1,6 +1,6 @@
 import SchemaBuilder from "@pothos/core";
 import ErrorsPlugin from "@pothos/plugin-errors";
-import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
 import InputGuardPlugin from "./input-guard";
 import type { GraphQLContext } from "./context";
@@ -44,11 +44,16 @@ export const builder = new SchemaBuilder<{
       admin: ctx.role === "admin",
       self: (userId) => ctx.userId !== undefined && ctx.userId === userId,
     }),
-    unauthorizedError: (_parent, ctx, info) =>
-      new GraphQLError(
-        `Not allowed: ${info.parentType.name}.${info.fieldName} is not available to ${ctx.role ?? "anonymous"} callers here`,
-        { extensions: { code: "FORBIDDEN" } },
-      ),
+    unauthorizedError: (_parent, ctx, info, result) => {
+      const field = `${info.parentType.name}.${info.fieldName}`;
+      // A caller of the right role who named someone else (a customer opening an account for
+      // another owner): the field is theirs to call, for themselves.
+      const message = failedScope(result.failure, "self")
+        ? `Not allowed: ${field} is available to ${ctx.role ?? "anonymous"} callers only for themselves ` +
+          `(the owner or customer it names must be their own user id)`
+        : `Not allowed: ${field} is not available to ${ctx.role ?? "anonymous"} callers here`;
+      return new GraphQLError(message, { extensions: { code: "FORBIDDEN" } });
+    },
   },
 });
 
@@ -58,3 +63,15 @@ export const QueryRef = builder.queryType({
 });
 builder.mutationType({ description: "Commands. Each appends events to the event store." });
 builder.subscriptionType({ description: "Live views: the current view first, then every change." });
+
+/** Whether `scope` is among the scopes whose check failed (anywhere in an any/all tree). */
+function failedScope(failure: AuthFailure, scope: string): boolean {
+  if (failure.kind === AuthScopeFailureType.AuthScope) return failure.scope === scope;
+  if (
+    failure.kind === AuthScopeFailureType.AnyAuthScopes ||
+    failure.kind === AuthScopeFailureType.AllAuthScopes
+  ) {
+    return failure.failures.some((inner) => failedScope(inner, scope));
+  }
+  return false;
+}

@@ -125,6 +125,15 @@ describe("a customer sees their own accounts and orders, and no one else's", () 
     });
     expect(codes(account)).toEqual(["FORBIDDEN"]);
     expect(codes(order)).toEqual(["FORBIDDEN"]);
+    // The refusal says what a customer may do (the field is theirs, for themselves), not that the
+    // field is closed to them.
+    expect(account.errors?.[0]?.message).toBe(
+      "Not allowed: Mutation.openAccount is available to customer callers only for themselves " +
+        "(the owner or customer it names must be their own user id)",
+    );
+    expect(order.errors?.[0]?.message).toMatch(
+      /Mutation\.placeOrder is available to customer callers only for themselves/,
+    );
     expect(await streamLength(accountStreamId("for-bob"))).toBe(0);
   });
 

@@ -130,7 +130,7 @@ const commands: {
   },
   {
     name: "bench",
-    usage: /npm run bench \[-- --quick \| --tiny\][\s\S]*Figures:\n {2}1 {2}GraphQL query/,
+    usage: /npm run bench \[-- \[--quick \| --tiny\] \[--only 1,3\]\][\s\S]*Figures:\n {2}1 {2}GraphQL query/,
     wrong: [
       { args: ["--only", "10"], says: /--only: no figure "10"; the figures are 1, 2, 3, 4, 5, 6, 7, 8, 9/ },
       { args: ["--qiuck"], says: /Unknown option '--qiuck'/ },

@@ -242,7 +242,9 @@ function rebuildError(error: unknown): unknown {
 builder.subscriptionField("jobUpdated", (t) =>
   t.field({
     type: JobRef,
-    description: "Admin: a job (or, without `id`, every job) after each change: state, progress, error.",
+    description:
+      "Admin: a job (or, without `id`, every job) after each change, once each: state, progress, error. " +
+      "Following one job ends once it has completed (a failed one is followed on: retryJob may run it again).",
     authScopes: { admin: true },
     args: { id: t.arg.string({ required: false }) },
     subscribe: (_root, { id }, ctx) => {

@@ -55,8 +55,13 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       started = await requests.start(view);
     } catch (error) {
-      if (error instanceof RebuildAlreadyRunning || error instanceof UnknownView)
-        throw new CommandFailed(error.message);
+      // The refusal's own text names the GraphQL mutation: here, the command line's option.
+      if (error instanceof RebuildAlreadyRunning)
+        throw new CommandFailed(
+          `A rebuild of ${view} is already ${error.state} (job ${error.jobId}); wait for it, or ` +
+            `cancel it with npm run rebuild -- ${view} --cancel`,
+        );
+      if (error instanceof UnknownView) throw new CommandFailed(error.message);
       throw error;
     }
     console.log(`Rebuilding ${view} as generation ${started.generation} (job ${started.jobId}).`);

@@ -11,7 +11,16 @@ export function useRequestShape(): Plugin {
     onRequestParse() {
       return {
         onRequestParseDone({ requestParserResult }) {
-          if (!Array.isArray(requestParserResult)) return;
+          if (!Array.isArray(requestParserResult)) {
+            if (!asksSomething(requestParserResult)) {
+              // Yoga answers `{}` 200 with an error; every other malformed body is a 400.
+              throw createGraphQLError(
+                "A GraphQL request needs a query (or, with persisted operations, extensions.persistedQuery)",
+                { extensions: { code: "BAD_REQUEST", http: { status: 400 } } },
+              );
+            }
+            return;
+          }
           const malformed =
             requestParserResult.length === 0 ||
             requestParserResult.some(
@@ -26,4 +35,11 @@ export function useRequestShape(): Plugin {
       };
     },
   };
+}
+
+/** Whether a request object names an operation: a query, or a persisted operation's hash. */
+function asksSomething(request: unknown): boolean {
+  if (typeof request !== "object" || request === null) return true; // yoga refuses these itself
+  const { query, extensions } = request as { query?: unknown; extensions?: { persistedQuery?: unknown } };
+  return (typeof query === "string" && query.length > 0) || extensions?.persistedQuery !== undefined;
 }

@@ -125,7 +125,16 @@ describe("a customer cannot reach another entity's keys", () => {
   });
 
   it("finding 6: every malformed body answers 400, a batch of non-objects included", async () => {
-    for (const body of ["[1,2,3]", "[]", '[{"query":"{ __typename }"}, 7]', '"text"', "42", "{", "null"]) {
+    for (const body of [
+      "[1,2,3]",
+      "[]",
+      '[{"query":"{ __typename }"}, 7]',
+      '"text"',
+      "42",
+      "{",
+      "null",
+      "{}",
+    ]) {
       const answer = await customer.post(body);
       expect(answer.status, body).toBe(400);
     }

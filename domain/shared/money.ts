@@ -48,6 +48,10 @@ export function parsePositiveAmount(text: string, currency: string, field = "amo
   const digits = currencyDigits(currency);
   const match = /^(\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!match) {
+    // A negative amount is a mistake of sign, not of form: say so (a withdrawal is its own command).
+    if (/^-\s*\d+(\.\d+)?$/.test(text.trim())) {
+      throw new ValidationError(field, `The ${field} must be greater than zero; got "${text}"`);
+    }
     throw new ValidationError(field, `"${text}" is not a decimal amount like "12.34"`);
   }
   const whole = match[1]!;

@@ -30,6 +30,12 @@ describe("Money at the edge", () => {
     expect(() => parsePositiveAmount(text, "USD")).toThrow(ValidationError);
   });
 
+  it("says a negative amount must be greater than zero, not that it is malformed", () => {
+    expect(() => parsePositiveAmount("-1", "USD")).toThrow('The amount must be greater than zero; got "-1"');
+    expect(() => parsePositiveAmount("-1.00", "USD")).toThrow(/must be greater than zero/);
+    expect(() => parsePositiveAmount("-abc", "USD")).toThrow(/is not a decimal amount/);
+  });
+
   it("refuses decimals on a currency without minor units", () => {
     expect(() => parsePositiveAmount("1.5", "JPY")).toThrow(/at most 0/);
   });

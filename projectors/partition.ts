@@ -30,5 +30,9 @@ export function parsePartition(text: string | undefined): { index: number; count
   if (!text) return null;
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   if (!match) throw new Error(`PROJECTOR_PARTITION must look like "0/2"; got "${text}"`);
-  return { index: Number(match[1]), count: Number(match[2]) };
+  const [index, count] = [Number(match[1]), Number(match[2])];
+  if (count < 1 || index >= count) {
+    throw new Error(`PROJECTOR_PARTITION is "<index>/<count>" with 0 ≤ index < count; got "${text}"`);
+  }
+  return { index, count };
 }

@@ -115,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     projectorPartition: partition,
     projectorPartitions: positiveInteger(env, "PROJECTOR_PARTITIONS", partition?.count ?? 1),
     projectorBatchSize: positiveInteger(env, "PROJECTOR_BATCH_SIZE", 200),
-    readyMaxLagEvents: nonNegativeInteger(env, "READY_MAX_LAG_EVENTS", 1000),
+    readyMaxLagEvents: zeroMeansOff(env, "READY_MAX_LAG_EVENTS", 1000) ?? 0,
     graphiql: (env.GRAPHIQL ?? (env.NODE_ENV === "production" ? "false" : "true")) === "true",
     shutdownGraceMs: positiveInteger(env, "SHUTDOWN_GRACE_MS", 10_000),
     snapshots: snapshotPolicies(env),
@@ -155,7 +155,7 @@ function zeroMeansOff(
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
+  if (!Number.isSafeInteger(value) || value < 0)
     throw new ConfigError(`${name} must be 0 or ${what}; got "${raw}"`);
   return value === 0 ? null : value;
 }
@@ -182,30 +182,16 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return value;
 }
 
-/** PROJECTOR_PARTITION ("2/4"): refused here, with the setting's name, rather than at the projectors' start. */
+/** PROJECTOR_PARTITION ("2/4"): refused here, as a configuration error, rather than at the projectors' start. */
 function partitionSetting(
   text: string | undefined,
   fail: (message: string) => never,
 ): { index: number; count: number } | null {
-  let partition: { index: number; count: number } | null;
   try {
-    partition = parsePartition(text);
+    return parsePartition(text);
   } catch (error) {
     return fail((error as Error).message);
   }
-  if (partition && (partition.count < 1 || partition.index >= partition.count)) {
-    fail(`PROJECTOR_PARTITION is "<index>/<count>" with 0 ≤ index < count; got "${text}"`);
-  }
-  return partition;
-}
-
-function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new ConfigError(`${name} must be 0 or a positive integer; got "${raw}"`);
-  return value;
 }
 
 /**

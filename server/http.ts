@@ -18,8 +18,6 @@ import { carriesBody, declaresMoreThan, readBodyWithin, refuseTooLarge } from ".
 import { persistedQueryFor } from "./limits/persisted";
 import { ListenFailed } from "./listen-failed";
 
-export { ListenFailed } from "./listen-failed";
-
 export interface HttpListener {
   readonly server: Server;
   readonly url: string;

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   if (embeddedStore)
     log.info({}, "creating the embedded event store (PGlite; first start only, a few seconds)");
   const { RedisUnavailable } = await import("./redis");
-  const { ListenFailed } = await import("./http");
+  const { ListenFailed } = await import("./listen-failed");
   const { startService } = await import("./services");
 
   // Signals are handled from here on: a Ctrl-C during the start waits for the start in hand (an

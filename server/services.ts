@@ -186,9 +186,10 @@ export async function startService(
 
   // The projectors' reports, as this process reads them (the watch below, and a gateway's /ready and metrics).
   // A projector that stopped reporting: its lag is counted from the log by whoever reads its state.
+  const allOfThem = allProjectors(keys);
   const silentLag = new LogCountedLag(
     readSide,
-    new Map(allProjectors(keys).map((projector) => [projector.name, projector.filter])),
+    new Map(allOfThem.map((projector) => [projector.name, projector.filter])),
   );
   const projectorStates = new ProjectorStateStore(redis, keys, config.projectorPartitions, silentLag);
   const partitionWatch = watchPartitionAgreement({
@@ -286,7 +287,7 @@ export async function startService(
     const generationsNow = liveGenerations;
     const keysOf = (view: string) => generationsNow.keysOf(view);
     const gatewayStates = new ProjectorStateStore(gatewayReads, keys, config.projectorPartitions, silentLag);
-    const projectorNames = allProjectors(keys).map((p) => p.name);
+    const projectorNames = allOfThem.map((p) => p.name);
     const parked = new ParkedEvents(store, config.projectorPartitions);
     metrics
       .projectors(projectorStates, projectorNames)

@@ -266,6 +266,8 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
   private async fetch(after: Position | null = null): Promise<BatchInHand | typeof heldBack | null> {
     const { batchSize, filter, messageTimeoutMs } = this.settings;
     const params: unknown[] = [this.context.group, this.token, batchSize, ...positionParams(after)];
+    // The group's filter, bound once for both the log's events and the held-back probe.
+    const matching = matchesFilter(filter, params);
     let rows = await this.context.sql.query<
       EventRow & { redelivered: boolean | null; retry_count: number; ordinal: unknown }
     >(
@@ -290,13 +292,13 @@ export class PostgresPersistentSubscription implements PersistentSubscription {
          SELECT false, 0, 0, ${EVENT_COLUMNS} FROM events e
          WHERE EXISTS (SELECT 1 FROM grp)
            AND (e.transaction_id, e.global_seq) > ((SELECT commit FROM grp), (SELECT prepare FROM grp))
-           AND ${VISIBLE} AND ${matchesFilter(filter, params)}
+           AND ${VISIBLE} AND ${matching}
          ORDER BY e.transaction_id, e.global_seq LIMIT $3
        ) log
        UNION ALL
        SELECT * FROM (
          SELECT NULL::boolean, 0, 0, ${EVENT_COLUMNS} FROM events e
-         WHERE EXISTS (SELECT 1 FROM grp) AND ${HELD_BACK} AND ${matchesFilter(filter, params)}
+         WHERE EXISTS (SELECT 1 FROM grp) AND ${HELD_BACK} AND ${matching}
          ORDER BY e.transaction_id, e.global_seq LIMIT 1
        ) held_back`),
       params,

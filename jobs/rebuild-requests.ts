@@ -26,11 +26,18 @@ export class RebuildAlreadyRunning extends Error {
     readonly jobId: string,
     readonly state: string,
   ) {
-    super(
-      `A rebuild of ${view} is already ${state} (job ${jobId}); wait for it, or cancel it with cancelRebuild`,
-    );
+    super(alreadyRunning(view, jobId, state, "cancelRebuild"));
     this.name = "RebuildAlreadyRunning";
   }
+
+  /** The same refusal, naming another way to cancel (the command line's option). */
+  cancelledWith(howToCancel: string): string {
+    return alreadyRunning(this.view, this.jobId, this.state, howToCancel);
+  }
+}
+
+function alreadyRunning(view: string, jobId: string, state: string, howToCancel: string): string {
+  return `A rebuild of ${view} is already ${state} (job ${jobId}); wait for it, or cancel it with ${howToCancel}`;
 }
 
 /** Job states in which a rebuild still holds its generation. */

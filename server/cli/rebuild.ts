@@ -57,10 +57,7 @@ async function main(argv: readonly string[]): Promise<number> {
     } catch (error) {
       // The refusal's own text names the GraphQL mutation: here, the command line's option.
       if (error instanceof RebuildAlreadyRunning)
-        throw new CommandFailed(
-          `A rebuild of ${view} is already ${error.state} (job ${error.jobId}); wait for it, or ` +
-            `cancel it with npm run rebuild -- ${view} --cancel`,
-        );
+        throw new CommandFailed(error.cancelledWith(`npm run rebuild -- ${view} --cancel`));
       if (error instanceof UnknownView) throw new CommandFailed(error.message);
       throw error;
     }
